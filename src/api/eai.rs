@@ -1,0 +1,83 @@
+//! EAI Users REST API v3: `/api/eai/v3/users`. Field names are camelCase; the
+//! shapes are the spec's: the full profile (GET/PATCH one, `me`) and the list
+//! item, which carries `status` where the profile carries `permissions`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Object, Permission, Role, Status};
+
+/// The full profile: `GET /me`, `GET /:id`, and what PATCH returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub role: Role,
+    pub permissions: Vec<Permission>,
+    pub tenant_id: String,
+    pub preferences: Object,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+}
+
+/// A user in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    pub id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub role: Role,
+    pub status: Status,
+    pub last_login_at: Option<String>,
+}
+
+/// `GET /api/eai/v3/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    pub data: Vec<UserSummary>,
+    pub total: u64,
+}
+
+/// `PATCH /api/eai/v3/users/:id` and `/me`. `preferences` is a JSON Merge Patch
+/// (RFC 7396) onto the stored preferences; `role` and `status` need users.manage.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::double_option"
+    )]
+    pub name: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::double_option"
+    )]
+    pub email: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::double_option"
+    )]
+    pub avatar: Option<Option<String>>,
+    /// A merge patch: nested objects merge, `null` removes a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferences: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+}
+
+impl PatchUser {
+    pub const FIELDS: &'static [&'static str] =
+        &["name", "email", "avatar", "preferences", "role", "status"];
+
+    pub fn is_empty(&self) -> bool {
+        self == &PatchUser::default()
+    }
+}

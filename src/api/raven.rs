@@ -1,0 +1,95 @@
+//! Raven Users API v1: `/api/v1/users`. Field names are snake_case. Which fields a
+//! response carries follows the spec's examples: the list leaves out `metadata`,
+//! only GET one has `conversation_count`, `updated_at` appears once a user has
+//! been updated.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Object;
+
+/// A user in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub user_id: String,
+    pub tenant_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// One user, as create, GET one and PATCH return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub user_id: String,
+    pub tenant_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub metadata: Object,
+    /// Only on GET one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_count: Option<i64>,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// `GET /api/v1/users`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<UserSummary>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// `POST /api/v1/users`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Object>,
+}
+
+/// `PATCH /api/v1/users/:user_id`: each named field is replaced; `null` clears
+/// `external_ref` or `display_name`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchUser {
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::double_option"
+    )]
+    pub external_ref: Option<Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::double_option"
+    )]
+    pub display_name: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Object>,
+}
+
+impl CreateUser {
+    pub const FIELDS: &'static [&'static str] = &["external_ref", "display_name", "metadata"];
+}
+
+impl PatchUser {
+    pub const FIELDS: &'static [&'static str] = &["external_ref", "display_name", "metadata"];
+
+    pub fn is_empty(&self) -> bool {
+        self == &PatchUser::default()
+    }
+}

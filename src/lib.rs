@@ -1,0 +1,8 @@
+//! raven-console: a terminal console for the users of a multi-tenant service,
+//! and `raven-server`, the Users API it talks to.
+//!
+//! The map of the modules is `docs/ARCHITECTURE.md`.
+
+pub mod api;
+pub mod model;
+pub mod paths;
