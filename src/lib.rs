@@ -3,6 +3,11 @@
 //!
 //! The map of the modules is `docs/ARCHITECTURE.md`.
 
+pub mod admin;
 pub mod api;
+pub mod keys;
 pub mod model;
 pub mod paths;
+pub mod seed;
+pub mod server;
+pub mod store;

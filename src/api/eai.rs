@@ -81,3 +81,34 @@ impl PatchUser {
         self == &PatchUser::default()
     }
 }
+
+impl User {
+    /// The profile of `u`; `tenant_slug` is EAI's `tenantId`.
+    pub fn view(u: &crate::model::User, tenant_slug: &str) -> Self {
+        User {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.display_name.clone(),
+            avatar: u.avatar.clone(),
+            role: u.role,
+            permissions: u.role.permissions().to_vec(),
+            tenant_id: tenant_slug.to_string(),
+            preferences: u.preferences.clone(),
+            created_at: u.created_at.to_rfc3339(),
+            last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}
+
+impl From<&crate::model::User> for UserSummary {
+    fn from(u: &crate::model::User) -> Self {
+        UserSummary {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            name: u.display_name.clone(),
+            role: u.role,
+            status: u.status,
+            last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}

@@ -93,3 +93,45 @@ impl PatchUser {
         self == &PatchUser::default()
     }
 }
+
+/// Which of the optional fields a response carries, as the spec's examples show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Create: no `conversation_count`.
+    Created,
+    /// GET one: with `conversation_count`.
+    Fetched,
+    /// PATCH: with `updated_at`.
+    Updated,
+}
+
+impl User {
+    pub fn view(u: &crate::model::User, view: View) -> Self {
+        User {
+            user_id: u.id.clone(),
+            tenant_id: u.tenant_id.clone(),
+            external_ref: u.external_ref.clone(),
+            display_name: u.display_name.clone(),
+            metadata: u.metadata.clone(),
+            conversation_count: (view == View::Fetched).then_some(u.conversation_count),
+            created_at: u.created_at.to_rfc3339(),
+            updated_at: match view {
+                View::Created => None,
+                _ => u.updated_at.map(|t| t.to_rfc3339()),
+            },
+        }
+    }
+}
+
+impl From<&crate::model::User> for UserSummary {
+    fn from(u: &crate::model::User) -> Self {
+        UserSummary {
+            user_id: u.id.clone(),
+            tenant_id: u.tenant_id.clone(),
+            external_ref: u.external_ref.clone(),
+            display_name: u.display_name.clone(),
+            created_at: u.created_at.to_rfc3339(),
+            updated_at: u.updated_at.map(|t| t.to_rfc3339()),
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! `ApiError`: the only place that picks a status and writes the JSON error shape.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::{ErrorBody, ErrorDetail};
+use crate::model::Invalid;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or breaks a rule; names the field when it can.
+    #[error("{message}")]
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// 401: no key, or a key that is unknown or revoked.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the key is known but may not do this.
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// 404: no such user in this tenant (also a user of another tenant).
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: a unique value is taken.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        field: String,
+        user_id: Option<String>,
+    },
+    /// 412: If-Match no longer matches; carries the current ETag.
+    #[error("the user was changed since it was read")]
+    PreconditionFailed { etag: String },
+    /// 413: the body is over the limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 503: the database cannot be reached.
+    #[error("{0}")]
+    Unavailable(String),
+    /// 500: a bug; the details go to the log, not to the client.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_request",
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code: "invalid_request",
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn unknown_field(field: &str, known: &[&str]) -> Self {
+        ApiError::BadRequest {
+            code: "unknown_field",
+            message: format!(
+                "unknown field {field:?}; this endpoint takes {}",
+                known.join(", ")
+            ),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            code: "forbidden",
+            message: message.into(),
+        }
+    }
+
+    pub fn user_not_found(id: &str) -> Self {
+        ApiError::NotFound {
+            code: "not_found",
+            message: format!("no user {id:?} in this tenant"),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn detail(&self) -> ErrorDetail {
+        let (code, message, field, user_id) = match self {
+            ApiError::BadRequest {
+                code,
+                message,
+                field,
+            } => (*code, message.clone(), field.clone(), None),
+            ApiError::Unauthorized(m) => ("unauthorized", m.clone(), None, None),
+            ApiError::Forbidden { code, message } | ApiError::NotFound { code, message } => {
+                (*code, message.clone(), None, None)
+            }
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "this path does not take that method".into(),
+                None,
+                None,
+            ),
+            ApiError::Conflict {
+                message,
+                field,
+                user_id,
+            } => (
+                "conflict",
+                message.clone(),
+                Some(field.clone()),
+                user_id.clone(),
+            ),
+            ApiError::PreconditionFailed { .. } => (
+                "precondition_failed",
+                "the user was changed since you read it (If-Match does not match its ETag); \
+                 read it again and re-apply your change"
+                    .into(),
+                None,
+                None,
+            ),
+            ApiError::PayloadTooLarge => (
+                "payload_too_large",
+                "the request body is over the 1 MiB limit".into(),
+                None,
+                None,
+            ),
+            ApiError::Unavailable(_) => (
+                "unavailable",
+                "the database is unavailable right now; try again shortly".into(),
+                None,
+                None,
+            ),
+            ApiError::Internal(_) => (
+                "internal",
+                "the server failed to handle this request; it has been logged".into(),
+                None,
+                None,
+            ),
+        };
+        ErrorDetail {
+            code: code.to_string(),
+            message,
+            field,
+            user_id,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = %e, "internal error"),
+            ApiError::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: self.detail(),
+        };
+        let mut response = (self.status(), axum::Json(body)).into_response();
+        match &self {
+            ApiError::PreconditionFailed { etag } => {
+                if let Ok(v) = HeaderValue::from_str(etag) {
+                    response.headers_mut().insert(header::ETAG, v);
+                }
+            }
+            ApiError::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Unavailable(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(e: Invalid) -> Self {
+        ApiError::invalid_field(&e.field, e.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict {
+                field,
+                value,
+                existing_user_id,
+            } => ApiError::Conflict {
+                message: match &existing_user_id {
+                    Some(id) => format!("{field} {value:?} already belongs to user {id}"),
+                    None => format!("{field} {value:?} is already taken"),
+                },
+                field: field.to_string(),
+                user_id: existing_user_id,
+            },
+            StoreError::NotFound(what) => ApiError::NotFound {
+                code: "not_found",
+                message: format!("not found: {what}"),
+            },
+            StoreError::Unavailable(m) => ApiError::Unavailable(m),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! Reading requests without ever letting a framework rejection through: the
+//! body, the query string and If-Match each become an `ApiError` with our shape.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::ApiError;
+use crate::api::{DEFAULT_LIMIT, MAX_LIMIT};
+use crate::model::{Role, Status};
+use crate::store::{PageRequest, UserFilter};
+
+/// Parses a JSON object body into `T`, after checking every key is one of
+/// `fields` (so a typo like `displayName` is named, not ignored).
+pub fn json_body<T: DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+    fields: &[&str],
+) -> Result<T, ApiError> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::invalid(format!("could not read the request body: {e}"))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid("the request body must be a JSON object"));
+    }
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+        code: "invalid_json",
+        message: format!("the request body is not valid JSON: {e}"),
+        field: None,
+    })?;
+    let Value::Object(object) = &value else {
+        return Err(ApiError::invalid("the request body must be a JSON object"));
+    };
+    if let Some(unknown) = object.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(ApiError::unknown_field(unknown, fields));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        ApiError::invalid_field(&field, format!("{field}: {inner}"))
+    })
+}
+
+/// Parsed query parameters, each at most once.
+#[derive(Debug)]
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Parses `raw`, refusing parameters not in `known` and repeated ones.
+    pub fn parse(raw: Option<&str>, known: &[&str]) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            if !known.contains(&k.as_str()) {
+                return Err(ApiError::BadRequest {
+                    code: "unknown_field",
+                    message: format!(
+                        "unknown query parameter {k:?}; this endpoint takes {}",
+                        known.join(", ")
+                    ),
+                    field: Some(k.clone()),
+                });
+            }
+            if pairs[..i].iter().any(|(seen, _)| seen == k) {
+                return Err(ApiError::invalid_field(
+                    k,
+                    format!("{k} is given more than once"),
+                ));
+            }
+        }
+        Ok(Query(pairs))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A parameter; an empty value counts as absent (as HTML forms send it).
+    fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.non_empty("limit") {
+            None => DEFAULT_LIMIT,
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "limit",
+                        format!("limit must be between 1 and {MAX_LIMIT} (got {v:?})"),
+                    )
+                })?,
+        };
+        let offset = match self.non_empty("offset") {
+            None => 0,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|o| i64::try_from(*o).is_ok())
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "offset",
+                        format!("offset must be a whole number, 0 or more (got {v:?})"),
+                    )
+                })?,
+        };
+        Ok(PageRequest { limit, offset })
+    }
+
+    pub fn filter(&self) -> Result<UserFilter, ApiError> {
+        let parse = |name: &str| -> Result<Option<String>, ApiError> {
+            Ok(self.non_empty(name).map(str::to_string))
+        };
+        Ok(UserFilter {
+            external_ref: parse("external_ref")?,
+            role: self
+                .non_empty("role")
+                .map(|r| {
+                    r.parse::<Role>()
+                        .map_err(|m| ApiError::invalid_field("role", m))
+                })
+                .transpose()?,
+            status: self
+                .non_empty("status")
+                .map(|s| {
+                    s.parse::<Status>()
+                        .map_err(|m| ApiError::invalid_field("status", m))
+                })
+                .transpose()?,
+            search: self
+                .non_empty("search")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        })
+    }
+}
+
+/// The list parameters both dialects take.
+pub const LIST_PARAMS: &[&str] = &[
+    "limit",
+    "offset",
+    "external_ref",
+    "role",
+    "status",
+    "search",
+];
+
+/// What an `If-Match` header asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current version.
+    Any,
+    /// One or more entity tags, as sent.
+    Tags(Vec<String>),
+}
+
+impl IfMatch {
+    pub fn from_headers(headers: &HeaderMap) -> Result<Option<Self>, ApiError> {
+        let Some(value) = headers.get(header::IF_MATCH) else {
+            return Ok(None);
+        };
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::invalid_field("If-Match", "If-Match must be ASCII"))?
+            .trim();
+        if value == "*" {
+            return Ok(Some(IfMatch::Any));
+        }
+        let tags: Vec<String> = value
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if tags.is_empty() {
+            return Err(ApiError::invalid_field(
+                "If-Match",
+                "If-Match must be * or an ETag such as \"v3\"",
+            ));
+        }
+        Ok(Some(IfMatch::Tags(tags)))
+    }
+
+    /// Strong comparison (RFC 9110): a weak tag never matches.
+    pub fn matches(&self, etag: &str) -> bool {
+        match self {
+            IfMatch::Any => true,
+            IfMatch::Tags(tags) => tags.iter().any(|t| t == etag),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_outside_one_to_a_hundred_are_refused_with_the_documented_message() {
+        for bad in ["0", "101", "-1", "ten", "1.5"] {
+            let q = Query::parse(Some(&format!("limit={bad}")), LIST_PARAMS).unwrap();
+            let err = q.page().unwrap_err();
+            assert!(
+                err.to_string().contains("limit must be between 1 and 100"),
+                "{err}"
+            );
+        }
+        let q = Query::parse(Some("limit=100&offset=5"), LIST_PARAMS).unwrap();
+        assert_eq!(
+            q.page().unwrap(),
+            PageRequest {
+                limit: 100,
+                offset: 5
+            }
+        );
+        assert_eq!(
+            Query::parse(None, LIST_PARAMS).unwrap().page().unwrap(),
+            PageRequest {
+                limit: 20,
+                offset: 0
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_and_repeated_parameters_are_named() {
+        assert!(
+            Query::parse(Some("externalRef=x"), LIST_PARAMS)
+                .unwrap_err()
+                .to_string()
+                .contains("externalRef")
+        );
+        assert!(Query::parse(Some("role=admin&role=viewer"), LIST_PARAMS).is_err());
+    }
+
+    #[test]
+    fn if_match_compares_strongly() {
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_MATCH, "\"v1\", \"v2\"".parse().unwrap());
+        let m = IfMatch::from_headers(&h).unwrap().unwrap();
+        assert!(m.matches("\"v2\""));
+        assert!(!m.matches("\"v3\""));
+        h.insert(header::IF_MATCH, "W/\"v2\"".parse().unwrap());
+        assert!(
+            !IfMatch::from_headers(&h)
+                .unwrap()
+                .unwrap()
+                .matches("\"v2\"")
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The Users API server: both dialects over one store.
+
+mod auth;
+pub mod cli;
+mod eai;
+mod error;
+mod extract;
+mod log;
+mod raven;
+mod respond;
+pub mod users;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::ApiError;
+
+use crate::api::{EAI_BASE, RAVEN_BASE};
+use crate::store::Store;
+
+/// Largest request body; a larger one is 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// A request still unanswered after this long is cut off (408), so a stuck
+/// client or database cannot hold a connection for ever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+/// The router of both dialects, `/healthz`, and JSON answers for unknown paths
+/// and methods.
+pub fn router(store: Arc<dyn Store>) -> Router {
+    let raven_one = format!("{RAVEN_BASE}/{{user_id}}");
+    let eai_me = format!("{EAI_BASE}/me");
+    let eai_one = format!("{EAI_BASE}/{{id}}");
+    Router::new()
+        .route(RAVEN_BASE, get(raven::list).post(raven::create))
+        .route(&raven_one, get(raven::get).patch(raven::patch))
+        .route(EAI_BASE, get(eai::list))
+        .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
+        .route(&eai_one, get(eai::get).patch(eai::patch))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn(log::request))
+        .with_state(AppState { store })
+}
+
+/// Serves until `shutdown` resolves, then stops taking connections and lets the
+/// requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "not_found",
+        message: format!("no such endpoint; the Users APIs are under {RAVEN_BASE} and {EAI_BASE}"),
+    }
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,209 @@
+//! What both dialects do to a user, once their wire form is turned into
+//! `Changes`: validate, apply, and write with compare-and-set.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::extract::IfMatch;
+use crate::model::{
+    self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, Timestamp, User,
+    merge_patch, validate_email, validate_object, validate_text,
+};
+use crate::store::{Store, StoreError};
+
+/// Field changes of a PATCH, dialect-neutral. `None` leaves a field alone;
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    pub external_ref: Option<Option<String>>,
+    pub display_name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub avatar: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    /// Replaces the whole object (Raven).
+    pub metadata: Option<Object>,
+    /// Merged as RFC 7396 (EAI).
+    pub preferences_patch: Option<Value>,
+}
+
+/// Validates a clearable text field; `field` is the name the client used.
+fn text(
+    field: &str,
+    v: &Option<Option<String>>,
+    max: usize,
+) -> Result<Option<Option<String>>, ApiError> {
+    Ok(match v {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(s)) => Some(validate_text(field, s, max)?),
+    })
+}
+
+/// Field names as each dialect calls them, for messages.
+pub struct Names {
+    pub external_ref: &'static str,
+    pub display_name: &'static str,
+}
+
+pub const RAVEN_NAMES: Names = Names {
+    external_ref: "external_ref",
+    display_name: "display_name",
+};
+pub const EAI_NAMES: Names = Names {
+    external_ref: "external_ref",
+    display_name: "name",
+};
+
+impl Changes {
+    /// Checks each field on its own and normalises it (trim, lower-case email).
+    pub fn validated(mut self, names: &Names) -> Result<Self, ApiError> {
+        self.external_ref = text(
+            names.external_ref,
+            &self.external_ref,
+            MAX_EXTERNAL_REF_CHARS,
+        )?;
+        self.display_name = text(names.display_name, &self.display_name, MAX_NAME_CHARS)?;
+        self.avatar = text("avatar", &self.avatar, 2048)?;
+        if let Some(Some(email)) = &self.email {
+            self.email = Some(validate_email(email)?);
+        }
+        if let Some(m) = &self.metadata {
+            validate_object("metadata", m)?;
+        }
+        match &self.preferences_patch {
+            None | Some(Value::Object(_)) | Some(Value::Null) => {}
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    "preferences",
+                    "preferences must be a JSON object (merged into the stored preferences)",
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    pub fn touches_role_or_status(&self) -> bool {
+        self.role.is_some() || self.status.is_some()
+    }
+
+    /// The user with these changes applied.
+    pub fn apply(&self, user: &User) -> Result<User, ApiError> {
+        let mut next = user.clone();
+        if let Some(v) = &self.external_ref {
+            next.external_ref.clone_from(v);
+        }
+        if let Some(v) = &self.display_name {
+            next.display_name.clone_from(v);
+        }
+        if let Some(v) = &self.email {
+            next.email.clone_from(v);
+        }
+        if let Some(v) = &self.avatar {
+            next.avatar.clone_from(v);
+        }
+        if let Some(r) = self.role {
+            next.role = r;
+        }
+        if let Some(s) = self.status {
+            next.status = s;
+        }
+        if let Some(m) = &self.metadata {
+            next.metadata.clone_from(m);
+        }
+        if let Some(patch) = &self.preferences_patch {
+            let mut prefs = Value::Object(std::mem::take(&mut next.preferences));
+            merge_patch(&mut prefs, patch);
+            next.preferences = match prefs {
+                Value::Object(o) => o,
+                _ => Object::new(),
+            };
+            validate_object("preferences", &next.preferences)?;
+        }
+        Ok(next)
+    }
+}
+
+/// Creates a user in `tenant_id`; a taken external_ref or email is a 409 that
+/// names the user holding it.
+pub async fn create(
+    store: &Arc<dyn Store>,
+    tenant_id: &str,
+    new: NewUser,
+) -> Result<User, ApiError> {
+    let user = build(tenant_id, new);
+    store.insert_user(&user).await?;
+    Ok(user)
+}
+
+/// A new user record from `NewUser`, with a fresh id and version 1.
+pub fn build(tenant_id: &str, new: NewUser) -> User {
+    User {
+        id: model::new_user_id(),
+        tenant_id: tenant_id.to_string(),
+        external_ref: new.external_ref,
+        display_name: new.display_name,
+        email: new.email,
+        avatar: new.avatar,
+        role: new.role,
+        status: new.status,
+        metadata: new.metadata,
+        preferences: new.preferences,
+        conversation_count: new.conversation_count,
+        version: 1,
+        created_at: new.created_at.unwrap_or_else(Timestamp::now),
+        updated_at: None,
+        last_login_at: new.last_login_at,
+    }
+}
+
+/// How often a PATCH without If-Match re-reads and retries after losing a race.
+const RETRIES: usize = 16;
+
+/// Applies `changes` to the user, as compare-and-set on its version. With
+/// If-Match, a version other than the one named is 412 and nothing is written;
+/// without, a lost race re-reads and re-applies (last write wins, but merges
+/// always apply to the latest preferences).
+pub async fn patch(
+    store: &Arc<dyn Store>,
+    tenant_id: &str,
+    id: &str,
+    changes: &Changes,
+    if_match: Option<&IfMatch>,
+) -> Result<User, ApiError> {
+    for _ in 0..RETRIES {
+        let current = store
+            .get_user(tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::user_not_found(id))?;
+        if let Some(m) = if_match
+            && !m.matches(&current.etag())
+        {
+            return Err(ApiError::PreconditionFailed {
+                etag: current.etag(),
+            });
+        }
+        let next = changes.apply(&current)?;
+        if next == current {
+            return Ok(current);
+        }
+        match store.update_user(&next, current.version).await {
+            Ok(saved) => return Ok(saved),
+            Err(StoreError::VersionMismatch) if if_match.is_some() => {
+                let etag = store
+                    .get_user(tenant_id, id)
+                    .await?
+                    .map(|u| u.etag())
+                    .unwrap_or_default();
+                return Err(ApiError::PreconditionFailed { etag });
+            }
+            Err(StoreError::VersionMismatch) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Unavailable(format!(
+        "user {id} is being changed too often to apply this PATCH; try again"
+    )))
+}

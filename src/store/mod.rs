@@ -1,0 +1,93 @@
+//! Persistence: one `Store` trait, one implementation per database. The store
+//! knows one user record; the dialects are views the server builds on top.
+
+mod error;
+mod row;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+pub use error::StoreError;
+pub use sqlite::SqliteStore;
+
+use crate::keys::StoredKey;
+use crate::model::{Role, Status, Tenant, User};
+
+/// Filters of a user list; they combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserFilter {
+    pub external_ref: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    /// Case-insensitive substring of the display name or the email.
+    pub search: Option<String>,
+}
+
+/// Which slice of the list: newest first, id as tiebreak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One page of users and how many match the filters in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn insert_tenant(&self, tenant: &Tenant) -> Result<(), StoreError>;
+    /// A tenant by its id (`ten_...`) or its slug.
+    async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError>;
+
+    async fn insert_key(&self, key: &StoredKey) -> Result<(), StoreError>;
+    /// A key and its tenant, by the key's public prefix, revoked or not.
+    async fn find_key(&self, prefix: &str) -> Result<Option<(StoredKey, Tenant)>, StoreError>;
+    async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError>;
+    /// Marks the key revoked; `false` when there is no such key.
+    async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError>;
+
+    /// Inserts one user; a taken external_ref or email is `StoreError::Conflict`.
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Inserts many users in few transactions, skipping any whose external_ref
+    /// or email is taken; returns how many went in.
+    async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError>;
+    async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError>;
+    async fn list_users(
+        &self,
+        tenant_id: &str,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<UserPage, StoreError>;
+    /// Writes every mutable field of `user` if the stored version is still
+    /// `expected_version` (compare-and-set), bumping the version and `updated_at`.
+    /// Otherwise `StoreError::VersionMismatch`, and nothing is written.
+    async fn update_user(&self, user: &User, expected_version: i64) -> Result<User, StoreError>;
+
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens the store a database URL names, creating and migrating it as needed:
+/// `sqlite://PATH`, `sqlite::memory:` or a plain file path.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Err(StoreError::Unsupported(
+            "PostgreSQL support is not built into this version yet; use sqlite://PATH".into(),
+        ));
+    }
+    Ok(Arc::new(SqliteStore::open(url).await?))
+}
+
+/// The database URL to use when none is given: the SQLite file in the data directory.
+pub fn default_url() -> String {
+    format!(
+        "sqlite://{}",
+        crate::paths::default_database_path().display()
+    )
+}

@@ -1,0 +1,142 @@
+//! Rows as the databases return them, and their conversion to the model.
+
+use crate::keys::{Scope, StoredKey};
+use crate::model::{Object, Tenant, Timestamp, User};
+
+use super::StoreError;
+
+/// The user columns, in the order every query selects them.
+pub const USER_COLUMNS: &str = "id, tenant_id, external_ref, display_name, email, avatar, role, \
+     status, metadata, preferences, conversation_count, version, created_at, updated_at, \
+     last_login_at";
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    id: String,
+    tenant_id: String,
+    external_ref: Option<String>,
+    display_name: Option<String>,
+    email: Option<String>,
+    avatar: Option<String>,
+    role: String,
+    status: String,
+    metadata: String,
+    preferences: String,
+    conversation_count: i64,
+    version: i64,
+    created_at: i64,
+    updated_at: Option<i64>,
+    last_login_at: Option<i64>,
+}
+
+fn object(column: &str, text: &str) -> Result<Object, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            role: r.role.parse().map_err(StoreError::Corrupt)?,
+            status: r.status.parse().map_err(StoreError::Corrupt)?,
+            metadata: object("metadata", &r.metadata)?,
+            preferences: object("preferences", &r.preferences)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            external_ref: r.external_ref,
+            display_name: r.display_name,
+            email: r.email,
+            avatar: r.avatar,
+            conversation_count: r.conversation_count,
+            version: r.version,
+            created_at: Timestamp(r.created_at),
+            updated_at: r.updated_at.map(Timestamp),
+            last_login_at: r.last_login_at.map(Timestamp),
+        })
+    }
+}
+
+pub fn users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
+    rows.into_iter().map(User::try_from).collect()
+}
+
+pub const TENANT_COLUMNS: &str = "id, slug, name, created_at";
+
+#[derive(sqlx::FromRow)]
+pub struct TenantRow {
+    id: String,
+    slug: String,
+    name: String,
+    created_at: i64,
+}
+
+impl From<TenantRow> for Tenant {
+    fn from(r: TenantRow) -> Self {
+        Tenant {
+            id: r.id,
+            slug: r.slug,
+            name: r.name,
+            created_at: Timestamp(r.created_at),
+        }
+    }
+}
+
+pub const KEY_COLUMNS: &str = "prefix, tenant_id, hash, scopes, user_id, created_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub struct KeyRow {
+    prefix: String,
+    tenant_id: String,
+    hash: Vec<u8>,
+    scopes: String,
+    user_id: Option<String>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl TryFrom<KeyRow> for StoredKey {
+    type Error = StoreError;
+
+    fn try_from(r: KeyRow) -> Result<Self, StoreError> {
+        let scopes = r
+            .scopes
+            .split(',')
+            .map(|s| s.parse::<Scope>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(StoreError::Corrupt)?;
+        Ok(StoredKey {
+            prefix: r.prefix,
+            tenant_id: r.tenant_id,
+            hash: r.hash,
+            scopes,
+            user_id: r.user_id,
+            created_at: Timestamp(r.created_at),
+            revoked_at: r.revoked_at.map(Timestamp),
+        })
+    }
+}
+
+/// The JSON text of an object, for a TEXT column.
+pub fn json_text(o: &Object) -> String {
+    serde_json::Value::Object(o.clone()).to_string()
+}
+
+/// An FTS5 phrase that matches `needle` as a substring under the trigram tokenizer.
+pub fn fts_phrase(needle: &str) -> String {
+    format!("\"{}\"", needle.replace('"', "\"\""))
+}
+
+/// A LIKE pattern that matches `needle` anywhere, with `\` escaping wildcards.
+pub fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
