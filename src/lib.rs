@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod console;
 pub mod keys;
 pub mod model;
 pub mod paths;

@@ -1,0 +1,536 @@
+//! The console's HTTP client for both dialects. It knows the wire (paths, query
+//! parameters, bodies, the error shape) and nothing of the screen: failures come
+//! back as a [`ClientError`] that the console turns into words.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, Response, StatusCode, header};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::{EAI_BASE, ErrorBody, RAVEN_BASE, eai, raven};
+use crate::model::{Role, Status};
+
+/// Which dialects a server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dialects {
+    pub raven: bool,
+    pub eai: bool,
+}
+
+impl Dialects {
+    pub const BOTH: Dialects = Dialects {
+        raven: true,
+        eai: true,
+    };
+    pub const RAVEN: Dialects = Dialects {
+        raven: true,
+        eai: false,
+    };
+    pub const EAI: Dialects = Dialects {
+        raven: false,
+        eai: true,
+    };
+
+    pub fn label(self) -> &'static str {
+        match (self.raven, self.eai) {
+            (true, true) => "raven v1 + eai v3",
+            (true, false) => "raven v1",
+            (false, true) => "eai v3",
+            (false, false) => "none",
+        }
+    }
+}
+
+/// Why a call failed, in terms the console can explain.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("{url} did not answer in time")]
+    Timeout { url: String },
+    #[error("the server refused the key: {message}")]
+    Unauthorized { message: String },
+    #[error("not allowed ({code}): {message}")]
+    Forbidden { code: String, message: String },
+    #[error("not found ({code}): {message}")]
+    NotFound { code: String, message: String },
+    #[error("the server answered {status} ({code}): {message}")]
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("unexpected answer from {url}: {reason}")]
+    Decode { url: String, reason: String },
+    #[error("no Users API at {url}: both {RAVEN_BASE} and {EAI_BASE} answered 404")]
+    NoApi { url: String },
+    #[error("not a usable server URL: {0}")]
+    BadUrl(String),
+}
+
+impl ClientError {
+    /// Worth retrying later without anyone changing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. } | ClientError::Timeout { .. } => true,
+            ClientError::Api { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// One page of a list, in either dialect, with the filters that went with it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    pub offset: u64,
+    pub limit: u32,
+    pub external_ref: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    pub search: Option<String>,
+}
+
+/// A user in a list, joined from whichever dialects answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub external_ref: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    pub last_login_at: Option<String>,
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    pub rows: Vec<UserRow>,
+    pub total: u64,
+}
+
+/// One user as each dialect shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UserDetail {
+    pub raven: Option<raven::User>,
+    pub eai: Option<eai::User>,
+    pub etag: Option<String>,
+}
+
+/// Who the key acts as.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Principal {
+    /// An unbound key: the whole tenant, within its scopes.
+    Tenant,
+    /// A key bound to one user.
+    User(Box<eai::User>),
+    /// The server has no EAI dialect, so there is no `me` to ask.
+    Unknown,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+}
+
+impl Client {
+    pub fn new(base: &str, token: Option<String>) -> Result<Client, ClientError> {
+        let mut base = Url::parse(base).map_err(|e| ClientError::BadUrl(format!("{base}: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::BadUrl(format!("{base}: only http and https")));
+        }
+        // A trailing slash keeps `join` from dropping a path prefix (a server behind /raven/).
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(15))
+            .user_agent(concat!("raven-console/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::BadUrl(e.to_string()))?;
+        Ok(Client {
+            http,
+            base,
+            token: token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// The server's URL as the admin gave it, for the status line and messages.
+    pub fn base_url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ClientError> {
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ClientError::BadUrl(e.to_string()))
+    }
+
+    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        let req = self
+            .http
+            .request(method, url)
+            .header(header::ACCEPT, "application/json");
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    async fn send(&self, req: RequestBuilder) -> Result<Response, ClientError> {
+        let base = self.base_url().to_string();
+        let resp = req.send().await.map_err(|e| transport_error(&base, &e))?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(api_error(resp).await)
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(T, Option<String>), ClientError> {
+        let url = self.url(path)?;
+        let resp = self
+            .send(self.request(Method::GET, url).query(query))
+            .await?;
+        decode(resp).await
+    }
+
+    /// Asks each base path what it is: a 404 there means that dialect is absent.
+    pub async fn detect(&self) -> Result<Dialects, ClientError> {
+        let probe = [("limit", "1".to_string())];
+        let (raven, eai) = tokio::join!(
+            self.get_json::<serde_json::Value>(RAVEN_BASE, &probe),
+            self.get_json::<serde_json::Value>(EAI_BASE, &probe),
+        );
+        let present = |r: Result<_, ClientError>| -> Result<bool, ClientError> {
+            match r {
+                Ok(_) => Ok(true),
+                // A key bound to a user without users.manage may not list, but the dialect is there.
+                Err(ClientError::Forbidden { .. }) => Ok(true),
+                Err(ClientError::NotFound { .. }) => Ok(false),
+                // Anything that is not JSON (an HTML 404 page, say) on the path: not this API.
+                Err(ClientError::Api { status: 404, .. }) => Ok(false),
+                Err(e) => Err(e),
+            }
+        };
+        let dialects = Dialects {
+            raven: present(raven)?,
+            eai: present(eai)?,
+        };
+        if dialects == Dialects::default() {
+            return Err(ClientError::NoApi {
+                url: self.base_url().to_string(),
+            });
+        }
+        Ok(dialects)
+    }
+
+    /// `GET /api/eai/v3/users/me`: the bound user, or the whole tenant.
+    pub async fn me(&self) -> Result<Principal, ClientError> {
+        match self
+            .get_json::<eai::User>(&format!("{EAI_BASE}/me"), &[])
+            .await
+        {
+            Ok((user, _)) => Ok(Principal::User(Box::new(user))),
+            Err(ClientError::NotFound { code, .. }) if code == "no_current_user" => {
+                Ok(Principal::Tenant)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// One page, joined by id across the dialects the server speaks. Each
+    /// dialect is sent only the filters it serves.
+    pub async fn list(&self, dialects: Dialects, q: &ListQuery) -> Result<Page, ClientError> {
+        let mut common = vec![
+            ("limit", q.limit.to_string()),
+            ("offset", q.offset.to_string()),
+        ];
+        let ext = q.external_ref.clone().map(|v| ("external_ref", v));
+        let eai_filters: Vec<(&str, String)> = [
+            q.role.map(|r| ("role", r.as_str().to_string())),
+            q.status.map(|s| ("status", s.as_str().to_string())),
+            q.search.clone().map(|s| ("search", s)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match (dialects.raven, dialects.eai) {
+            (true, false) => {
+                common.extend(ext);
+                let (list, _) = self
+                    .get_json::<raven::UserList>(RAVEN_BASE, &common)
+                    .await?;
+                Ok(Page {
+                    total: list.total,
+                    rows: list.users.into_iter().map(raven_row).collect(),
+                })
+            }
+            (false, true) => {
+                common.extend(eai_filters);
+                let (list, _) = self.get_json::<eai::UserList>(EAI_BASE, &common).await?;
+                Ok(Page {
+                    total: list.total,
+                    rows: list.data.into_iter().map(eai_row).collect(),
+                })
+            }
+            (true, true) => {
+                // Both lists of one server share filters and order, so page N of
+                // one holds the same users as page N of the other.
+                common.extend(ext);
+                common.extend(eai_filters);
+                let (r, e) = tokio::join!(
+                    self.get_json::<raven::UserList>(RAVEN_BASE, &common),
+                    self.get_json::<eai::UserList>(EAI_BASE, &common),
+                );
+                let (r, e) = (r?.0, e?.0);
+                let rows = e
+                    .data
+                    .into_iter()
+                    .map(|u| {
+                        let mut row = eai_row(u);
+                        if let Some(rv) = r.users.iter().find(|x| x.user_id == row.id) {
+                            row.external_ref = rv.external_ref.clone();
+                            row.created_at = Some(rv.created_at.clone());
+                        }
+                        row
+                    })
+                    .collect();
+                Ok(Page {
+                    total: e.total,
+                    rows,
+                })
+            }
+            (false, false) => Err(ClientError::NoApi {
+                url: self.base_url().to_string(),
+            }),
+        }
+    }
+
+    /// One user from every dialect the server speaks.
+    pub async fn get(&self, dialects: Dialects, id: &str) -> Result<UserDetail, ClientError> {
+        let id = encode_segment(id);
+        let raven_path = format!("{RAVEN_BASE}/{id}");
+        let eai_path = format!("{EAI_BASE}/{id}");
+        let (r, e) = tokio::join!(
+            async {
+                match dialects.raven {
+                    true => Some(self.get_json::<raven::User>(&raven_path, &[]).await),
+                    false => None,
+                }
+            },
+            async {
+                match dialects.eai {
+                    true => Some(self.get_json::<eai::User>(&eai_path, &[]).await),
+                    false => None,
+                }
+            },
+        );
+        let mut detail = UserDetail::default();
+        if let Some(r) = r {
+            let (u, etag) = r?;
+            detail.raven = Some(u);
+            detail.etag = etag;
+        }
+        if let Some(e) = e {
+            let (u, etag) = e?;
+            detail.eai = Some(u);
+            detail.etag = detail.etag.or(etag);
+        }
+        Ok(detail)
+    }
+
+    /// `PATCH` one user in the Raven dialect; with `if_match`, only that version.
+    pub async fn patch_raven(
+        &self,
+        id: &str,
+        patch: &raven::PatchUser,
+        if_match: Option<&str>,
+    ) -> Result<(raven::User, Option<String>), ClientError> {
+        self.write(
+            Method::PATCH,
+            &format!("{RAVEN_BASE}/{}", encode_segment(id)),
+            patch,
+            if_match,
+        )
+        .await
+    }
+
+    /// `PATCH` one user in the EAI dialect (preferences merge); with `if_match`, only that version.
+    pub async fn patch_eai(
+        &self,
+        id: &str,
+        patch: &eai::PatchUser,
+        if_match: Option<&str>,
+    ) -> Result<(eai::User, Option<String>), ClientError> {
+        self.write(
+            Method::PATCH,
+            &format!("{EAI_BASE}/{}", encode_segment(id)),
+            patch,
+            if_match,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/users`.
+    pub async fn create(
+        &self,
+        user: &raven::CreateUser,
+    ) -> Result<(raven::User, Option<String>), ClientError> {
+        self.write(Method::POST, RAVEN_BASE, user, None).await
+    }
+
+    async fn write<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        if_match: Option<&str>,
+    ) -> Result<(T, Option<String>), ClientError> {
+        let mut req = self.request(method, self.url(path)?).json(body);
+        if let Some(tag) = if_match {
+            req = req.header(header::IF_MATCH, tag);
+        }
+        decode(self.send(req).await?).await
+    }
+}
+
+fn encode_segment(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn raven_row(u: raven::UserSummary) -> UserRow {
+    UserRow {
+        id: u.user_id,
+        name: u.display_name,
+        external_ref: u.external_ref,
+        created_at: Some(u.created_at),
+        ..UserRow::default()
+    }
+}
+
+fn eai_row(u: eai::UserSummary) -> UserRow {
+    UserRow {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: Some(u.role),
+        status: Some(u.status),
+        last_login_at: u.last_login_at,
+        ..UserRow::default()
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<(T, Option<String>), ClientError> {
+    let url = resp.url().to_string();
+    let etag = resp
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = resp.bytes().await.map_err(|e| ClientError::Decode {
+        url: url.clone(),
+        reason: e.to_string(),
+    })?;
+    let value = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
+        url,
+        reason: e.to_string(),
+    })?;
+    Ok((value, etag))
+}
+
+async fn api_error(resp: Response) -> ClientError {
+    let status = resp.status();
+    let body = resp.bytes().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+        Ok(b) => (b.error.code, b.error.message),
+        // Not the API's error shape: a proxy or some other server answered.
+        Err(_) => (
+            String::new(),
+            status.canonical_reason().unwrap_or("error").to_string(),
+        ),
+    };
+    match status {
+        StatusCode::UNAUTHORIZED => ClientError::Unauthorized { message },
+        StatusCode::FORBIDDEN => ClientError::Forbidden { code, message },
+        StatusCode::NOT_FOUND if !code.is_empty() => ClientError::NotFound { code, message },
+        _ => ClientError::Api {
+            status: status.as_u16(),
+            code,
+            message,
+        },
+    }
+}
+
+fn transport_error(base: &str, e: &reqwest::Error) -> ClientError {
+    if e.is_timeout() {
+        return ClientError::Timeout {
+            url: base.to_string(),
+        };
+    }
+    // The innermost cause is the one a person recognises ("Connection refused").
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        reason = s.to_string();
+        source = s.source();
+    }
+    ClientError::Unreachable {
+        url: base.to_string(),
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_keeps_a_path_prefix() {
+        let c = Client::new("http://host:1/raven", None).unwrap();
+        assert_eq!(
+            c.url(RAVEN_BASE).unwrap().as_str(),
+            "http://host:1/raven/api/v1/users"
+        );
+        assert_eq!(c.base_url(), "http://host:1/raven");
+    }
+
+    #[test]
+    fn rejects_a_url_that_is_not_http() {
+        assert!(matches!(
+            Client::new("ftp://x", None),
+            Err(ClientError::BadUrl(_))
+        ));
+        assert!(matches!(
+            Client::new("not a url", None),
+            Err(ClientError::BadUrl(_))
+        ));
+    }
+
+    #[test]
+    fn ids_are_escaped_in_paths() {
+        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_unreachable_and_transient() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let c = Client::new(&format!("http://{addr}"), None).unwrap();
+        let err = c.detect().await.unwrap_err();
+        assert!(matches!(err, ClientError::Unreachable { .. }), "{err:?}");
+        assert!(err.is_transient());
+    }
+}

@@ -1,0 +1,784 @@
+//! The console's state and the one function that changes it. `update` is pure:
+//! it never touches the terminal, the network or the clock; what must happen
+//! outside comes back as [`Effect`]s, and everything from outside (keys, worker
+//! answers, timers) comes in as an [`Action`].
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{Event, KeyEvent};
+use serde_json::Value;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::config::ApiChoice;
+use super::keys::{self, Command, Context};
+use super::{record, words};
+use crate::api::MAX_LIMIT;
+use crate::api::client::{ClientError, Dialects, ListQuery, Page, Principal, UserDetail, UserRow};
+use crate::model::{Role, Status};
+
+/// How long typing must pause before a filter goes to the server.
+pub const DEBOUNCE: Duration = Duration::from_millis(250);
+/// Screen rows that are not table rows: the filter bar, the table header, three status lines.
+pub const CHROME_ROWS: u16 = 5;
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Users on one page when the terminal is `height` rows tall: as many as fit.
+pub fn page_size(height: u16) -> u32 {
+    u32::from(height.saturating_sub(CHROME_ROWS)).clamp(1, MAX_LIMIT)
+}
+
+/// Waits after the `failures`-th failure in a row: 1 s, 2 s, 4 s ... up to 30 s.
+pub fn backoff(failures: u32) -> Duration {
+    let secs = 1u64 << failures.saturating_sub(1).min(5);
+    Duration::from_secs(secs).min(MAX_BACKOFF)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The spinner's clock, sent only while something is in flight.
+    Tick,
+    /// The debounce timer of query generation N ran out.
+    Debounced(u64),
+    /// The retry timer of retry generation N ran out.
+    Retry(u64),
+    Connected(Result<(Dialects, Principal), ClientError>),
+    Listed {
+        id: u64,
+        result: Result<Page, ClientError>,
+    },
+    Fetched {
+        id: u64,
+        result: Result<Box<UserDetail>, ClientError>,
+    },
+    /// A signal or a closed input: leave now.
+    Quit,
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Connect {
+        api: ApiChoice,
+    },
+    List {
+        id: u64,
+        dialects: Dialects,
+        query: ListQuery,
+    },
+    Get {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+    },
+    /// Send `action` back after `delay` (debounce and retry timers).
+    After {
+        delay: Duration,
+        action: Box<Action>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    ExternalRef,
+    Role,
+    Status,
+    Search,
+}
+
+impl Field {
+    pub const ALL: [Field; 4] = [
+        Field::ExternalRef,
+        Field::Role,
+        Field::Status,
+        Field::Search,
+    ];
+
+    pub fn is_text(self) -> bool {
+        matches!(self, Field::ExternalRef | Field::Search)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::ExternalRef => "ref",
+            Field::Role => "role",
+            Field::Status => "status",
+            Field::Search => "search",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    List,
+    Filter(Field),
+    Detail,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub external_ref: Input,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    pub search: Input,
+}
+
+/// The page on screen: the last answer that was wanted. It stays while a newer
+/// request is out or the server is down.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub rows: Vec<UserRow>,
+    pub total: u64,
+    pub offset: u64,
+    pub limit: u32,
+}
+
+impl Loaded {
+    pub fn page(&self) -> u64 {
+        self.offset / u64::from(self.limit.max(1)) + 1
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(u64::from(self.limit.max(1))).max(1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailView {
+    pub row: UserRow,
+    pub record: Option<Value>,
+    /// Lines of the pretty-printed record, to bound scrolling.
+    pub lines: usize,
+    pub scroll: usize,
+    pub error: Option<String>,
+}
+
+/// The last error, in words. `retry_in` is set while a transient failure is
+/// being retried: the screen shows it as a banner over the last data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub retry_in: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    pub url: String,
+    /// Where the key came from, named in a 401's message.
+    pub token_hint: String,
+    pub api: ApiChoice,
+    pub dialects: Option<Dialects>,
+    pub principal: Option<Principal>,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub server: Server,
+    pub filters: Filters,
+    pub focus: Focus,
+    pub help: bool,
+    pub height: u16,
+    /// The page wanted; `list.offset` is the page shown.
+    pub offset: u64,
+    pub limit: u32,
+    pub list: Option<Loaded>,
+    pub cursor: usize,
+    pub detail: Option<DetailView>,
+    pub error: Option<Notice>,
+    pub spinner: usize,
+    pub quit: bool,
+    pending_list: Option<u64>,
+    pending_detail: Option<u64>,
+    connecting: bool,
+    debounce_pending: bool,
+    next_id: u64,
+    query_gen: u64,
+    retry_gen: u64,
+    failures: u32,
+}
+
+impl State {
+    pub fn new(url: &str, token_hint: &str, api: ApiChoice, height: u16) -> State {
+        State {
+            server: Server {
+                url: url.to_string(),
+                token_hint: token_hint.to_string(),
+                api,
+                dialects: None,
+                principal: None,
+            },
+            filters: Filters::default(),
+            focus: Focus::List,
+            help: false,
+            height,
+            offset: 0,
+            limit: page_size(height),
+            list: None,
+            cursor: 0,
+            detail: None,
+            error: None,
+            spinner: 0,
+            quit: false,
+            pending_list: None,
+            pending_detail: None,
+            connecting: false,
+            debounce_pending: false,
+            next_id: 0,
+            query_gen: 0,
+            retry_gen: 0,
+            failures: 0,
+        }
+    }
+
+    /// The first effects: ask the server what it is.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.connect()
+    }
+
+    pub fn busy(&self) -> bool {
+        self.connecting || self.pending_list.is_some() || self.pending_detail.is_some()
+    }
+
+    /// The id of the list request whose answer is still wanted.
+    pub fn pending_list(&self) -> Option<u64> {
+        self.pending_list
+    }
+
+    pub fn pending_detail(&self) -> Option<u64> {
+        self.pending_detail
+    }
+
+    pub fn selected(&self) -> Option<&UserRow> {
+        self.list.as_ref().and_then(|l| l.rows.get(self.cursor))
+    }
+
+    /// Why a filter field cannot be used against this server, if it cannot.
+    pub fn unavailable(&self, field: Field) -> Option<&'static str> {
+        let d = self.server.dialects?;
+        match field {
+            Field::ExternalRef if !d.raven => Some("the EAI v3 API cannot filter by external_ref"),
+            Field::Role | Field::Status | Field::Search if !d.eai => {
+                Some("the Raven v1 API cannot filter by role, status or search")
+            }
+            _ => None,
+        }
+    }
+
+    /// The request the filters and page describe now.
+    pub fn query(&self) -> ListQuery {
+        let text = |f: Field, input: &Input| {
+            let v = input.value().trim();
+            (self.unavailable(f).is_none() && !v.is_empty()).then(|| v.to_string())
+        };
+        ListQuery {
+            offset: self.offset,
+            limit: self.limit,
+            external_ref: text(Field::ExternalRef, &self.filters.external_ref),
+            role: self
+                .filters
+                .role
+                .filter(|_| self.unavailable(Field::Role).is_none()),
+            status: self
+                .filters
+                .status
+                .filter(|_| self.unavailable(Field::Status).is_none()),
+            search: text(Field::Search, &self.filters.search),
+        }
+    }
+
+    pub fn has_filters(&self) -> bool {
+        let q = self.query();
+        q.external_ref.is_some() || q.role.is_some() || q.status.is_some() || q.search.is_some()
+    }
+
+    /// Rows the detail pane shows at once.
+    pub fn detail_viewport(&self) -> usize {
+        usize::from(self.height.saturating_sub(CHROME_ROWS + 1)).max(1)
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn connect(&mut self) -> Vec<Effect> {
+        self.connecting = true;
+        vec![Effect::Connect {
+            api: self.server.api,
+        }]
+    }
+
+    fn request_list(&mut self) -> Vec<Effect> {
+        self.debounce_pending = false;
+        let Some(dialects) = self.server.dialects else {
+            // Not connected yet: the connection asks for the list when it succeeds.
+            return vec![];
+        };
+        let id = self.next_id();
+        self.pending_list = Some(id);
+        vec![Effect::List {
+            id,
+            dialects,
+            query: self.query(),
+        }]
+    }
+
+    fn request_detail(&mut self) -> Vec<Effect> {
+        let (Some(dialects), Some(d)) = (self.server.dialects, &self.detail) else {
+            return vec![];
+        };
+        let user_id = d.row.id.clone();
+        let id = self.next_id();
+        self.pending_detail = Some(id);
+        vec![Effect::Get {
+            id,
+            dialects,
+            user_id,
+        }]
+    }
+
+    /// A filter changed: the page in flight answers a question nobody asks any more.
+    fn filters_changed(&mut self, debounce: bool) -> Vec<Effect> {
+        self.query_gen += 1;
+        self.pending_list = None;
+        self.offset = 0;
+        self.cursor = 0;
+        if debounce {
+            self.debounce_pending = true;
+            vec![Effect::After {
+                delay: DEBOUNCE,
+                action: Box::new(Action::Debounced(self.query_gen)),
+            }]
+        } else {
+            self.request_list()
+        }
+    }
+
+    fn fail(&mut self, err: &ClientError) -> Vec<Effect> {
+        let text = words::explain(err, &self.server.token_hint);
+        if err.is_transient() {
+            self.failures += 1;
+            self.retry_gen += 1;
+            let delay = backoff(self.failures);
+            self.error = Some(Notice {
+                text,
+                retry_in: Some(delay),
+            });
+            vec![Effect::After {
+                delay,
+                action: Box::new(Action::Retry(self.retry_gen)),
+            }]
+        } else {
+            self.error = Some(Notice {
+                text,
+                retry_in: None,
+            });
+            vec![]
+        }
+    }
+
+    fn recovered(&mut self) {
+        self.failures = 0;
+        // A pending retry timer is now pointless.
+        self.retry_gen += 1;
+        self.error = None;
+    }
+}
+
+/// Applies one action; returns what must happen outside.
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(ev) => on_key(state, ev),
+        Action::Resize { height, .. } => on_resize(state, height),
+        Action::Tick => {
+            if state.busy() {
+                state.spinner = state.spinner.wrapping_add(1);
+            }
+            vec![]
+        }
+        Action::Debounced(g) if g == state.query_gen && state.debounce_pending => {
+            state.request_list()
+        }
+        Action::Debounced(_) => vec![],
+        Action::Retry(g) if g == state.retry_gen => {
+            if state.server.dialects.is_none() {
+                state.connect()
+            } else {
+                let mut fx = state.request_list();
+                if state.focus == Focus::Detail
+                    && state.detail.as_ref().is_some_and(|d| d.record.is_none())
+                {
+                    fx.extend(state.request_detail());
+                }
+                fx
+            }
+        }
+        Action::Retry(_) => vec![],
+        Action::Connected(result) => {
+            state.connecting = false;
+            match result {
+                Ok((dialects, principal)) => {
+                    state.server.dialects = Some(dialects);
+                    state.server.principal = Some(principal);
+                    state.recovered();
+                    state.request_list()
+                }
+                Err(e) => state.fail(&e),
+            }
+        }
+        Action::Listed { id, result } => on_listed(state, id, result),
+        Action::Fetched { id, result } => on_fetched(state, id, result),
+        Action::Quit => {
+            state.quit = true;
+            vec![]
+        }
+    }
+}
+
+fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> Vec<Effect> {
+    if state.pending_list != Some(id) {
+        // An answer to a query that has since changed.
+        return vec![];
+    }
+    state.pending_list = None;
+    match result {
+        Ok(page) => {
+            state.recovered();
+            let limit = u64::from(state.limit.max(1));
+            if page.rows.is_empty() && page.total > 0 && state.offset > 0 {
+                // Users were removed under us: go to the last page that has any.
+                state.offset = (page.total - 1) / limit * limit;
+                return state.request_list();
+            }
+            state.cursor = state.cursor.min(page.rows.len().saturating_sub(1));
+            state.list = Some(Loaded {
+                rows: page.rows,
+                total: page.total,
+                offset: state.offset,
+                limit: state.limit,
+            });
+            vec![]
+        }
+        Err(e) => state.fail(&e),
+    }
+}
+
+fn on_fetched(
+    state: &mut State,
+    id: u64,
+    result: Result<Box<UserDetail>, ClientError>,
+) -> Vec<Effect> {
+    if state.pending_detail != Some(id) {
+        return vec![];
+    }
+    state.pending_detail = None;
+    let hint = state.server.token_hint.clone();
+    let Some(view) = state.detail.as_mut() else {
+        return vec![];
+    };
+    match result {
+        Ok(d) => {
+            let rec = record::combine(&view.row, &d);
+            view.lines = serde_json::to_string_pretty(&rec)
+                .map(|s| s.lines().count())
+                .unwrap_or(0);
+            view.record = Some(rec);
+            view.error = None;
+            vec![]
+        }
+        Err(e) if e.is_transient() => {
+            view.error = Some(words::explain(&e, &hint));
+            state.fail(&e)
+        }
+        Err(e) => {
+            let text = words::explain(&e, &hint);
+            view.error = Some(text.clone());
+            state.error = Some(Notice {
+                text,
+                retry_in: None,
+            });
+            vec![]
+        }
+    }
+}
+
+fn on_resize(state: &mut State, height: u16) -> Vec<Effect> {
+    state.height = height;
+    let limit = page_size(height);
+    if limit == state.limit {
+        return vec![];
+    }
+    // Keep the user under the cursor on screen: land on the page that holds it.
+    let absolute = state.offset + state.cursor as u64;
+    state.limit = limit;
+    state.offset = absolute / u64::from(limit) * u64::from(limit);
+    state.cursor = (absolute - state.offset) as usize;
+    // A drag fires many resizes: ask once it settles.
+    state.query_gen += 1;
+    state.pending_list = None;
+    state.debounce_pending = true;
+    vec![Effect::After {
+        delay: DEBOUNCE,
+        action: Box::new(Action::Debounced(state.query_gen)),
+    }]
+}
+
+fn contexts(state: &State) -> Vec<Context> {
+    if state.help {
+        return vec![Context::Help];
+    }
+    match state.focus {
+        Focus::List => vec![Context::List],
+        Focus::Detail => vec![Context::Detail],
+        Focus::Filter(f) if f.is_text() => vec![Context::Filter],
+        Focus::Filter(_) => vec![Context::Choice, Context::Filter],
+    }
+}
+
+fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
+    if let Some(cmd) = keys::lookup(&contexts(state), &ev) {
+        return command(state, cmd);
+    }
+    // Unbound keys in a text field are typing.
+    if let (false, Focus::Filter(field)) = (state.help, state.focus) {
+        let input = match field {
+            Field::ExternalRef => &mut state.filters.external_ref,
+            Field::Search => &mut state.filters.search,
+            _ => return vec![],
+        };
+        let before = input.value().to_string();
+        input.handle_event(&Event::Key(ev));
+        if input.value() != before {
+            return state.filters_changed(true);
+        }
+    }
+    vec![]
+}
+
+fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::Quit {
+        state.quit = true;
+        return vec![];
+    }
+    if state.help {
+        if cmd == Command::Back {
+            state.help = false;
+        }
+        return vec![];
+    }
+    match state.focus {
+        Focus::List => list_command(state, cmd),
+        Focus::Filter(field) => filter_command(state, field, cmd),
+        Focus::Detail => detail_command(state, cmd),
+    }
+}
+
+fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let rows = state.list.as_ref().map_or(0, |l| l.rows.len());
+    let total = state.list.as_ref().map_or(0, |l| l.total);
+    let limit = u64::from(state.limit);
+    match cmd {
+        Command::Up => state.cursor = state.cursor.saturating_sub(1),
+        Command::Down => state.cursor = (state.cursor + 1).min(rows.saturating_sub(1)),
+        Command::First => state.cursor = 0,
+        Command::Last => state.cursor = rows.saturating_sub(1),
+        Command::NextPage if state.offset + limit < total => {
+            state.offset += limit;
+            state.cursor = 0;
+            return state.request_list();
+        }
+        Command::PrevPage if state.offset > 0 => {
+            state.offset = state.offset.saturating_sub(limit);
+            state.cursor = 0;
+            return state.request_list();
+        }
+        Command::Open if rows > 0 => {
+            let Some(row) = state.selected().cloned() else {
+                return vec![];
+            };
+            state.detail = Some(DetailView {
+                row,
+                record: None,
+                lines: 0,
+                scroll: 0,
+                error: None,
+            });
+            state.focus = Focus::Detail;
+            return state.request_detail();
+        }
+        Command::Search => focus_field(state, Some(Field::Search)),
+        Command::FilterBar => focus_field(state, None),
+        Command::Refresh => {
+            if state.server.dialects.is_none() {
+                return state.connect();
+            }
+            return state.request_list();
+        }
+        Command::Help => state.help = true,
+        Command::Back if state.error.as_ref().is_some_and(|e| e.retry_in.is_none()) => {
+            state.error = None;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Focuses `wanted`, or the first usable field. A greyed field says why instead.
+fn focus_field(state: &mut State, wanted: Option<Field>) {
+    let target = match wanted {
+        Some(f) => Some(f),
+        None => Field::ALL
+            .into_iter()
+            .find(|f| state.unavailable(*f).is_none()),
+    };
+    if let Some(f) = target {
+        match state.unavailable(f) {
+            Some(why) => {
+                state.error = Some(Notice {
+                    text: format!("{} is greyed out: {why}.", f.label()),
+                    retry_in: None,
+                });
+            }
+            None => state.focus = Focus::Filter(f),
+        }
+    }
+}
+
+fn filter_command(state: &mut State, field: Field, cmd: Command) -> Vec<Effect> {
+    match cmd {
+        Command::NextField | Command::PrevField => {
+            let usable: Vec<Field> = Field::ALL
+                .into_iter()
+                .filter(|f| state.unavailable(*f).is_none())
+                .collect();
+            let at = usable.iter().position(|f| *f == field).unwrap_or(0);
+            let n = usable.len().max(1);
+            let next = if cmd == Command::NextField {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            if let Some(f) = usable.get(next) {
+                state.focus = Focus::Filter(*f);
+            }
+            vec![]
+        }
+        Command::NextChoice | Command::PrevChoice => {
+            let forward = cmd == Command::NextChoice;
+            match field {
+                Field::Role => state.filters.role = cycle(&Role::ALL, state.filters.role, forward),
+                Field::Status => {
+                    state.filters.status = cycle(&Status::ALL, state.filters.status, forward)
+                }
+                _ => return vec![],
+            }
+            // A pick is one deliberate step, nothing to wait for.
+            state.filters_changed(false)
+        }
+        Command::Apply => {
+            state.focus = Focus::List;
+            if state.debounce_pending {
+                // Enter means "now": do not wait for the timer.
+                state.query_gen += 1;
+                return state.request_list();
+            }
+            vec![]
+        }
+        Command::Clear => {
+            state.focus = Focus::List;
+            let changed = match field {
+                Field::ExternalRef => take_input(&mut state.filters.external_ref),
+                Field::Search => take_input(&mut state.filters.search),
+                Field::Role => state.filters.role.take().is_some(),
+                Field::Status => state.filters.status.take().is_some(),
+            };
+            if changed || state.debounce_pending {
+                return state.filters_changed(false);
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+fn take_input(input: &mut Input) -> bool {
+    let had = !input.value().is_empty();
+    input.reset();
+    had
+}
+
+/// any → first → ... → last → any, or backwards.
+fn cycle<T: Copy + PartialEq>(all: &[T], now: Option<T>, forward: bool) -> Option<T> {
+    let mut ring: Vec<Option<T>> = vec![None];
+    ring.extend(all.iter().copied().map(Some));
+    let at = ring.iter().position(|v| *v == now).unwrap_or(0);
+    let n = ring.len();
+    ring[if forward {
+        (at + 1) % n
+    } else {
+        (at + n - 1) % n
+    }]
+}
+
+fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let viewport = state.detail_viewport();
+    match cmd {
+        Command::Back => {
+            state.focus = Focus::List;
+            state.detail = None;
+            state.pending_detail = None;
+            return vec![];
+        }
+        Command::Refresh => return state.request_detail(),
+        Command::Help => {
+            state.help = true;
+            return vec![];
+        }
+        _ => {}
+    }
+    if let Some(d) = state.detail.as_mut() {
+        let max = d.lines.saturating_sub(viewport);
+        d.scroll = match cmd {
+            Command::Up => d.scroll.saturating_sub(1),
+            Command::Down => d.scroll + 1,
+            Command::PrevPage => d.scroll.saturating_sub(viewport),
+            Command::NextPage => d.scroll + viewport,
+            Command::First => 0,
+            Command::Last => max,
+            _ => d.scroll,
+        }
+        .min(max);
+    }
+    vec![]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_size_fills_the_terminal() {
+        assert_eq!(page_size(24), 19);
+        assert_eq!(page_size(45), 40);
+        assert_eq!(page_size(3), 1);
+        assert_eq!(page_size(500), MAX_LIMIT);
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_thirty_seconds() {
+        let secs: Vec<u64> = (1..=8).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30, 30]);
+    }
+
+    #[test]
+    fn cycle_goes_through_any() {
+        assert_eq!(cycle(&Role::ALL, None, true), Some(Role::Admin));
+        assert_eq!(cycle(&Role::ALL, Some(Role::Viewer), true), None);
+        assert_eq!(cycle(&Role::ALL, None, false), Some(Role::Viewer));
+    }
+}

@@ -1,0 +1,154 @@
+//! The terminal console: set-up, and the one loop that owns the state.
+//!
+//! Keys, worker answers, timers and signals arrive on channels; the loop turns
+//! each into an [`app::Action`], applies it with [`app::update`], carries out
+//! the effects, and redraws. Only `update` changes the state.
+
+pub mod app;
+pub mod config;
+pub mod embedded;
+pub mod keys;
+pub mod record;
+pub mod ui;
+pub mod words;
+pub mod worker;
+
+use anyhow::anyhow;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use app::{Action, Effect, State};
+use config::{ApiChoice, Args, Target};
+use ui::Theme;
+
+use crate::api::client::Client;
+
+/// Runs the console until the admin quits; the terminal is restored on every way out.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let resolved = config::resolve(&args)?;
+    let mut embedded = None;
+    let (url, token, hint) = match resolved.target {
+        Target::Embedded => {
+            let e = embedded::start().await?;
+            let hint = format!(
+                "the console's key file {} (delete it to make a new one)",
+                e.key_file.display()
+            );
+            let parts = (e.url.clone(), Some(e.token.clone()), hint);
+            embedded = Some(e);
+            parts
+        }
+        Target::Remote {
+            url,
+            token,
+            token_hint,
+        } => (url, token, token_hint),
+    };
+    let client = Client::new(&url, token).map_err(|e| anyhow!(e))?;
+    // Installs a panic hook that restores the terminal before the message prints.
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
+    ratatui::restore();
+    if let Some(e) = embedded {
+        e.stop().await;
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    client: Client,
+    token_hint: &str,
+    api: ApiChoice,
+) -> anyhow::Result<()> {
+    let theme = Theme::from_env();
+    let height = terminal.size()?.height;
+    let mut state = State::new(client.base_url(), token_hint, api, height);
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let worker = worker::spawn(client, tx.clone());
+    let mut events = EventStream::new();
+    let mut signals = Signals::new()?;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+
+    let effects = state.start();
+    perform(effects, &worker, &tx);
+    loop {
+        terminal.draw(|f| ui::draw(f, &state, theme))?;
+        let action = tokio::select! {
+            biased;
+            _ = signals.recv() => Action::Quit,
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Action::Key(k),
+                Some(Ok(Event::Resize(width, height))) => Action::Resize { width, height },
+                Some(Ok(_)) => continue,
+                // The terminal is gone: nothing more can be shown or typed.
+                Some(Err(_)) | None => Action::Quit,
+            },
+            Some(a) = rx.recv() => a,
+            _ = tick.tick(), if state.busy() => Action::Tick,
+        };
+        let effects = app::update(&mut state, action);
+        perform(effects, &worker, &tx);
+        if state.quit {
+            return Ok(());
+        }
+    }
+}
+
+fn perform(effects: Vec<Effect>, worker: &UnboundedSender<Effect>, tx: &UnboundedSender<Action>) {
+    for effect in effects {
+        match effect {
+            Effect::After { delay, action } => {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = tx.send(*action);
+                });
+            }
+            network => {
+                let _ = worker.send(network);
+            }
+        }
+    }
+}
+
+/// SIGTERM, SIGHUP and an outside SIGINT end the loop like `q`, so the terminal
+/// is restored. (Ctrl-C typed at the console is a key in raw mode.)
+struct Signals {
+    #[cfg(unix)]
+    all: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let all = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ]
+            .into_iter()
+            .map(signal)
+            .collect::<std::io::Result<Vec<_>>>()?;
+            Ok(Signals { all })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            let waits = self.all.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

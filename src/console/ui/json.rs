@@ -1,0 +1,113 @@
+//! Pretty, coloured JSON as ratatui lines, laid out like `serde_json`'s pretty printer.
+
+use ratatui::text::{Line, Span};
+use serde_json::Value;
+
+use super::theme::Theme;
+
+pub fn lines(value: &Value, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut first = Vec::new();
+    write(value, 0, theme, &mut first, &mut out, "");
+    out
+}
+
+/// Writes `value` continuing the line `cur` (its key is already there), then
+/// pushes finished lines to `out`. `tail` follows the value (a comma or nothing).
+fn write(
+    value: &Value,
+    depth: usize,
+    theme: Theme,
+    cur: &mut Vec<Span<'static>>,
+    out: &mut Vec<Line<'static>>,
+    tail: &str,
+) {
+    let indent = |d: usize| Span::raw("  ".repeat(d));
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            cur.push(Span::raw("{"));
+            out.push(Line::from(std::mem::take(cur)));
+            let n = map.len();
+            for (i, (k, v)) in map.iter().enumerate() {
+                let mut line = vec![
+                    indent(depth + 1),
+                    Span::styled(quote(k), theme.json_key()),
+                    Span::raw(": "),
+                ];
+                write(
+                    v,
+                    depth + 1,
+                    theme,
+                    &mut line,
+                    out,
+                    if i + 1 < n { "," } else { "" },
+                );
+            }
+            out.push(Line::from(vec![
+                indent(depth),
+                Span::raw(format!("}}{tail}")),
+            ]));
+        }
+        Value::Array(items) if !items.is_empty() => {
+            cur.push(Span::raw("["));
+            out.push(Line::from(std::mem::take(cur)));
+            let n = items.len();
+            for (i, v) in items.iter().enumerate() {
+                let mut line = vec![indent(depth + 1)];
+                write(
+                    v,
+                    depth + 1,
+                    theme,
+                    &mut line,
+                    out,
+                    if i + 1 < n { "," } else { "" },
+                );
+            }
+            out.push(Line::from(vec![
+                indent(depth),
+                Span::raw(format!("]{tail}")),
+            ]));
+        }
+        scalar => {
+            cur.push(scalar_span(scalar, theme));
+            if !tail.is_empty() {
+                cur.push(Span::raw(tail.to_string()));
+            }
+            out.push(Line::from(std::mem::take(cur)));
+        }
+    }
+}
+
+fn scalar_span(v: &Value, theme: Theme) -> Span<'static> {
+    match v {
+        Value::String(s) => Span::styled(quote(s), theme.json_string()),
+        Value::Number(n) => Span::styled(n.to_string(), theme.json_number()),
+        Value::Object(_) => Span::raw("{}"),
+        Value::Array(_) => Span::raw("[]"),
+        other => Span::styled(other.to_string(), theme.json_literal()),
+    }
+}
+
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(v: &Value) -> String {
+        lines(v, Theme { color: false })
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn matches_serde_pretty_printing() {
+        let v = json!({"a": 1, "b": {"c": [true, null, "x"], "d": {}}, "e": [], "f": "q\"uote"});
+        assert_eq!(text(&v), serde_json::to_string_pretty(&v).unwrap());
+    }
+}

@@ -1,0 +1,42 @@
+//! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
+//! Drawing only reads the state.
+
+mod detail;
+mod filter;
+mod help;
+mod json;
+mod list;
+mod status;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+
+use super::app::{Focus, State};
+pub use theme::Theme;
+
+pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
+    let [bar, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(3),
+    ])
+    .areas(frame.area());
+    filter::render(frame, bar, state, theme);
+    match (&state.focus, &state.detail) {
+        (Focus::Detail, Some(d)) => detail::render(frame, body, state, d, theme),
+        _ => list::render(frame, body, state, theme),
+    }
+    status::render(frame, foot, state, theme);
+    if state.help {
+        help::render(frame, frame.area(), theme);
+    }
+}
+
+/// "2026-03-11T09:30:00.000Z" as "2026-03-11 09:30": minutes are enough in a table.
+pub(crate) fn short_time(ts: &str) -> String {
+    match (ts.get(..10), ts.get(11..16)) {
+        (Some(day), Some(hm)) if ts.as_bytes().get(10) == Some(&b'T') => format!("{day} {hm}"),
+        _ => ts.to_string(),
+    }
+}

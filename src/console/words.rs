@@ -1,0 +1,76 @@
+//! Client errors in words an admin can act on.
+
+use crate::api::client::ClientError;
+
+/// What went wrong and what to do about it. `token_hint` says where the key
+/// came from, so a refused key names the thing to fix.
+pub fn explain(err: &ClientError, token_hint: &str) -> String {
+    match err {
+        ClientError::Unreachable { url, reason } => {
+            format!("Cannot reach the server at {url} ({reason}).")
+        }
+        ClientError::Timeout { url } => format!("The server at {url} did not answer in time."),
+        ClientError::Unauthorized { .. } => {
+            format!("The server refused the key (401). Check {token_hint}.")
+        }
+        ClientError::Forbidden { code, message } => match code.as_str() {
+            "insufficient_scope" => format!(
+                "The key lacks a scope for this ({message}). Use a key with users:read (and users:write to edit)."
+            ),
+            "user_inactive" => {
+                format!("The user this key is bound to is inactive ({message}); use another key.")
+            }
+            _ => format!("Not allowed: {message}"),
+        },
+        ClientError::NotFound { message, .. } => {
+            format!("Not found: {message} (it may have been deleted, or belong to another tenant).")
+        }
+        ClientError::Api {
+            status, message, ..
+        } if *status >= 500 => format!("The server failed ({status}): {message}"),
+        ClientError::Api {
+            status,
+            code,
+            message,
+        } => {
+            if code.is_empty() {
+                format!("The server answered {status}: {message}")
+            } else {
+                format!("The server answered {status} {code}: {message}")
+            }
+        }
+        ClientError::Decode { url, reason } => format!(
+            "{url} answered with something that is not the Users API ({reason}). Is the URL right, and --api?"
+        ),
+        ClientError::NoApi { url } => {
+            format!("{url} speaks neither the Raven nor the EAI Users API. Is the URL right?")
+        }
+        ClientError::BadUrl(why) => format!("The server URL is not usable: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_key_names_what_to_fix() {
+        let e = ClientError::Unauthorized {
+            message: "unknown key".into(),
+        };
+        let text = explain(&e, "the key in $RAVEN_TOKEN");
+        assert!(
+            text.contains("401") && text.contains("$RAVEN_TOKEN"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_missing_scope_names_the_scope() {
+        let e = ClientError::Forbidden {
+            code: "insufficient_scope".into(),
+            message: "needs users:read".into(),
+        };
+        assert!(explain(&e, "").contains("users:read"));
+    }
+}

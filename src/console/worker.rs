@@ -1,0 +1,76 @@
+//! The background task that owns the HTTP client. The loop hands it effects;
+//! each call runs in its own task and its answer comes back as an action, so a
+//! slow detail never holds up a page, and the screen never waits on either.
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+use super::app::{Action, Effect};
+use super::config::ApiChoice;
+use crate::api::client::{Client, ClientError, Dialects, Principal};
+
+/// Starts the worker; send it network effects, read answers from `answers`.
+pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSender<Effect> {
+    let (tx, rx) = unbounded_channel();
+    tokio::spawn(run(client, rx, answers));
+    tx
+}
+
+async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: UnboundedSender<Action>) {
+    // The answer to a superseded page would be dropped anyway; stop asking for it.
+    let mut list_task: Option<JoinHandle<()>> = None;
+    while let Some(effect) = rx.recv().await {
+        let client = client.clone();
+        let answers = answers.clone();
+        match effect {
+            Effect::Connect { api } => {
+                tokio::spawn(async move {
+                    let _ = answers.send(Action::Connected(connect(&client, api).await));
+                });
+            }
+            Effect::List {
+                id,
+                dialects,
+                query,
+            } => {
+                if let Some(t) = list_task.take() {
+                    t.abort();
+                }
+                list_task = Some(tokio::spawn(async move {
+                    let result = client.list(dialects, &query).await;
+                    let _ = answers.send(Action::Listed { id, result });
+                }));
+            }
+            Effect::Get {
+                id,
+                dialects,
+                user_id,
+            } => {
+                tokio::spawn(async move {
+                    let result = client.get(dialects, &user_id).await.map(Box::new);
+                    let _ = answers.send(Action::Fetched { id, result });
+                });
+            }
+            // Timers are the loop's business, not the network's.
+            Effect::After { .. } => {}
+        }
+    }
+}
+
+/// Which dialects to use, and who the key acts as.
+pub async fn connect(
+    client: &Client,
+    api: ApiChoice,
+) -> Result<(Dialects, Principal), ClientError> {
+    let dialects = match api {
+        ApiChoice::Auto => client.detect().await?,
+        ApiChoice::Raven => Dialects::RAVEN,
+        ApiChoice::Eai => Dialects::EAI,
+    };
+    let principal = if dialects.eai {
+        client.me().await?
+    } else {
+        Principal::Unknown
+    };
+    Ok((dialects, principal))
+}
