@@ -1,0 +1,498 @@
+//! The pure state machine: `update(state, action)` with no terminal, network or clock.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::console::app::{Action, DEBOUNCE, Effect, Field, Focus, State, update};
+use raven_console::console::config::ApiChoice;
+use raven_console::model::{Role, Status};
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ch(c: char) -> Action {
+    key(KeyCode::Char(c))
+}
+
+fn page(offset: u64, n: u64, total: u64) -> Page {
+    Page {
+        rows: (offset..offset + n)
+            .map(|i| UserRow {
+                id: format!("usr_{i:04}"),
+                name: Some(format!("User {i}")),
+                status: Some(Status::Active),
+                ..UserRow::default()
+            })
+            .collect(),
+        total,
+    }
+}
+
+/// The one list request among `fx`: its id and query.
+fn list_req(fx: &[Effect]) -> (u64, raven_console::api::client::ListQuery) {
+    let found: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::List { id, query, .. } => Some((*id, query.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "expected one list request in {fx:?}");
+    found[0].clone()
+}
+
+/// Connected to a server of `dialects` with 24 rows (19 a page), first page of 300 loaded.
+fn connected(dialects: Dialects) -> State {
+    let mut s = State::new(
+        "http://raven.test",
+        "the key in $RAVEN_TOKEN",
+        ApiChoice::Auto,
+        24,
+    );
+    assert_eq!(
+        s.start(),
+        vec![Effect::Connect {
+            api: ApiChoice::Auto
+        }]
+    );
+    let fx = update(&mut s, Action::Connected(Ok((dialects, Principal::Tenant))));
+    let (id, q) = list_req(&fx);
+    assert_eq!((q.offset, q.limit), (0, 19));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 19, 300)),
+        },
+    );
+    s
+}
+
+fn shown_offset(s: &State) -> u64 {
+    s.list.as_ref().map(|l| l.offset).unwrap()
+}
+
+#[test]
+fn paging_moves_by_one_page_and_stops_at_the_ends() {
+    let mut s = connected(Dialects::BOTH);
+    assert_eq!(update(&mut s, ch('p')), vec![], "no page before the first");
+    let (id, q) = list_req(&update(&mut s, ch('n')));
+    assert_eq!(q.offset, 19);
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(19, 19, 300)),
+        },
+    );
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.page(), l.pages()), (2, 16));
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::PageUp)));
+    assert_eq!(q.offset, 0);
+
+    // The last page: 300 = 15 * 19 + 15.
+    let mut s = connected(Dialects::BOTH);
+    for _ in 0..15 {
+        update(&mut s, key(KeyCode::PageDown));
+    }
+    assert_eq!(s.offset, 285);
+    assert_eq!(update(&mut s, ch('n')), vec![], "no page after the last");
+}
+
+#[test]
+fn the_cursor_stays_on_the_page() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('k'));
+    assert_eq!(s.cursor, 0);
+    update(&mut s, ch('j'));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.cursor, 2);
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(s.cursor, 18);
+    update(&mut s, ch('j'));
+    assert_eq!(s.cursor, 18);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(s.selected().unwrap().id, "usr_0000");
+}
+
+#[test]
+fn typing_a_search_is_debounced() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    assert_eq!(s.focus, Focus::Filter(Field::Search));
+    let first = update(&mut s, ch('j'));
+    let second = update(&mut s, ch('o'));
+    let timer = |fx: &[Effect]| match fx {
+        [Effect::After { delay, action }] => {
+            assert_eq!(*delay, DEBOUNCE);
+            (**action).clone()
+        }
+        other => panic!("expected one debounce timer, got {other:?}"),
+    };
+    let (t1, t2) = (timer(&first), timer(&second));
+    // The first timer is superseded by the second keystroke.
+    assert_eq!(update(&mut s, t1), vec![]);
+    let (_, q) = list_req(&update(&mut s, t2));
+    assert_eq!(q.search.as_deref(), Some("jo"));
+    assert_eq!(q.offset, 0);
+}
+
+#[test]
+fn keys_are_text_in_a_filter_field() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "q/n?".chars() {
+        update(&mut s, ch(c));
+    }
+    assert!(!s.quit && !s.help);
+    assert_eq!(s.filters.search.value(), "q/n?");
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.filters.search.value(), "q/n");
+}
+
+#[test]
+fn enter_applies_at_once_and_esc_clears() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    update(&mut s, ch('x'));
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Enter)));
+    assert_eq!(q.search.as_deref(), Some("x"));
+    assert_eq!(s.focus, Focus::List);
+
+    update(&mut s, ch('/'));
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Esc)));
+    assert_eq!(q.search, None);
+    assert_eq!(s.filters.search.value(), "");
+    assert_eq!(s.focus, Focus::List);
+}
+
+#[test]
+fn role_and_status_pick_from_the_allowed_values() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('f'));
+    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.focus, Focus::Filter(Field::Role));
+    // Letters are not free text here.
+    assert_eq!(update(&mut s, ch('x')), vec![]);
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Right)));
+    assert_eq!(q.role, Some(Role::Admin));
+    update(&mut s, key(KeyCode::Tab));
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Left)));
+    assert_eq!(
+        (q.role, q.status),
+        (Some(Role::Admin), Some(Status::Inactive))
+    );
+    update(&mut s, key(KeyCode::BackTab));
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Esc)));
+    assert_eq!((q.role, q.status), (None, Some(Status::Inactive)));
+}
+
+#[test]
+fn an_answer_to_an_old_query_is_dropped() {
+    let mut s = connected(Dialects::BOTH);
+    let (old, _) = list_req(&update(&mut s, ch('n')));
+    // The admin types before page 2 arrives: page 2 no longer answers anything.
+    update(&mut s, ch('/'));
+    let timer = update(&mut s, ch('z'));
+    let Effect::After { action, .. } = &timer[0] else {
+        panic!("{timer:?}")
+    };
+    let (new, q) = list_req(&update(&mut s, (**action).clone()));
+    assert_eq!(q.search.as_deref(), Some("z"));
+    let before = s.list.clone();
+    update(
+        &mut s,
+        Action::Listed {
+            id: old,
+            result: Ok(page(19, 19, 300)),
+        },
+    );
+    assert_eq!(s.list, before, "the stale page must not be shown");
+    assert!(s.busy());
+    update(
+        &mut s,
+        Action::Listed {
+            id: new,
+            result: Ok(page(0, 2, 2)),
+        },
+    );
+    assert_eq!(s.list.as_ref().unwrap().total, 2);
+    assert!(!s.busy());
+}
+
+#[test]
+fn quick_paging_shows_only_the_last_page_asked_for() {
+    let mut s = connected(Dialects::BOTH);
+    let (a, _) = list_req(&update(&mut s, ch('n')));
+    let (b, q) = list_req(&update(&mut s, ch('n')));
+    assert_eq!(q.offset, 38);
+    update(
+        &mut s,
+        Action::Listed {
+            id: a,
+            result: Ok(page(19, 19, 300)),
+        },
+    );
+    assert_eq!(shown_offset(&s), 0);
+    update(
+        &mut s,
+        Action::Listed {
+            id: b,
+            result: Ok(page(38, 19, 300)),
+        },
+    );
+    assert_eq!(shown_offset(&s), 38);
+}
+
+#[test]
+fn a_raven_only_server_greys_what_it_cannot_filter() {
+    let mut s = connected(Dialects::RAVEN);
+    for f in [Field::Role, Field::Status, Field::Search] {
+        assert!(s.unavailable(f).unwrap().contains("Raven"), "{f:?}");
+    }
+    assert_eq!(s.unavailable(Field::ExternalRef), None);
+    update(&mut s, ch('/'));
+    assert_eq!(s.focus, Focus::List, "search cannot be focused");
+    assert!(s.error.as_ref().unwrap().text.contains("greyed"));
+    update(&mut s, ch('f'));
+    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(
+        s.focus,
+        Focus::Filter(Field::ExternalRef),
+        "Tab skips greyed fields"
+    );
+    // Even a value set some other way is never sent to a server that cannot serve it.
+    s.filters.role = Some(Role::Admin);
+    assert_eq!(s.query().role, None);
+}
+
+#[test]
+fn an_eai_only_server_greys_external_ref() {
+    let mut s = connected(Dialects::EAI);
+    assert!(s.unavailable(Field::ExternalRef).unwrap().contains("EAI"));
+    update(&mut s, ch('f'));
+    assert_eq!(s.focus, Focus::Filter(Field::Role));
+}
+
+#[test]
+fn a_refused_key_says_what_to_fix_and_is_not_retried() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(ClientError::Unauthorized {
+                message: "unknown key".into(),
+            }),
+        },
+    );
+    assert_eq!(fx, vec![]);
+    let e = s.error.clone().unwrap();
+    assert!(e.text.contains("$RAVEN_TOKEN"), "{}", e.text);
+    assert_eq!(e.retry_in, None);
+    assert_eq!(
+        s.list.as_ref().unwrap().rows.len(),
+        19,
+        "the last data stays"
+    );
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.error, None);
+}
+
+fn unreachable() -> ClientError {
+    ClientError::Unreachable {
+        url: "http://raven.test".into(),
+        reason: "Connection refused".into(),
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_retried_with_backoff_over_the_last_data() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('n')));
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(unreachable()),
+        },
+    );
+    let [Effect::After { delay, action }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*delay, Duration::from_secs(1));
+    assert_eq!(
+        s.error.as_ref().unwrap().retry_in,
+        Some(Duration::from_secs(1))
+    );
+    assert_eq!(shown_offset(&s), 0, "the screen keeps the last data");
+
+    let (id, q) = list_req(&update(&mut s, (**action).clone()));
+    assert_eq!(q.offset, 19, "the retry asks the same question");
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(unreachable()),
+        },
+    );
+    let [Effect::After { delay, action }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*delay, Duration::from_secs(2));
+    let retry = (**action).clone();
+
+    // The admin refreshes by hand and it works: the pending retry is moot.
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(19, 19, 300)),
+        },
+    );
+    assert_eq!(s.error, None);
+    assert_eq!(update(&mut s, retry), vec![]);
+}
+
+#[test]
+fn a_failed_connection_is_retried() {
+    let mut s = State::new("http://raven.test", "", ApiChoice::Auto, 24);
+    s.start();
+    let fx = update(&mut s, Action::Connected(Err(unreachable())));
+    let [Effect::After { action, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        update(&mut s, (**action).clone()),
+        vec![Effect::Connect {
+            api: ApiChoice::Auto
+        }]
+    );
+    assert!(s.busy());
+}
+
+#[test]
+fn detail_opens_scrolls_and_drops_a_late_answer() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('j'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Get { id, user_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_0001");
+    assert_eq!(s.focus, Focus::Detail);
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(UserDetail::default())),
+        },
+    );
+    let d = s.detail.clone().unwrap();
+    assert_eq!(d.record.unwrap()["id"], "usr_0001");
+    update(&mut s, ch('j'));
+    assert_eq!(
+        s.detail.as_ref().unwrap().scroll,
+        0,
+        "nothing to scroll in a short record"
+    );
+
+    let fx = update(&mut s, ch('r'));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!((s.focus, s.detail.is_none()), (Focus::List, true));
+    assert_eq!(
+        update(
+            &mut s,
+            Action::Fetched {
+                id: *id,
+                result: Ok(Box::new(UserDetail::default())),
+            }
+        ),
+        vec![]
+    );
+    assert!(s.detail.is_none());
+}
+
+#[test]
+fn resizing_keeps_the_selected_user_in_view() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('n')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(19, 19, 300)),
+        },
+    );
+    for _ in 0..5 {
+        update(&mut s, ch('j'));
+    }
+    let fx = update(
+        &mut s,
+        Action::Resize {
+            width: 160,
+            height: 45,
+        },
+    );
+    assert_eq!((s.limit, s.offset, s.cursor), (40, 0, 24));
+    let [Effect::After { action, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let (_, q) = list_req(&update(&mut s, (**action).clone()));
+    assert_eq!((q.offset, q.limit), (0, 40));
+}
+
+#[test]
+fn a_page_emptied_under_us_falls_back_to_the_last_page() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('n')));
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 0, 10)),
+        },
+    );
+    let (_, q) = list_req(&fx);
+    assert_eq!(q.offset, 0);
+}
+
+#[test]
+fn help_and_quit() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('?'));
+    assert!(s.help);
+    update(&mut s, ch('j'));
+    assert_eq!(s.cursor, 0, "help swallows list keys");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(!s.help);
+    update(&mut s, ch('q'));
+    assert!(s.quit);
+
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+    );
+    assert!(s.quit, "Ctrl-C quits even from a text field");
+}
+
+#[test]
+fn the_spinner_turns_only_while_busy() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, Action::Tick);
+    assert_eq!(s.spinner, 0);
+    update(&mut s, ch('r'));
+    update(&mut s, Action::Tick);
+    assert_eq!(s.spinner, 1);
+}
