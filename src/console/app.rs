@@ -261,12 +261,28 @@ impl State {
     pub fn unavailable(&self, field: Field) -> Option<&'static str> {
         let d = self.server.dialects?;
         match field {
-            Field::ExternalRef if !d.raven => Some("the EAI v3 API cannot filter by external_ref"),
+            Field::ExternalRef if !d.raven => Some("not in the EAI v3 API"),
             Field::Role | Field::Status | Field::Search if !d.eai => {
-                Some("the Raven v1 API cannot filter by role, status or search")
+                Some("not in the Raven v1 API")
             }
             _ => None,
         }
+    }
+
+    /// The greyed fields grouped by reason: "role, status, search: not in the Raven v1 API".
+    pub fn greyed(&self) -> Vec<String> {
+        let mut out: Vec<(Vec<&str>, &str)> = Vec::new();
+        for f in Field::ALL {
+            if let Some(why) = self.unavailable(f) {
+                match out.iter_mut().find(|(_, w)| *w == why) {
+                    Some((fields, _)) => fields.push(f.label()),
+                    None => out.push((vec![f.label()], why)),
+                }
+            }
+        }
+        out.into_iter()
+            .map(|(fields, why)| format!("{}: {why}", fields.join(", ")))
+            .collect()
     }
 
     /// The request the filters and page describe now.

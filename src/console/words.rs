@@ -7,7 +7,7 @@ use crate::api::client::ClientError;
 pub fn explain(err: &ClientError, token_hint: &str) -> String {
     match err {
         ClientError::Unreachable { url, reason } => {
-            format!("Cannot reach the server at {url} ({reason}).")
+            format!("Cannot reach {url}: {reason}.")
         }
         ClientError::Timeout { url } => format!("The server at {url} did not answer in time."),
         ClientError::Unauthorized { .. } => {

@@ -6,6 +6,7 @@ mod filter;
 mod help;
 mod json;
 mod list;
+mod message;
 mod status;
 pub mod theme;
 
@@ -16,10 +17,11 @@ use super::app::{Focus, State};
 pub use theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
-    let [bar, body, foot] = Layout::vertical([
+    let [bar, body, msg, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(2),
     ])
     .areas(frame.area());
     filter::render(frame, bar, state, theme);
@@ -28,6 +30,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
         _ => list::render(frame, body, state, theme),
     }
     status::render(frame, foot, state, theme);
+    message::render(frame, msg, state, theme);
     if state.help {
         help::render(frame, frame.area(), theme);
     }

@@ -1,5 +1,4 @@
-//! The status lines: where we are connected and as whom; the page; the last
-//! error in words (a banner while the server is unreachable).
+//! The status lines: where we are connected and as whom; the page and total.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -8,15 +7,14 @@ use ratatui::widgets::Paragraph;
 
 use super::Theme;
 use crate::api::client::Principal;
-use crate::console::app::{Field, Focus, State};
+use crate::console::app::State;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let [server, page, message] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
+    let [server, page] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
     frame.render_widget(Paragraph::new(server_line(state, theme)), server);
     render_page(frame, page, state, theme);
-    frame.render_widget(Paragraph::new(message_line(state, theme)), message);
 }
 
 fn server_line(state: &State, theme: Theme) -> Line<'static> {
@@ -77,41 +75,4 @@ fn render_page(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(15)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
     frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), right);
-}
-
-fn message_line(state: &State, theme: Theme) -> Line<'static> {
-    if let Some(e) = &state.error {
-        return match e.retry_in {
-            Some(d) => Line::styled(
-                format!(
-                    " ⚠ {} Retrying in {} s; showing the last data.",
-                    e.text,
-                    d.as_secs().max(1)
-                ),
-                theme.banner(),
-            ),
-            None => Line::styled(format!(" ✗ {}", e.text), theme.error()),
-        };
-    }
-    if let Focus::Filter(f) = state.focus {
-        let hint = if f.is_text() {
-            "type to filter · Tab next field · Enter back to the list · Esc clear"
-        } else {
-            "← → pick a value · Tab next field · Enter back to the list · Esc clear"
-        };
-        return Line::styled(format!(" {hint}"), theme.dim());
-    }
-    // Greyed filters say why, so nothing is silently ignored.
-    let mut reasons: Vec<&str> = Field::ALL
-        .iter()
-        .filter_map(|f| state.unavailable(*f))
-        .collect();
-    reasons.dedup();
-    if !reasons.is_empty() {
-        return Line::styled(format!(" greyed: {}", reasons.join("; ")), theme.dim());
-    }
-    Line::styled(
-        " / search · f filters · Enter open · n p pages",
-        theme.dim(),
-    )
 }

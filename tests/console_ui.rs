@@ -1,0 +1,291 @@
+//! Every screen on ratatui's TestBackend, at 80×24 and 160×45, as insta snapshots.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::Color;
+use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::{eai, raven};
+use raven_console::console::app::{Action, Effect, State, update};
+use raven_console::console::config::ApiChoice;
+use raven_console::console::ui::{self, Theme};
+use raven_console::model::{Role, Status};
+use serde_json::json;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+const FIRST: [&str; 8] = [
+    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
+];
+const LAST: [&str; 7] = [
+    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
+];
+
+fn row(i: u64, d: Dialects) -> UserRow {
+    let first = FIRST[i as usize % FIRST.len()];
+    let last = LAST[i as usize % LAST.len()];
+    let day = 28 - (i % 27);
+    UserRow {
+        id: format!("usr_{:0>14}", i * 7919),
+        name: Some(format!("{first} {last}")),
+        email: d.eai.then(|| {
+            format!(
+                "{}.{}{i}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase()
+            )
+        }),
+        external_ref: d.raven.then(|| format!("crm-{:05}", 1000 + i)),
+        role: d.eai.then_some(match i % 5 {
+            0 => Role::Admin,
+            4 => Role::Viewer,
+            _ => Role::Member,
+        }),
+        status: d.eai.then_some(if i % 6 == 5 {
+            Status::Inactive
+        } else {
+            Status::Active
+        }),
+        last_login_at: (d.eai && i % 4 != 3)
+            .then(|| format!("2026-03-{day:02}T09:{:02}:00.000Z", i % 60)),
+        created_at: d
+            .raven
+            .then(|| format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
+    }
+}
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn list_id(fx: &[Effect]) -> u64 {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::List { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a list request")
+}
+
+/// Connected and showing the first page of `total` users.
+fn state(d: Dialects, height: u16, total: u64) -> State {
+    let mut s = State::new(
+        "http://127.0.0.1:3000",
+        "the key in $RAVEN_TOKEN",
+        ApiChoice::Auto,
+        height,
+    );
+    s.start();
+    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant))));
+    let n = u64::from(s.limit).min(total);
+    let page = Page {
+        rows: (0..n).map(|i| row(i, d)).collect(),
+        total,
+    };
+    update(
+        &mut s,
+        Action::Listed {
+            id: list_id(&fx),
+            result: Ok(page),
+        },
+    );
+    s
+}
+
+fn render(s: &State, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s, theme)).unwrap();
+    t
+}
+
+fn snap(name: &str, s: &State, w: u16, h: u16) {
+    let t = render(s, w, h, Theme { color: true });
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+}
+
+#[test]
+fn list() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Down));
+        update(&mut s, key(KeyCode::Down));
+        snap("list", &s, w, h);
+    }
+}
+
+#[test]
+fn filter_bar_with_greyed_fields() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::RAVEN, h, 42);
+        update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE)),
+        );
+        for c in "crm-01".chars() {
+            update(&mut s, key(KeyCode::Char(c)));
+        }
+        snap("filter_raven_only", &s, w, h);
+    }
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::EAI, h, 12);
+        update(&mut s, key(KeyCode::Char('f')));
+        update(&mut s, key(KeyCode::Right));
+        snap("filter_eai_only", &s, w, h);
+    }
+}
+
+fn detail() -> UserDetail {
+    let r = row(1, Dialects::BOTH);
+    UserDetail {
+        raven: Some(raven::User {
+            user_id: r.id.clone(),
+            tenant_id: "ten_k3x9q2ab".into(),
+            external_ref: r.external_ref.clone(),
+            display_name: r.name.clone(),
+            metadata: json!({"plan": "enterprise", "source": "web", "seats": 25, "trial": false,
+                "billing": {"currency": "EUR", "vat_id": null}})
+            .as_object()
+            .cloned()
+            .unwrap(),
+            conversation_count: Some(17),
+            created_at: "2025-02-15T10:00:00.000Z".into(),
+            updated_at: Some("2026-03-02T16:45:12.000Z".into()),
+        }),
+        eai: Some(eai::User {
+            id: r.id.clone(),
+            email: r.email.clone(),
+            name: r.name.clone(),
+            avatar: Some("https://avatars.example.com/ravi.jpg".into()),
+            role: Role::Member,
+            permissions: Role::Member.permissions().to_vec(),
+            tenant_id: "acme-corp".into(),
+            preferences: json!({"theme": "dark", "language": "en", "timezone": "Europe/Berlin",
+                "notifications": {"email": true, "push": false}})
+            .as_object()
+            .cloned()
+            .unwrap(),
+            created_at: "2025-02-15T10:00:00.000Z".into(),
+            last_login_at: r.last_login_at.clone(),
+        }),
+        etag: Some("\"v4\"".into()),
+    }
+}
+
+#[test]
+fn detail_pane() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Down));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Get { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        update(
+            &mut s,
+            Action::Fetched {
+                id: *id,
+                result: Ok(Box::new(detail())),
+            },
+        );
+        update(&mut s, key(KeyCode::Down));
+        snap("detail", &s, w, h);
+    }
+}
+
+#[test]
+fn help_overlay() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char('?')));
+        snap("help", &s, w, h);
+    }
+}
+
+#[test]
+fn error_banner_over_the_last_data() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+        let err = ClientError::Unreachable {
+            url: "http://127.0.0.1:3000".into(),
+            reason: "Connection refused (os error 111)".into(),
+        };
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Err(err),
+            },
+        );
+        snap("error_banner", &s, w, h);
+    }
+}
+
+#[test]
+fn refused_key() {
+    let (w, h) = SIZES[0];
+    let mut s = State::new(
+        "https://raven.example.com",
+        "the key in $RAVEN_TOKEN",
+        ApiChoice::Auto,
+        h,
+    );
+    s.start();
+    let err = ClientError::Unauthorized {
+        message: "unknown key".into(),
+    };
+    update(&mut s, Action::Connected(Err(err)));
+    snap("unauthorized", &s, w, h);
+}
+
+#[test]
+fn empty_result() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char('/')));
+        for c in "zzz".chars() {
+            update(&mut s, key(KeyCode::Char(c)));
+        }
+        let id = list_id(&update(&mut s, key(KeyCode::Enter)));
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Ok(Page::default()),
+            },
+        );
+        snap("empty", &s, w, h);
+    }
+}
+
+#[test]
+fn no_color_means_no_colour() {
+    let mut s = state(Dialects::BOTH, 24, 300);
+    let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+    let err = ClientError::Unreachable {
+        url: "http://x".into(),
+        reason: "down".into(),
+    };
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(err),
+        },
+    );
+    let t = render(&s, 80, 24, Theme { color: false });
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+        "NO_COLOR output must carry no colour"
+    );
+    let t = render(&s, 80, 24, Theme { color: true });
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset)
+    );
+}
