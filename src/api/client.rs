@@ -138,6 +138,14 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str, token: Option<String>) -> Result<Client, ClientError> {
+        // "localhost:3000" is what people type; it means plain HTTP.
+        let with_scheme;
+        let base = if base.contains("://") {
+            base
+        } else {
+            with_scheme = format!("http://{base}");
+            &with_scheme
+        };
         let mut base = Url::parse(base).map_err(|e| ClientError::BadUrl(format!("{base}: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(ClientError::BadUrl(format!("{base}: only http and https")));
@@ -513,9 +521,13 @@ mod tests {
             Err(ClientError::BadUrl(_))
         ));
         assert!(matches!(
-            Client::new("not a url", None),
+            Client::new("http://not a url", None),
             Err(ClientError::BadUrl(_))
         ));
+        assert_eq!(
+            Client::new("localhost:3000", None).unwrap().base_url(),
+            "http://localhost:3000"
+        );
     }
 
     #[test]

@@ -1,0 +1,289 @@
+//! End to end: the real `raven-console` binary in a pseudo-terminal against a
+//! real `raven-server` (and against its own embedded server), driven by keys,
+//! read back through a vt100 screen.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::num::NonZeroU16;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use raven_console::api::client::Client;
+use raven_console::api::raven::CreateUser;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_raven-server");
+const CONSOLE: &str = env!("CARGO_BIN_EXE_raven-console");
+const WAIT: Duration = Duration::from_secs(20);
+
+fn server_cmd(db: &str, args: &[&str]) -> String {
+    let out = Command::new(SERVER)
+        .args(args)
+        .args(["--database", db])
+        .output()
+        .expect("raven-server runs");
+    assert!(
+        out.status.success(),
+        "raven-server {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A raven-server on a fresh database with tenant `acme`, 45 seeded users and a key.
+struct Server {
+    child: Child,
+    url: String,
+    key: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(dir: &Path) -> Server {
+    let db = format!("sqlite://{}", dir.join("raven.db").display());
+    server_cmd(
+        &db,
+        &["tenant", "create", "--name", "Acme", "--slug", "acme"],
+    );
+    let key = server_cmd(
+        &db,
+        &[
+            "key",
+            "create",
+            "--tenant",
+            "acme",
+            "--scopes",
+            "users:read,users:write",
+        ],
+    );
+    server_cmd(&db, &["seed", "--tenant", "acme", "--count", "45"]);
+    let mut child = Command::new(SERVER)
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .env("RAVEN_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("raven-server serve starts");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines.next().expect("server said where it listens").unwrap();
+        if let Some(at) = line.find("listening on http://") {
+            let rest = &line[at + "listening on ".len()..];
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url, key }
+}
+
+/// The console in an 80×24 pseudo-terminal.
+struct Console {
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Console {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(CONSOLE);
+        cmd.args(args);
+        for var in ["RAVEN_URL", "RAVEN_TOKEN", "RAVEN_PROFILE", "NO_COLOR"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(24).unwrap(),
+            NonZeroU16::new(80).unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (s, r) = (screen.clone(), raw.clone());
+        std::thread::spawn(move || {
+            // Keeps the master open for as long as the reader runs.
+            let _master = pair.master;
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Console {
+            child,
+            writer,
+            screen,
+            raw,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            if self.text().contains(what) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{what:?} never appeared; the screen:\n{}", self.text());
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Lets a lone Esc arrive alone, so it is not read as the start of a sequence.
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("the console did not exit; the screen:\n{}", self.text());
+    }
+
+    /// The terminal was handed back: alternate screen left, cursor shown.
+    fn restored(&self) -> bool {
+        let raw = self.raw.lock().unwrap();
+        let has = |seq: &[u8]| raw.windows(seq.len()).any(|w| w == seq);
+        has(b"\x1b[?1049l") && has(b"\x1b[?25h")
+    }
+}
+
+#[test]
+fn browse_search_open_and_quit_against_raven_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let url = server.url.clone();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::new(&url, Some(server.key.clone())).unwrap();
+        let user = CreateUser {
+            external_ref: Some("e2e-zebediah".into()),
+            display_name: Some("Zebediah Quux".into()),
+            metadata: None,
+        };
+        client.create(&user).await.expect("create a user to find");
+    });
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &url, "--token", &server.key],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    c.wait_for("page 1 of 3 · 46 users");
+    assert!(c.text().contains("raven v1 + eai v3"));
+    assert!(c.text().contains("acts as the whole tenant"));
+
+    c.keys("n");
+    c.wait_for("page 2 of 3");
+    c.keys("p");
+    c.wait_for("page 1 of 3");
+
+    c.keys("/zebed");
+    c.wait_for("page 1 of 1 · 1 user ");
+    c.wait_for("Zebediah Quux");
+
+    c.keys("\r"); // back to the list, filter kept
+    c.keys("\r"); // open
+    c.wait_for("\"external_ref\": \"e2e-zebediah\"");
+    c.wait_for("\"conversation_count\"");
+
+    c.keys("\x1b");
+    c.keys("q");
+    let status = c.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(c.restored(), "the terminal was not restored");
+}
+
+#[test]
+fn a_wrong_key_says_which_env_var_to_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let url = server.url.clone();
+    let mut c = Console::start(
+        &[],
+        &[
+            ("RAVEN_URL", &url),
+            ("RAVEN_TOKEN", "rk_live_00000000000000000000000000000000"),
+            ("RAVEN_DATA_DIR", home),
+            ("RAVEN_CONFIG_DIR", home),
+        ],
+    );
+    c.wait_for("refused the key (401)");
+    c.wait_for("$RAVEN_TOKEN");
+    c.keys("\x03"); // Ctrl-C
+    assert!(c.wait_exit().success());
+    assert!(c.restored());
+}
+
+#[cfg(unix)]
+#[test]
+fn embedded_server_first_run_then_sigterm_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let env = [("RAVEN_DATA_DIR", data), ("RAVEN_CONFIG_DIR", data)];
+    let mut c = Console::start(&[], &env);
+    c.wait_for("300 users");
+    c.wait_for("acts as the whole tenant");
+
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("console.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "the key file is private");
+
+    let pid = c.child.process_id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = c.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(c.restored(), "SIGTERM left the terminal in raw mode");
+
+    // A second run reuses the tenant and the key: no second batch of demo users.
+    let mut c = Console::start(&[], &env);
+    c.wait_for("300 users");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
