@@ -4,6 +4,8 @@
 mod error;
 mod row;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
