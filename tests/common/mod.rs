@@ -24,6 +24,26 @@ impl TestServer {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = format!("sqlite://{}", dir.path().join("raven.db").display());
+        Self::on(dir, database)
+    }
+
+    /// A new server process on the same database (after this one stopped).
+    pub fn restart(mut self) -> Self {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
+        Self::on(dir, self.database.clone())
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("wait")
+    }
+
+    fn on(dir: tempfile::TempDir, database: String) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
             .env("RAVEN_LOG", "info")
