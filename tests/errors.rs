@@ -355,3 +355,12 @@ async fn healthz_answers() {
     let got = common::send(f.s.http.get(format!("{}/healthz", f.s.base))).await;
     assert_eq!(got, (reqwest::StatusCode::OK, json!({"status": "ok"})));
 }
+
+#[tokio::test]
+async fn a_malformed_path_segment_is_a_json_400() {
+    let f = fixture().await;
+    for path in ["/api/v1/users/%FF%FE", "/api/eai/v3/users/%C3%28"] {
+        let got = f.s.get(path, &f.key).await;
+        assert_error(&got, 400, "invalid_request");
+    }
+}
