@@ -11,6 +11,84 @@ use serde_json::Value;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_raven-server");
 
+/// The PostgreSQL server the suite may use, as a URL to an administrative
+/// database (e.g. `postgres://postgres@127.0.0.1:55432/postgres`).
+pub const POSTGRES_ENV: &str = "RAVEN_TEST_POSTGRES_URL";
+
+/// Which store a test runs on.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Db {
+    /// PostgreSQL when `RAVEN_TEST_POSTGRES_URL` is set; otherwise `None`, after
+    /// a notice, so that the suite still passes on a machine without it.
+    pub fn postgres() -> Option<Db> {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(url) if !url.is_empty() => Some(Db::Postgres(url)),
+            _ => {
+                // Straight to stderr, past the test harness's capture, once per test binary.
+                static NOTICE: std::sync::Once = std::sync::Once::new();
+                NOTICE.call_once(|| {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "notice: PostgreSQL tests skipped: set {POSTGRES_ENV} \
+                         (scripts/pg-cluster start prints one)"
+                    );
+                });
+                None
+            }
+        }
+    }
+}
+
+/// Runs each test on SQLite and on PostgreSQL: `name::sqlite`, `name::postgres`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($(async fn $name:ident($db:ident) $body:block)+) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $db = crate::common::Db::Sqlite;
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some($db) = crate::common::Db::postgres() else {
+                    return;
+                };
+                $body
+            }
+        }
+    )+};
+}
+
+/// Creates an empty database next to `admin_url`'s and returns its URL.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!(
+        "raven_test_{}",
+        raven_console::model::base62(12).to_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {admin_url}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(admin_url).expect("postgres URL");
+    url.set_path(&name);
+    url.to_string()
+}
+
 pub struct TestServer {
     pub base: String,
     pub database: String,
@@ -20,10 +98,13 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server with an empty database.
-    pub fn start() -> Self {
+    /// A server with an empty database of the given kind.
+    pub async fn start(db: Db) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = format!("sqlite://{}", dir.path().join("raven.db").display());
+        let database = match db {
+            Db::Sqlite => format!("sqlite://{}", dir.path().join("raven.db").display()),
+            Db::Postgres(admin_url) => fresh_postgres_database(&admin_url).await,
+        };
         Self::on(dir, database)
     }
 
