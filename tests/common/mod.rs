@@ -55,13 +55,13 @@ macro_rules! on_both_stores {
 
             #[tokio::test]
             async fn sqlite() {
-                let $db = crate::common::Db::Sqlite;
+                let $db = $crate::common::Db::Sqlite;
                 $body
             }
 
             #[tokio::test]
             async fn postgres() {
-                let Some($db) = crate::common::Db::postgres() else {
+                let Some($db) = $crate::common::Db::postgres() else {
                     return;
                 };
                 $body
