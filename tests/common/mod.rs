@@ -71,7 +71,7 @@ macro_rules! on_both_stores {
 }
 
 /// Creates an empty database next to `admin_url`'s and returns its URL.
-async fn fresh_postgres_database(admin_url: &str) -> String {
+pub async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;
     let name = format!(
         "raven_test_{}",
@@ -114,6 +114,19 @@ impl TestServer {
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
         Self::on(dir, self.database.clone())
+    }
+
+    /// A second server process on the same database, as a replica behind a load balancer.
+    pub fn replica(&self) -> Self {
+        Self::on(
+            tempfile::tempdir().expect("temp dir"),
+            self.database.clone(),
+        )
+    }
+
+    /// A server on a database URL that exists already.
+    pub fn on_database(database: &str) -> Self {
+        Self::on(tempfile::tempdir().expect("temp dir"), database.to_string())
     }
 
     pub fn pid(&self) -> u32 {
