@@ -2,14 +2,14 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, LIST_PARAMS, Query, json_body};
+use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
@@ -49,7 +49,7 @@ pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    UserId(id): UserId,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::UsersRead)?;
     principal.require_access_to(&id)?;
@@ -79,7 +79,7 @@ pub async fn patch_me(
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    UserId(id): UserId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

@@ -43,6 +43,9 @@ pub enum ApiError {
     /// 503: the database cannot be reached.
     #[error("{0}")]
     Unavailable(String),
+    /// 503: the request took too long (the database is stuck or overloaded).
+    #[error("request timed out")]
+    Timeout,
     /// 500: a bug; the details go to the log, not to the client.
     #[error("{0}")]
     Internal(String),
@@ -100,7 +103,7 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +152,12 @@ impl ApiError {
             ApiError::Unavailable(_) => (
                 "unavailable",
                 "the database is unavailable right now; try again shortly".into(),
+                None,
+                None,
+            ),
+            ApiError::Timeout => (
+                "timeout",
+                "the server took too long to answer; try again".into(),
                 None,
                 None,
             ),

@@ -203,6 +203,24 @@ impl IfMatch {
     }
 }
 
+/// The `:user_id` / `:id` path segment. A segment that is not valid UTF-8 after
+/// percent-decoding is a 400 in our shape, not the framework's plain text.
+pub struct UserId(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UserId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(id)| UserId(id))
+            .map_err(|e| ApiError::invalid(format!("the user id in the path is malformed: {e}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

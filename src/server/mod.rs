@@ -15,12 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
-use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 
@@ -29,7 +28,7 @@ use crate::store::Store;
 
 /// Largest request body; a larger one is 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// A request still unanswered after this long is cut off (408), so a stuck
+/// A request still unanswered after this long is cut off (503), so a stuck
 /// client or database cannot hold a connection for ever.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -54,10 +53,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(timeout))
         .layer(axum::middleware::from_fn(log::request))
         .with_state(AppState { store })
 }
@@ -90,4 +86,12 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
+}
+
+/// Cuts off a request still unanswered after `REQUEST_TIMEOUT`, with our JSON error.
+async fn timeout(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Timeout.into_response(),
+    }
 }

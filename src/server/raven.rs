@@ -2,14 +2,14 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, LIST_PARAMS, Query, json_body};
+use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
 use super::respond::with_etag;
 use super::users::{self, Changes, RAVEN_NAMES};
 use crate::api::raven::{CreateUser, PatchUser, User, UserList, UserSummary, View};
@@ -71,7 +71,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    UserId(id): UserId,
 ) -> Result<Response, ApiError> {
     principal.require(Scope::UsersRead)?;
     principal.require_access_to(&id)?;
@@ -90,7 +90,7 @@ pub async fn get(
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,
-    Path(id): Path<String>,
+    UserId(id): UserId,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {

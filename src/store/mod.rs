@@ -2,14 +2,18 @@
 //! knows one user record; the dialects are views the server builds on top.
 
 mod error;
+mod postgres;
 mod row;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::keys::StoredKey;
@@ -74,12 +78,15 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed:
-/// `sqlite://PATH`, `sqlite::memory:` or a plain file path.
+/// `postgres://...`, `sqlite://PATH`, `sqlite::memory:` or a plain file path.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Err(StoreError::Unsupported(
-            "PostgreSQL support is not built into this version yet; use sqlite://PATH".into(),
-        ));
+        return Ok(Arc::new(PgStore::open(url).await?));
+    }
+    if url.contains("://") && !url.starts_with("sqlite:") {
+        return Err(StoreError::Open(format!(
+            "unsupported database URL {url:?}: use sqlite://PATH or postgres://..."
+        )));
     }
     Ok(Arc::new(SqliteStore::open(url).await?))
 }

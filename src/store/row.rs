@@ -6,9 +6,13 @@ use crate::model::{Object, Tenant, Timestamp, User};
 use super::StoreError;
 
 /// The user columns, in the order every query selects them.
-pub const USER_COLUMNS: &str = "id, tenant_id, external_ref, display_name, email, avatar, role, \
-     status, metadata, preferences, conversation_count, version, created_at, updated_at, \
-     last_login_at";
+pub const USER_COLUMNS: &str = "users.id AS id, users.tenant_id AS tenant_id, \
+     users.external_ref AS external_ref, users.display_name AS display_name, users.email AS email, \
+     users.avatar AS avatar, users.role AS role, users.status AS status, \
+     users.metadata AS metadata, users.preferences AS preferences, \
+     users.conversation_count AS conversation_count, users.version AS version, \
+     users.created_at AS created_at, users.updated_at AS updated_at, \
+     users.last_login_at AS last_login_at";
 
 #[derive(sqlx::FromRow)]
 pub struct UserRow {

@@ -1,0 +1,315 @@
+//! The PostgreSQL store, for several raven-server replicas on one database.
+//! Every write is one statement, so compare-and-set and uniqueness hold across
+//! replicas by the database's own row locks and unique indexes.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder};
+
+use super::row::{
+    self, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow, json_text,
+    like_pattern,
+};
+use super::{PageRequest, Store, StoreError, UserFilter, UserPage};
+use crate::keys::{StoredKey, format_scopes};
+use crate::model::{Tenant, Timestamp, User};
+
+/// Rows a bulk insert sends in one statement (15 columns each, well under
+/// PostgreSQL's limit of 65,535 bound values).
+const BULK_ROWS: usize = 1_000;
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e: sqlx::Error| StoreError::Open(e.to_string()))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            // During a database outage a request fails fast with 503 rather
+            // than hanging; the pool reconnects by itself once it is back.
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options.application_name("raven-server"))
+            .await
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        // The migrator takes an advisory lock, so replicas starting together
+        // migrate once.
+        sqlx::migrate!("migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
+        Ok(PgStore { pool })
+    }
+
+    async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
+        let Some(db) = e.as_database_error().filter(|d| d.is_unique_violation()) else {
+            return e.into();
+        };
+        let (field, column, value) = match db.constraint() {
+            Some("users_external_ref") => {
+                ("external_ref", "external_ref", user.external_ref.clone())
+            }
+            Some("users_email") => ("email", "email", user.email.clone()),
+            _ => return e.into(),
+        };
+        let existing_user_id = match &value {
+            Some(v) => sqlx::query_scalar::<_, String>(&format!(
+                "SELECT id FROM users WHERE tenant_id = $1 AND {column} = $2 AND id <> $3"
+            ))
+            .bind(&user.tenant_id)
+            .bind(v)
+            .bind(&user.id)
+            .fetch_optional(&self.pool)
+            .await
+            .ok()
+            .flatten(),
+            None => None,
+        };
+        StoreError::Conflict {
+            field,
+            value: value.unwrap_or_default(),
+            existing_user_id,
+        }
+    }
+}
+
+/// `FROM users WHERE ...` of a user list. Search is ILIKE on name or email,
+/// which the pg_trgm GIN indexes answer.
+fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
+    qb.push(" FROM users WHERE users.tenant_id = ")
+        .push_bind(tenant_id);
+    if let Some(needle) = &f.search {
+        let pattern = like_pattern(needle);
+        qb.push(" AND (users.display_name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR users.email ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(r) = &f.external_ref {
+        qb.push(" AND users.external_ref = ").push_bind(r);
+    }
+    if let Some(r) = f.role {
+        qb.push(" AND users.role = ").push_bind(r.as_str());
+    }
+    if let Some(s) = f.status {
+        qb.push(" AND users.status = ").push_bind(s.as_str());
+    }
+}
+
+fn push_user_values<'a>(qb: &mut QueryBuilder<'a, Postgres>, users: &'a [User]) {
+    qb.push_values(users, |mut b, u| {
+        b.push_bind(&u.id)
+            .push_bind(&u.tenant_id)
+            .push_bind(&u.external_ref)
+            .push_bind(&u.display_name)
+            .push_bind(&u.email)
+            .push_bind(&u.avatar)
+            .push_bind(u.role.as_str())
+            .push_bind(u.status.as_str())
+            .push_bind(json_text(&u.metadata))
+            .push_bind(json_text(&u.preferences))
+            .push_bind(u.conversation_count)
+            .push_bind(u.version)
+            .push_bind(u.created_at.millis())
+            .push_bind(u.updated_at.map(Timestamp::millis))
+            .push_bind(u.last_login_at.map(Timestamp::millis));
+    });
+}
+
+const INSERT_USERS: &str = "INSERT INTO users (id, tenant_id, external_ref, display_name, email, \
+     avatar, role, status, metadata, preferences, conversation_count, version, created_at, \
+     updated_at, last_login_at) ";
+
+#[async_trait]
+impl Store for PgStore {
+    async fn insert_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
+        let result =
+            sqlx::query("INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&t.id)
+                .bind(&t.slug)
+                .bind(&t.name)
+                .bind(t.created_at.millis())
+                .execute(&self.pool)
+                .await;
+        match result {
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                Err(StoreError::Conflict {
+                    field: "slug",
+                    value: t.slug.clone(),
+                    existing_user_id: None,
+                })
+            }
+            other => other.map(drop).map_err(Into::into),
+        }
+    }
+
+    async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
+        let row: Option<TenantRow> = sqlx::query_as(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1 OR slug = $1"
+        ))
+        .bind(id_or_slug)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Tenant::from))
+    }
+
+    async fn insert_key(&self, k: &StoredKey) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO api_keys (prefix, tenant_id, hash, scopes, user_id, created_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&k.prefix)
+        .bind(&k.tenant_id)
+        .bind(&k.hash)
+        .bind(format_scopes(&k.scopes))
+        .bind(&k.user_id)
+        .bind(k.created_at.millis())
+        .bind(k.revoked_at.map(Timestamp::millis))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn find_key(&self, prefix: &str) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
+        let Some(key) = sqlx::query_as::<_, KeyRow>(&format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = $1"
+        ))
+        .bind(prefix)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let key = StoredKey::try_from(key)?;
+        let tenant = self
+            .find_tenant(&key.tenant_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("key {prefix} has no tenant")))?;
+        Ok(Some((key, tenant)))
+    }
+
+    async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError> {
+        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, prefix"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(StoredKey::try_from).collect()
+    }
+
+    async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE prefix = $2",
+        )
+        .bind(Timestamp::now().millis())
+        .bind(prefix)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        let mut qb = QueryBuilder::new(INSERT_USERS);
+        push_user_values(&mut qb, std::slice::from_ref(user));
+        match qb.build().execute(&self.pool).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.conflict_or(e, user).await),
+        }
+    }
+
+    async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
+        let mut inserted = 0;
+        let mut tx = self.pool.begin().await?;
+        for chunk in users.chunks(BULK_ROWS) {
+            let mut qb = QueryBuilder::new(INSERT_USERS);
+            push_user_values(&mut qb, chunk);
+            qb.push(" ON CONFLICT DO NOTHING");
+            inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE users.id = $1 AND users.tenant_id = $2"
+        ))
+        .bind(id)
+        .bind(tenant_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(User::try_from).transpose()
+    }
+
+    async fn list_users(
+        &self,
+        tenant_id: &str,
+        filter: &UserFilter,
+        page: PageRequest,
+    ) -> Result<UserPage, StoreError> {
+        // REPEATABLE READ: the page and the total come from the same snapshot.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
+        push_from_where(&mut qb, tenant_id, filter);
+        qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
+            .push_bind(i64::from(page.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        let rows: Vec<UserRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+
+        let mut count = QueryBuilder::new("SELECT COUNT(*)");
+        push_from_where(&mut count, tenant_id, filter);
+        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(UserPage {
+            users: row::users(rows)?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn update_user(&self, user: &User, expected_version: i64) -> Result<User, StoreError> {
+        let result = sqlx::query_as::<_, UserRow>(&format!(
+            "UPDATE users SET external_ref = $1, display_name = $2, email = $3, avatar = $4, \
+             role = $5, status = $6, metadata = $7, preferences = $8, version = version + 1, \
+             updated_at = $9 WHERE tenant_id = $10 AND id = $11 AND version = $12 \
+             RETURNING {USER_COLUMNS}"
+        ))
+        .bind(&user.external_ref)
+        .bind(&user.display_name)
+        .bind(&user.email)
+        .bind(&user.avatar)
+        .bind(user.role.as_str())
+        .bind(user.status.as_str())
+        .bind(json_text(&user.metadata))
+        .bind(json_text(&user.preferences))
+        .bind(Timestamp::now().millis())
+        .bind(&user.tenant_id)
+        .bind(&user.id)
+        .bind(expected_version)
+        .fetch_optional(&self.pool)
+        .await;
+        match result {
+            Ok(Some(row)) => User::try_from(row),
+            Ok(None) => Err(StoreError::VersionMismatch),
+            Err(e) => Err(self.conflict_or(e, user).await),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! The server survives a PostgreSQL restart: requests during the outage get 503
+//! in the JSON error shape, and it recovers by itself once the database is back.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Db, TestServer, fresh_postgres_database};
+use serde_json::json;
+
+/// A PostgreSQL cluster of this test's own, so stopping it disturbs no other test.
+struct Cluster {
+    dir: String,
+}
+
+impl Cluster {
+    fn start(dir: &str, port: u16) -> String {
+        let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-cluster"))
+            .args(["start", dir, &port.to_string()])
+            .output()
+            .expect("run scripts/pg-cluster");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    fn stop(dir: &str) {
+        let _ = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-cluster"))
+            .args(["stop", dir])
+            .output();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        Cluster::stop(&self.dir);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[tokio::test]
+async fn requests_during_a_database_outage_get_503_and_the_server_recovers() {
+    // Needs PostgreSQL's binaries, which a set RAVEN_TEST_POSTGRES_URL promises.
+    let Some(Db::Postgres(_)) = Db::postgres() else {
+        return;
+    };
+    let port = 56000 + (std::process::id() % 1000) as u16;
+    let dir = format!("/tmp/raven-outage-{}", raven_console::model::base62(8));
+    let admin = Cluster::start(&dir, port);
+    let cluster = Cluster { dir: dir.clone() };
+
+    let s = TestServer::on_database(&fresh_postgres_database(&admin).await);
+    s.tenant("Acme", "acme");
+    let key = s.key("acme", "users:read,users:write");
+    let (status, _) = s
+        .post("/api/v1/users", &key, json!({"display_name": "Before"}))
+        .await;
+    assert_eq!(status, 201);
+
+    Cluster::stop(&cluster.dir);
+    let started = Instant::now();
+    let (status, body) = s.get("/api/v1/users", &key).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "a request hung during the outage"
+    );
+    let (status, body) = s
+        .post("/api/v1/users", &key, json!({"display_name": "During"}))
+        .await;
+    assert_eq!(status, 503, "{body}");
+
+    Cluster::start(&dir, port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = s.get("/api/v1/users", &key).await;
+        if status == 200 {
+            assert_eq!(body["total"], 1, "{body}");
+            assert_eq!(body["users"][0]["display_name"], "Before");
+            break;
+        }
+        assert_eq!(status, 503, "{body}");
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _) = s
+        .post("/api/v1/users", &key, json!({"display_name": "After"}))
+        .await;
+    assert_eq!(status, 201);
+}
