@@ -287,3 +287,41 @@ fn embedded_server_first_run_then_sigterm_restores_the_terminal() {
     c.keys("q");
     assert!(c.wait_exit().success());
 }
+
+#[test]
+fn one_dialect_at_a_time_greys_what_it_cannot_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)];
+
+    let mut c = Console::start(
+        &[
+            "--url",
+            &server.url,
+            "--token",
+            &server.key,
+            "--api",
+            "raven",
+        ],
+        &env,
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    c.wait_for("greyed: role, status, search: not in the Raven v1 API");
+    assert!(c.text().contains("External ref"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+
+    let mut c = Console::start(
+        &["--url", &server.url, "--token", &server.key, "--api", "eai"],
+        &env,
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    c.wait_for("greyed: ref: not in the EAI v3 API");
+    c.keys("f\x1b[C"); // the filter bar starts on role; → picks admin
+    c.wait_for("role ‹admin›");
+    c.keys("\r");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
