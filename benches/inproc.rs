@@ -1,0 +1,114 @@
+//! In-process figures for scripts/bench (criterion): drawing one 160x45 frame of
+//! the console on ratatui's TestBackend, and making up demo users (the CPU half
+//! of `raven-server seed`).
+//!
+//!     cargo bench --bench inproc
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use raven_console::api::client::{Dialects, Page, Principal, UserRow};
+use raven_console::console::app::{Action, Effect, State, update};
+use raven_console::console::config::ApiChoice;
+use raven_console::console::ui::{self, Theme};
+use raven_console::model::{Role, Status, Timestamp};
+
+const FIRST: [&str; 8] = [
+    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
+];
+const LAST: [&str; 7] = [
+    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
+];
+
+fn row(i: u64) -> UserRow {
+    let first = FIRST[i as usize % FIRST.len()];
+    let last = LAST[i as usize % LAST.len()];
+    UserRow {
+        id: format!("usr_{:0>14}", i * 7919),
+        name: Some(format!("{first} {last}")),
+        email: Some(format!(
+            "{}.{}{i}@example.com",
+            first.to_lowercase(),
+            last.to_lowercase()
+        )),
+        external_ref: Some(format!("cus_{:010x}", i * 104_729)),
+        role: Some(if i % 5 == 0 { Role::Admin } else { Role::Member }),
+        status: Some(if i % 6 == 5 {
+            Status::Inactive
+        } else {
+            Status::Active
+        }),
+        last_login_at: Some(format!("2026-03-{:02}T09:{:02}:00.000Z", 1 + i % 27, i % 60)),
+        created_at: Some(format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
+    }
+}
+
+/// A console connected to a server with a million users, on the first page, at `height` rows.
+fn listed_state(height: u16) -> State {
+    let mut s = State::new(
+        "http://127.0.0.1:3000",
+        "the key in $RAVEN_TOKEN",
+        ApiChoice::Auto,
+        height,
+    );
+    s.start();
+    let fx = update(
+        &mut s,
+        Action::Connected(Ok((Dialects::BOTH, Principal::Tenant))),
+    );
+    let id = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::List { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a list request");
+    let page = Page {
+        rows: (0..u64::from(s.limit)).map(row).collect(),
+        total: 1_000_000,
+    };
+    update(&mut s, Action::Listed { id, result: Ok(page) });
+    s
+}
+
+fn render(c: &mut Criterion) {
+    let (w, h) = (160, 45);
+    let state = listed_state(h);
+    let theme = Theme { color: true };
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    c.bench_function("render_list_160x45", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| ui::draw(f, &state, theme))
+                .expect("draw");
+        })
+    });
+}
+
+fn seed(c: &mut Criterion) {
+    const USERS: u64 = 10_000;
+    let mut group = c.benchmark_group("seed");
+    group.throughput(Throughput::Elements(USERS));
+    group.sample_size(20);
+    group.bench_function("make_up_10k_users", |b| {
+        b.iter_batched(
+            rand::rng,
+            |mut rng| {
+                let now = Timestamp::now().millis();
+                (0..USERS)
+                    .map(|_| {
+                        raven_console::server::users::build(
+                            "ten_bench",
+                            raven_console::seed::user(&mut rng, now),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, render, seed);
+criterion_main!(benches);
