@@ -7,30 +7,45 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::json;
 
-use crate::model::{NewUser, Object, Role, Status, Timestamp};
+use crate::model::{NewUser, Object, Role, Status, Timestamp, User};
 use crate::server::users::build;
 use crate::store::{Store, StoreError};
 
 /// Users generated and inserted in one go.
 const BATCH: u64 = 10_000;
 const DAY_MS: i64 = 86_400_000;
+/// Demo users were created over the past three years.
+const SPAN_MS: i64 = 3 * 365 * DAY_MS;
 
-/// Inserts `count` new users into the tenant. Values that happen to collide with
-/// existing ones (an email) are skipped and made up again, so exactly `count`
-/// go in.
+/// Inserts `count` new users into the tenant, as one bulk load. Values that
+/// happen to collide with existing ones (an email) are skipped and made up
+/// again, so exactly `count` go in. The next batch is made up on another thread
+/// while the store inserts this one.
 pub async fn users(store: &dyn Store, tenant_id: &str, count: u64) -> Result<u64, StoreError> {
+    let now = Timestamp::now().millis();
+    let made = std::sync::atomic::AtomicU64::new(0);
+    // The i-th of `count` users was created at about i/count of the way through
+    // the past three years: newer users come later, as in a real directory,
+    // and the indexes on creation time grow at their ends.
+    let make = |n: u64| {
+        let tenant_id = tenant_id.to_string();
+        let first = made.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || batch(&tenant_id, first, n, count, now))
+    };
+    let mut load = store.bulk_load().await?;
     let mut inserted = 0;
     let mut attempts = 0;
-    while inserted < count {
-        let batch = (count - inserted).min(BATCH);
-        let users: Vec<_> = {
-            let mut rng = rand::rng();
-            let now = Timestamp::now().millis();
-            (0..batch)
-                .map(|_| build(tenant_id, user(&mut rng, now)))
-                .collect()
-        };
-        let went_in = store.insert_users(&users).await?;
+    let mut next = (count > 0).then(|| make(count.min(BATCH)));
+    while let Some(made) = next.take() {
+        let users = made
+            .await
+            .map_err(|e| StoreError::Unsupported(format!("making up users: {e}")))?;
+        // Assume they all go in; any that do not are made up again below.
+        let planned = inserted + users.len() as u64;
+        if planned < count {
+            next = Some(make((count - planned).min(BATCH)));
+        }
+        let went_in = load.insert(&users).await?;
         inserted += went_in;
         attempts += 1;
         if went_in == 0 && attempts > 100 {
@@ -38,8 +53,26 @@ pub async fn users(store: &dyn Store, tenant_id: &str, count: u64) -> Result<u64
                 "could not make up unique demo users; the tenant is saturated".into(),
             ));
         }
+        if next.is_none() && inserted < count {
+            next = Some(make((count - inserted).min(BATCH)));
+        }
     }
+    load.finish().await?;
     Ok(inserted)
+}
+
+/// Users `first..first + n` of `count`, created in that order.
+fn batch(tenant_id: &str, first: u64, n: u64, count: u64, now_ms: i64) -> Vec<User> {
+    let mut rng = rand::rng();
+    let span = (SPAN_MS as f64) / (count.max(1) as f64);
+    (first..first + n)
+        .map(|i| {
+            let i = i.min(count.saturating_sub(1)) as f64;
+            let jitter = rng.random_range(0.0..span.max(1.0));
+            let created = now_ms - SPAN_MS + (i * span + jitter) as i64;
+            build(tenant_id, user_created(&mut rng, now_ms, created.min(now_ms)))
+        })
+        .collect()
 }
 
 fn pick<'a, T: ?Sized>(rng: &mut impl Rng, items: &'a [&'a T]) -> &'a T {
@@ -48,6 +81,12 @@ fn pick<'a, T: ?Sized>(rng: &mut impl Rng, items: &'a [&'a T]) -> &'a T {
 
 /// One made-up user, created at some time in the past three years.
 pub fn user(rng: &mut impl Rng, now_ms: i64) -> NewUser {
+    let created_at = now_ms - rng.random_range(0..SPAN_MS);
+    user_created(rng, now_ms, created_at)
+}
+
+/// One made-up user, created at `created_at` (ms since the epoch, not after `now_ms`).
+pub fn user_created(rng: &mut impl Rng, now_ms: i64, created_at: i64) -> NewUser {
     let first = pick(rng, names::FIRST);
     let last = pick(rng, names::LAST);
     let domain = pick(rng, names::DOMAINS);
@@ -64,7 +103,6 @@ pub fn user(rng: &mut impl Rng, now_ms: i64) -> NewUser {
     .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     .collect::<String>();
 
-    let created_at = now_ms - rng.random_range(0..3 * 365 * DAY_MS);
     let last_login_at = rng.random_bool(0.92).then(|| {
         let since = (now_ms - created_at).clamp(1, 120 * DAY_MS);
         Timestamp(now_ms - rng.random_range(0..since))

@@ -61,6 +61,11 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts many users in few transactions, skipping any whose external_ref
     /// or email is taken; returns how many went in.
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError>;
+    /// Starts a bulk load (`raven-server seed`): insert batches, then `finish`.
+    /// What the store can make faster for many rows at once it does here; on
+    /// SQLite the whole load is one transaction, so nothing of it is visible,
+    /// or kept, before `finish` succeeds.
+    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError>;
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError>;
     async fn list_users(
         &self,
@@ -75,6 +80,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// A bulk load in progress (see [`Store::bulk_load`]).
+#[async_trait]
+pub trait BulkLoad: Send {
+    /// Inserts users, skipping any whose external_ref or email is taken;
+    /// returns how many went in.
+    async fn insert(&mut self, users: &[User]) -> Result<u64, StoreError>;
+    /// Ends the load; dropping it unfinished abandons what the store had not
+    /// committed yet.
+    async fn finish(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// The plain bulk load: each batch through `insert_users`.
+pub(crate) struct Batches<'a>(pub(crate) &'a dyn Store);
+
+#[async_trait]
+impl BulkLoad for Batches<'_> {
+    async fn insert(&mut self, users: &[User]) -> Result<u64, StoreError> {
+        self.0.insert_users(users).await
+    }
+
+    async fn finish(self: Box<Self>) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Opens the store a database URL names, creating and migrating it as needed:

@@ -12,7 +12,7 @@ use super::row::{
     self, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow, json_text,
     like_pattern,
 };
-use super::{PageRequest, Store, StoreError, UserFilter, UserPage};
+use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Tenant, Timestamp, User};
 
@@ -238,6 +238,10 @@ impl Store for PgStore {
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+        Ok(Box::new(Batches(self)))
     }
 
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {

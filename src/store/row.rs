@@ -123,7 +123,8 @@ impl TryFrom<KeyRow> for StoredKey {
 
 /// The JSON text of an object, for a TEXT column.
 pub fn json_text(o: &Object) -> String {
-    serde_json::Value::Object(o.clone()).to_string()
+    // Straight from the map: no copy of it as a Value first.
+    serde_json::to_string(o).unwrap_or_else(|_| "{}".into())
 }
 
 /// An FTS5 phrase that matches `needle` as a substring under the trigram tokenizer.

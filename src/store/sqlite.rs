@@ -7,15 +7,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
     self, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow, fts_phrase,
     json_text, like_pattern,
 };
-use super::{PageRequest, Store, StoreError, UserFilter, UserPage};
+use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Tenant, Timestamp, User};
 
@@ -27,6 +28,9 @@ const TRIGRAM: usize = 3;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// How the pool connects, for the bulk-load connection; `None` in memory,
+    /// where the pool's one connection is the database.
+    options: Option<SqliteConnectOptions>,
 }
 
 impl SqliteStore {
@@ -59,6 +63,7 @@ impl SqliteStore {
         .pragma("cache_size", "-65536")
         .pragma("temp_store", "memory");
 
+        let bulk_options = (!memory).then(|| options.clone());
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in its one connection.
             .max_connections(if memory { 1 } else { 8 })
@@ -71,7 +76,10 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            options: bulk_options,
+        })
     }
 
     #[cfg(test)]
@@ -115,14 +123,15 @@ impl SqliteStore {
 }
 
 /// `FROM ... WHERE ...` of a user list. A search of three characters or more
-/// starts from the trigram index and joins the users it finds, so that it never
-/// walks the whole tenant; shorter needles fall back to LIKE.
+/// starts from the trigram index and joins the users it finds through the small
+/// `users_search_cover` index, so that it never walks the whole tenant nor reads
+/// whole rows; shorter needles fall back to LIKE.
 fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
     match f.search.as_deref() {
         Some(needle) if needle.chars().count() >= TRIGRAM => {
             qb.push(
-                " FROM users_search CROSS JOIN users ON users.seq = users_search.rowid \
-                 WHERE users_search MATCH ",
+                " FROM users_search CROSS JOIN users INDEXED BY users_search_cover \
+                 ON users.seq = users_search.rowid WHERE users_search MATCH ",
             )
             .push_bind(fts_phrase(needle))
             .push(" AND users.tenant_id = ")
@@ -154,23 +163,80 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f:
     }
 }
 
-/// The page query of a user list, after `prefix` (`EXPLAIN QUERY PLAN ` in tests).
+/// The exact total of a user list, as a scalar expression. Without a search or
+/// an external_ref it is a sum over the per-tenant counts the triggers keep
+/// (`user_counts`), not a count over the tenant's users.
+fn push_total<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
+    if f.search.is_none() && f.external_ref.is_none() {
+        qb.push("(SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE tenant_id = ")
+            .push_bind(tenant_id);
+        if let Some(r) = f.role {
+            qb.push(" AND role = ").push_bind(r.as_str());
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        qb.push(")");
+    } else {
+        qb.push("(SELECT COUNT(*)");
+        push_from_where(qb, tenant_id, f);
+        qb.push(")");
+    }
+}
+
+/// The one statement of a user list, after `prefix` (`EXPLAIN QUERY PLAN ` in
+/// tests): the page's users, each row carrying the exact `total` of the list.
+/// One statement reads one snapshot, so page and total agree without a
+/// transaction around them.
+///
+/// A trigram search collects the matches once (seq, created_at, id), counts
+/// them, sorts them, and reads whole rows only for the page.
 pub(crate) fn page_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
     filter: &'a UserFilter,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
-    let mut qb = QueryBuilder::new(format!("{prefix}SELECT {USER_COLUMNS}"));
-    push_from_where(&mut qb, tenant_id, filter);
-    qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
-        .push_bind(i64::from(page.limit))
+    let limit = i64::from(page.limit);
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let mut qb = QueryBuilder::new(prefix);
+    if filter
+        .search
+        .as_deref()
+        .is_some_and(|n| n.chars().count() >= TRIGRAM)
+    {
+        qb.push(
+            "WITH m AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
+             users.id AS id",
+        );
+        push_from_where(&mut qb, tenant_id, filter);
+        qb.push(format!(
+            ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
+             FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC LIMIT "
+        ))
+        .push_bind(limit)
         .push(" OFFSET ")
-        .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        .push_bind(offset)
+        .push(
+            ") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC",
+        );
+    } else {
+        qb.push("SELECT ");
+        push_total(&mut qb, tenant_id, filter);
+        qb.push(format!(" AS total, {USER_COLUMNS}"));
+        push_from_where(&mut qb, tenant_id, filter);
+        qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset);
+    }
     qb
 }
 
-fn push_user_values<'a>(qb: &mut QueryBuilder<'a, Sqlite>, users: &'a [User]) {
+fn push_user_values<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    users: impl IntoIterator<Item = &'a User>,
+) {
     qb.push_values(users, |mut b, u| {
         b.push_bind(&u.id)
             .push_bind(&u.tenant_id)
@@ -307,6 +373,13 @@ impl Store for SqliteStore {
         Ok(inserted)
     }
 
+    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+        match &self.options {
+            Some(options) => Ok(Box::new(SqliteBulk::begin(options).await?)),
+            None => Ok(Box::new(super::Batches(self))),
+        }
+    }
+
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE users.id = ? AND users.tenant_id = ?"
@@ -324,17 +397,24 @@ impl Store for SqliteStore {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<UserPage, StoreError> {
-        // One read transaction: the page and the total come from the same snapshot.
-        let mut tx = self.pool.begin().await?;
-        let rows: Vec<UserRow> = page_query("", tenant_id, filter, page)
-            .build_query_as()
-            .fetch_all(&mut *tx)
+        use sqlx::{FromRow, Row};
+        let rows = page_query("", tenant_id, filter, page)
+            .build()
+            .fetch_all(&self.pool)
             .await?;
-
-        let mut count = QueryBuilder::new("SELECT COUNT(*)");
-        push_from_where(&mut count, tenant_id, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        let total: i64 = match rows.first() {
+            Some(first) => first.try_get("total")?,
+            // An empty page carries no total: count on its own.
+            None => {
+                let mut count = QueryBuilder::new("SELECT ");
+                push_total(&mut count, tenant_id, filter);
+                count.build_query_scalar().fetch_one(&self.pool).await?
+            }
+        };
+        let rows = rows
+            .iter()
+            .map(UserRow::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(UserPage {
             users: row::users(rows)?,
             total: u64::try_from(total).unwrap_or(0),
@@ -371,6 +451,155 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+/// A bulk load on its own connection, in one write transaction.
+///
+/// Into an empty `users` table (a new database being seeded) it also puts off
+/// the work that is cheaper done once at the end: the trigram index is built
+/// from `users` in one pass instead of row by row, and the unique indexes on
+/// external_ref and email are dropped and built again by sorting, while the
+/// load checks its rows against what it inserted itself (the table was empty,
+/// so nothing else can collide); the per-tenant counts are counted once at the
+/// end. The other indexes stay live. All of it is inside the transaction, so a crash or an error
+/// leaves the database as it was.
+///
+/// Only this connection runs with `synchronous = OFF`; the final checkpoint
+/// runs with `NORMAL` again, so the loaded data is on disk when `finish`
+/// returns. Other writers wait for the load (busy timeout) while it runs.
+pub struct SqliteBulk {
+    conn: SqliteConnection,
+    /// `CREATE ...` statements of what was dropped, to run again at the end.
+    deferred: Vec<String>,
+    /// With the unique indexes put off: what the load has taken so far.
+    taken: Option<Taken>,
+}
+
+/// Page cache of the bulk-load connection: the unique indexes of a million
+/// users fit, so inserting into them does not go to the file.
+const BULK_CACHE_KIB: &str = "-524288";
+
+impl SqliteBulk {
+    async fn begin(options: &SqliteConnectOptions) -> Result<Self, StoreError> {
+        let mut conn = options
+            .clone()
+            .synchronous(SqliteSynchronous::Off)
+            .pragma("cache_size", BULK_CACHE_KIB)
+            // The one checkpoint is the durable one in `finish`.
+            .pragma("wal_autocheckpoint", "0")
+            .connect()
+            .await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await?;
+        let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM users)")
+            .fetch_one(&mut conn)
+            .await?;
+        let mut deferred = Vec::new();
+        if empty {
+            let put_off: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL \
+                 AND ((type = 'index' AND sql LIKE 'CREATE UNIQUE %') \
+                      OR (type = 'trigger' AND name IN ('users_search_insert', 'user_counts_insert'))) \
+                 ORDER BY type, name",
+            )
+            .fetch_all(&mut conn)
+            .await?;
+            for (kind, name, sql) in put_off {
+                let drop = if kind == "index" { "INDEX" } else { "TRIGGER" };
+                sqlx::query(&format!("DROP {drop} \"{name}\""))
+                    .execute(&mut conn)
+                    .await?;
+                deferred.push(sql);
+            }
+        }
+        let taken = (!deferred.is_empty()).then(Taken::default);
+        Ok(SqliteBulk {
+            conn,
+            deferred,
+            taken,
+        })
+    }
+}
+
+/// The external_refs and emails a bulk load into an empty table has inserted,
+/// as 128-bit fingerprints, standing in for the unique indexes it put off.
+#[derive(Default)]
+struct Taken {
+    keys: (std::hash::RandomState, std::hash::RandomState),
+    seen: std::collections::HashSet<u128>,
+}
+
+impl Taken {
+    fn fingerprint(&self, field: &str, tenant_id: &str, value: &str) -> u128 {
+        use std::hash::BuildHasher;
+        let one = |k: &std::hash::RandomState| k.hash_one((field, tenant_id, value));
+        (u128::from(one(&self.keys.0)) << 64) | u128::from(one(&self.keys.1))
+    }
+
+    /// Whether `u` may go in; if so, its values count as taken from now on.
+    fn admit(&mut self, u: &User) -> bool {
+        let prints: Vec<u128> = [("external_ref", &u.external_ref), ("email", &u.email)]
+            .into_iter()
+            .filter_map(|(f, v)| v.as_deref().map(|v| self.fingerprint(f, &u.tenant_id, v)))
+            .collect();
+        if prints.iter().any(|p| self.seen.contains(p)) {
+            return false;
+        }
+        self.seen.extend(prints);
+        true
+    }
+}
+
+#[async_trait]
+impl BulkLoad for SqliteBulk {
+    async fn insert(&mut self, users: &[User]) -> Result<u64, StoreError> {
+        let admitted: Vec<&User> = match &mut self.taken {
+            Some(taken) => users.iter().filter(|u| taken.admit(u)).collect(),
+            None => users.iter().collect(),
+        };
+        let mut inserted = 0;
+        for chunk in admitted.chunks(BULK_ROWS) {
+            let mut qb = QueryBuilder::new(INSERT_USERS.replacen("INSERT", "INSERT OR IGNORE", 1));
+            push_user_values(&mut qb, chunk.iter().copied());
+            inserted += qb.build().execute(&mut self.conn).await?.rows_affected();
+        }
+        Ok(inserted)
+    }
+
+    async fn finish(mut self: Box<Self>) -> Result<(), StoreError> {
+        let conn = &mut self.conn;
+        let started = std::time::Instant::now();
+        if !self.deferred.is_empty() {
+            // What the dropped triggers would have written, all at once.
+            sqlx::query("INSERT INTO users_search(users_search) VALUES ('rebuild')")
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(
+                "INSERT INTO user_counts (tenant_id, role, status, n) \
+                 SELECT tenant_id, role, status, COUNT(*) FROM users GROUP BY tenant_id, role, status \
+                 ON CONFLICT (tenant_id, role, status) DO UPDATE SET n = n + excluded.n",
+            )
+            .execute(&mut *conn)
+            .await?;
+            for sql in &self.deferred {
+                sqlx::query(sql).execute(&mut *conn).await?;
+            }
+        }
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        tracing::debug!(
+            "bulk load: indexes and triggers built again in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+        // Back to the durability of every other connection before the data
+        // goes from the log into the database file.
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut *conn)
+            .await?;
+        self.conn.close().await?;
         Ok(())
     }
 }

@@ -108,8 +108,15 @@ async fn search_is_answered_by_the_trigram_index_not_a_scan() {
             .unwrap();
     let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
     assert!(
-        plan[0].contains("users_search VIRTUAL TABLE INDEX"),
+        plan.iter()
+            .find(|d| d.contains("users_search"))
+            .is_some_and(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
         "search does not start from the index: {plan:?}"
+    );
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("SEARCH users USING COVERING INDEX users_search_cover")),
+        "the matches are not checked through the small index: {plan:?}"
     );
     assert!(
         plan.iter()
@@ -120,4 +127,219 @@ async fn search_is_answered_by_the_trigram_index_not_a_scan() {
         !plan.iter().any(|d| d.starts_with("SCAN users ")),
         "{plan:?}"
     );
+}
+
+#[tokio::test]
+async fn a_total_without_search_is_a_sum_of_kept_counts_and_stays_exact() {
+    use crate::model::Role;
+    let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
+    let t = Tenant {
+        id: "ten_test0001".into(),
+        slug: "test".into(),
+        name: "Test".into(),
+        created_at: Timestamp::now(),
+    };
+    store.insert_tenant(&t).await.unwrap();
+    let mut users: Vec<_> = (0..7)
+        .map(|i| build(&t.id, named(&format!("User {i}"), Some(&format!("e{i}")))))
+        .collect();
+    users[0].role = Role::Admin;
+    users[1].role = Role::Admin;
+    store.insert_users(&users).await.unwrap();
+    // A duplicate external_ref goes nowhere and counts nothing.
+    let dup = build(&t.id, named("Dup", Some("e3")));
+    assert_eq!(store.insert_users(&[dup]).await.unwrap(), 0);
+
+    let page = PageRequest {
+        limit: 2,
+        offset: 0,
+    };
+    let total = |role: Option<Role>| {
+        let store = &store;
+        let tenant = t.id.clone();
+        async move {
+            let f = UserFilter {
+                role,
+                ..UserFilter::default()
+            };
+            store.list_users(&tenant, &f, page).await.unwrap().total
+        }
+    };
+    assert_eq!(total(None).await, 7);
+    assert_eq!(total(Some(Role::Admin)).await, 2);
+    let mut promoted = users[2].clone();
+    promoted.role = Role::Admin;
+    store.update_user(&promoted, 1).await.unwrap();
+    assert_eq!(total(Some(Role::Admin)).await, 3);
+    assert_eq!(total(Some(Role::Member)).await, 4);
+    assert_eq!(total(None).await, 7);
+    // A page past the end still says how many there are.
+    let past = PageRequest {
+        limit: 5,
+        offset: 50,
+    };
+    let empty = store
+        .list_users(&t.id, &UserFilter::default(), past)
+        .await
+        .unwrap();
+    assert_eq!((empty.users.len(), empty.total), (0, 7));
+
+    let plan: Vec<(i64, i64, i64, String)> = super::sqlite::page_query(
+        "EXPLAIN QUERY PLAN ",
+        &t.id,
+        &UserFilter::default(),
+        page,
+    )
+    .build_query_as()
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert!(
+        plan.iter().any(|r| r.3.contains("user_counts")),
+        "the total is not read from the kept counts: {plan:?}"
+    );
+    assert!(!plan.iter().any(|r| r.3.starts_with("SCAN users")), "{plan:?}");
+}
+
+#[tokio::test]
+async fn a_bulk_load_into_an_empty_file_builds_what_it_put_off_and_skips_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    let store = open(&url).await.unwrap();
+    let t = Tenant {
+        id: "ten_bulk0001".into(),
+        slug: "bulk".into(),
+        name: "Bulk".into(),
+        created_at: Timestamp::now(),
+    };
+    store.insert_tenant(&t).await.unwrap();
+    let schema = || async {
+        let s = super::SqliteStore::open(&url).await.unwrap();
+        let mut names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL ORDER BY name",
+        )
+        .fetch_all(s.pool())
+        .await
+        .unwrap();
+        names.sort();
+        names
+    };
+    let before = schema().await;
+
+    let mut load = store.bulk_load().await.unwrap();
+    let first = vec![
+        build(&t.id, named("Grace Hopper", Some("a"))),
+        build(&t.id, named("Dup of a", Some("a"))),
+        build(&t.id, named("Alan Turing", Some("b"))),
+    ];
+    assert_eq!(load.insert(&first).await.unwrap(), 2);
+    let mut again = build(&t.id, named("Dup of b", Some("b")));
+    again.email = Some("x@example.com".into());
+    let mut other = build(&t.id, named("Ada Lovelace", Some("c")));
+    other.email = Some("x@example.com".into());
+    // b is taken by the first batch; the email by `again`... which did not go in.
+    assert_eq!(load.insert(&[again, other]).await.unwrap(), 1);
+    load.finish().await.unwrap();
+    assert_eq!(schema().await, before, "indexes and triggers are all back");
+
+    let all = store
+        .list_users(
+            &t.id,
+            &UserFilter::default(),
+            PageRequest {
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 3);
+    let found = store
+        .list_users(
+            &t.id,
+            &UserFilter {
+                search: Some("lovel".into()),
+                ..UserFilter::default()
+            },
+            PageRequest {
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1, "the trigram index was built");
+
+    // Into a table that has users: the plain path, the unique indexes decide.
+    let mut load = store.bulk_load().await.unwrap();
+    let dup = build(&t.id, named("Another a", Some("a")));
+    let new = build(&t.id, named("Barbara Liskov", Some("d")));
+    assert_eq!(load.insert(&[dup, new]).await.unwrap(), 1);
+    load.finish().await.unwrap();
+    let found = store
+        .list_users(
+            &t.id,
+            &UserFilter {
+                search: Some("liskov".into()),
+                ..UserFilter::default()
+            },
+            PageRequest {
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    let all = store
+        .list_users(
+            &t.id,
+            &UserFilter::default(),
+            PageRequest {
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.total, 4);
+}
+
+#[tokio::test]
+async fn a_bulk_load_dropped_unfinished_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bulk.db").display());
+    let store = open(&url).await.unwrap();
+    let t = Tenant {
+        id: "ten_bulk0002".into(),
+        slug: "bulk".into(),
+        name: "Bulk".into(),
+        created_at: Timestamp::now(),
+    };
+    store.insert_tenant(&t).await.unwrap();
+    let mut load = store.bulk_load().await.unwrap();
+    load.insert(&[build(&t.id, named("Ghost", Some("g")))])
+        .await
+        .unwrap();
+    drop(load);
+    let page = PageRequest {
+        limit: 10,
+        offset: 0,
+    };
+    let all = store
+        .list_users(&t.id, &UserFilter::default(), page)
+        .await
+        .unwrap();
+    assert_eq!(all.total, 0);
+    // The dropped indexes are still there: a duplicate is refused.
+    store
+        .insert_user(&build(&t.id, named("One", Some("g"))))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .insert_user(&build(&t.id, named("Two", Some("g"))))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
 }
