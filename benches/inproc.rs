@@ -32,13 +32,21 @@ fn row(i: u64) -> UserRow {
             last.to_lowercase()
         )),
         external_ref: Some(format!("cus_{:010x}", i * 104_729)),
-        role: Some(if i % 5 == 0 { Role::Admin } else { Role::Member }),
+        role: Some(if i % 5 == 0 {
+            Role::Admin
+        } else {
+            Role::Member
+        }),
         status: Some(if i % 6 == 5 {
             Status::Inactive
         } else {
             Status::Active
         }),
-        last_login_at: Some(format!("2026-03-{:02}T09:{:02}:00.000Z", 1 + i % 27, i % 60)),
+        last_login_at: Some(format!(
+            "2026-03-{:02}T09:{:02}:00.000Z",
+            1 + i % 27,
+            i % 60
+        )),
         created_at: Some(format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
     }
 }
@@ -67,7 +75,13 @@ fn listed_state(height: u16) -> State {
         rows: (0..u64::from(s.limit)).map(row).collect(),
         total: 1_000_000,
     };
-    update(&mut s, Action::Listed { id, result: Ok(page) });
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page),
+        },
+    );
     s
 }
 
@@ -78,9 +92,7 @@ fn render(c: &mut Criterion) {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     c.bench_function("render_list_160x45", |b| {
         b.iter(|| {
-            terminal
-                .draw(|f| ui::draw(f, &state, theme))
-                .expect("draw");
+            terminal.draw(|f| ui::draw(f, &state, theme)).expect("draw");
         })
     });
 }

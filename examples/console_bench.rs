@@ -6,10 +6,10 @@
 //!         --console target/release/raven-console --url http://127.0.0.1:PORT \
 //!         --token rk_live_... --needles needles.txt [--samples 30]
 //!
-//! Prints one JSON object: the first frame with rows (ms from spawn), for each
-//! search sample the time from the needle's last keystroke to the filtered rows
-//! on screen (live, after the console's debounce) and with Enter (at once), and
-//! the console's RSS (VmHWM, VmRSS from /proc).
+//! Prints one JSON object: the first frame with rows (ms from spawn); for each
+//! sample, the time from a needle's last keystroke (its prefix's rows already
+//! on screen) until the needle's filtered total is on screen; and the
+//! console's RSS (VmHWM, VmRSS from /proc).
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
@@ -157,7 +157,22 @@ fn expected_totals(url: &str, token: &str, needles: &[String]) -> Vec<u64> {
 
 fn main() {
     let a = args();
+    // A sample is the needle's last keystroke: from its prefix's rows on screen
+    // to its own. Only needles whose last key changes the total can be timed.
+    let prefixes: Vec<String> = a
+        .needles
+        .iter()
+        .map(|n| n.chars().take(n.chars().count() - 1).collect())
+        .collect();
     let totals = expected_totals(&a.url, &a.token, &a.needles);
+    let prefix_totals = expected_totals(&a.url, &a.token, &prefixes);
+    let usable: Vec<usize> = (0..a.needles.len())
+        .filter(|&i| totals[i] != prefix_totals[i] && prefixes[i].chars().count() >= 1)
+        .collect();
+    assert!(
+        !usable.is_empty(),
+        "no needle whose last key changes the total"
+    );
     let unfiltered = expected_totals(&a.url, &a.token, &[String::new()])[0];
 
     let pair = native_pty_system()
@@ -220,48 +235,30 @@ fn main() {
     let first_frame_ms = (first_rows - started).as_secs_f64() * 1e3;
     std::thread::sleep(Duration::from_millis(300));
 
-    let mut live = Vec::new();
-    let mut enter = Vec::new();
+    let mut samples = Vec::new();
     for i in 0..a.samples {
-        let k = i % a.needles.len();
-        let (needle, total) = (&a.needles[k], totals[k]);
-        let want = total_shown(total);
-        for with_enter in [false, true] {
-            // Back to the whole list, then type the needle into the search field.
-            keys("/");
-            std::thread::sleep(Duration::from_millis(60));
-            let mut chars = needle.chars().peekable();
-            let mut last_key = Instant::now();
-            while let Some(c) = chars.next() {
-                screen.drain();
-                let mut b = [0u8; 4];
-                last_key = Instant::now();
-                keys(c.encode_utf8(&mut b));
-                if chars.peek().is_some() {
-                    // A brisk typist: 40 ms between keys.
-                    std::thread::sleep(Duration::from_millis(40));
-                }
-            }
-            if with_enter {
-                screen.drain();
-                last_key = Instant::now();
-                keys("\r");
-            }
-            let at = screen.wait(&format!("{want} for {needle:?}"), |t| t.contains(&want));
-            let ms = (at.max(last_key) - last_key).as_secs_f64() * 1e3;
-            if with_enter { &mut enter } else { &mut live }.push(ms);
-            // Esc clears the field (or, after Enter, refocus and clear) and shows all users again.
-            if with_enter {
-                keys("/");
-                std::thread::sleep(Duration::from_millis(60));
-            }
-            keys("\x1b");
-            screen.wait("the whole list again", |t| t.contains(&all));
-            std::thread::sleep(Duration::from_millis(100));
-            if !with_enter {
-                // Esc left the field; Enter-sample starts from the list too.
-            }
-        }
+        let k = usable[i % usable.len()];
+        let want = total_shown(totals[k]);
+        let want_prefix = total_shown(prefix_totals[k]);
+        keys("/");
+        std::thread::sleep(Duration::from_millis(30));
+        keys(&prefixes[k]);
+        screen.wait(&format!("{want_prefix} for {:?}", prefixes[k]), |t| {
+            t.contains(&want_prefix)
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        screen.drain();
+        let last: String = a.needles[k].chars().last().into_iter().collect();
+        let pressed = Instant::now();
+        keys(&last);
+        let at = screen.wait(&format!("{want} for {:?}", a.needles[k]), |t| {
+            t.contains(&want)
+        });
+        samples.push((at.max(pressed) - pressed).as_secs_f64() * 1e3);
+        // Esc clears the field and shows the whole list again.
+        keys("\x1b");
+        screen.wait("the whole list again", |t| t.contains(&all));
+        std::thread::sleep(Duration::from_millis(100));
     }
     let hwm = status_kb(pid, "VmHWM:");
     let rss = status_kb(pid, "VmRSS:");
@@ -274,8 +271,8 @@ fn main() {
 
     let out = serde_json::json!({
         "first_frame_ms": first_frame_ms,
-        "keystroke_live": stats(live),
-        "keystroke_enter": stats(enter),
+        "keystroke": stats(samples),
+        "timed_needles": usable.iter().map(|&i| &a.needles[i]).collect::<Vec<_>>(),
         "console_vmhwm_kb": hwm,
         "console_vmrss_kb": rss,
         "unfiltered_total": unfiltered,

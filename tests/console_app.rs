@@ -140,6 +140,31 @@ fn typing_a_search_is_debounced() {
 }
 
 #[test]
+fn a_search_of_three_characters_or_more_goes_out_at_once() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "wi".chars() {
+        let fx = update(&mut s, ch(c));
+        assert!(
+            matches!(fx.as_slice(), [Effect::After { delay, .. }] if *delay == DEBOUNCE),
+            "{fx:?}"
+        );
+    }
+    let (first, q) = list_req(&update(&mut s, ch('l')));
+    assert_eq!(q.search.as_deref(), Some("wil"));
+    // The next keystroke supersedes the request in flight.
+    let (second, q) = list_req(&update(&mut s, ch('s')));
+    assert_eq!(q.search.as_deref(), Some("wils"));
+    assert_ne!(first, second);
+    assert_eq!(s.pending_list(), Some(second));
+    // Back under three characters: wait for a pause again.
+    update(&mut s, key(KeyCode::Backspace));
+    update(&mut s, key(KeyCode::Backspace));
+    let fx = update(&mut s, key(KeyCode::Backspace));
+    assert!(matches!(fx.as_slice(), [Effect::After { .. }]), "{fx:?}");
+}
+
+#[test]
 fn keys_are_text_in_a_filter_field() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('/'));

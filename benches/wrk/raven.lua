@@ -50,9 +50,11 @@ function request()
       return wrk.format("GET", "/api/eai/v3/users/" .. id)
    end
    -- patch: a preferences merge, as the console's edit sends; If-Match * (any version)
+   -- (wrk.format's headers replace wrk.headers, so the key goes in again)
    local theme = (counter % 2 == 0) and "dark" or "light"
-   return wrk.format("PATCH", "/api/eai/v3/users/" .. id,
-      { ["Content-Type"] = "application/json", ["If-Match"] = "*" },
+   local headers = { ["Content-Type"] = "application/json", ["If-Match"] = "*" }
+   for k, v in pairs(wrk.headers) do headers[k] = v end
+   return wrk.format("PATCH", "/api/eai/v3/users/" .. id, headers,
       '{"preferences":{"theme":"' .. theme .. '"}}')
 end
 

@@ -17,8 +17,12 @@ use crate::api::MAX_LIMIT;
 use crate::api::client::{ClientError, Dialects, ListQuery, Page, Principal, UserDetail, UserRow};
 use crate::model::{Role, Status};
 
-/// How long typing must pause before a filter goes to the server.
+/// How long typing must pause before a filter goes to the server (except a
+/// search of `INDEXED_SEARCH_CHARS` or more, which goes at once).
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
+/// A search this long is answered from the server's trigram index in a few
+/// milliseconds; a shorter one may make the server scan the tenant.
+pub const INDEXED_SEARCH_CHARS: usize = 3;
 /// Screen rows that are not table rows: the filter bar, the table header, three status lines.
 pub const CHROME_ROWS: u16 = 5;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -570,7 +574,12 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
         let before = input.value().to_string();
         input.handle_event(&Event::Key(ev));
         if input.value() != before {
-            return state.filters_changed(true);
+            // A search the server answers from its trigram index goes out at
+            // once, so the list follows each keystroke; the answers to
+            // superseded keystrokes are dropped. Anything else waits for a pause.
+            let indexed = field == Field::Search
+                && input.value().trim().chars().count() >= INDEXED_SEARCH_CHARS;
+            return state.filters_changed(!indexed);
         }
     }
     vec![]

@@ -70,7 +70,10 @@ fn batch(tenant_id: &str, first: u64, n: u64, count: u64, now_ms: i64) -> Vec<Us
             let i = i.min(count.saturating_sub(1)) as f64;
             let jitter = rng.random_range(0.0..span.max(1.0));
             let created = now_ms - SPAN_MS + (i * span + jitter) as i64;
-            build(tenant_id, user_created(&mut rng, now_ms, created.min(now_ms)))
+            build(
+                tenant_id,
+                user_created(&mut rng, now_ms, created.min(now_ms)),
+            )
         })
         .collect()
 }

@@ -217,9 +217,7 @@ pub(crate) fn page_query<'a>(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset)
-        .push(
-            ") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC",
-        );
+        .push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
     } else {
         qb.push("SELECT ");
         push_total(&mut qb, tenant_id, filter);
@@ -314,20 +312,35 @@ impl Store for SqliteStore {
     }
 
     async fn find_key(&self, prefix: &str) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
-        let Some(key) = sqlx::query_as::<_, KeyRow>(&format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = ?"
-        ))
+        use sqlx::{FromRow, Row};
+        // Every request starts here: the key and its tenant in one statement.
+        let Some(row) = sqlx::query(
+            "SELECT k.prefix AS prefix, k.tenant_id AS tenant_id, k.hash AS hash, \
+             k.scopes AS scopes, k.user_id AS user_id, k.created_at AS created_at, \
+             k.revoked_at AS revoked_at, t.slug AS tenant_slug, t.name AS tenant_name, \
+             t.created_at AS tenant_created_at \
+             FROM api_keys AS k LEFT JOIN tenants AS t ON t.id = k.tenant_id WHERE k.prefix = ?",
+        )
         .bind(prefix)
         .fetch_optional(&self.pool)
         .await?
         else {
             return Ok(None);
         };
-        let key = StoredKey::try_from(key)?;
-        let tenant = self
-            .find_tenant(&key.tenant_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("key {prefix} has no tenant")))?;
+        let key = StoredKey::try_from(KeyRow::from_row(&row)?)?;
+        let (Some(slug), Some(name), Some(created_at)) = (
+            row.try_get::<Option<String>, _>("tenant_slug")?,
+            row.try_get::<Option<String>, _>("tenant_name")?,
+            row.try_get::<Option<i64>, _>("tenant_created_at")?,
+        ) else {
+            return Err(StoreError::Corrupt(format!("key {prefix} has no tenant")));
+        };
+        let tenant = Tenant {
+            id: key.tenant_id.clone(),
+            slug,
+            name,
+            created_at: Timestamp(created_at),
+        };
         Ok(Some((key, tenant)))
     }
 

@@ -184,21 +184,20 @@ async fn a_total_without_search_is_a_sum_of_kept_counts_and_stays_exact() {
         .unwrap();
     assert_eq!((empty.users.len(), empty.total), (0, 7));
 
-    let plan: Vec<(i64, i64, i64, String)> = super::sqlite::page_query(
-        "EXPLAIN QUERY PLAN ",
-        &t.id,
-        &UserFilter::default(),
-        page,
-    )
-    .build_query_as()
-    .fetch_all(store.pool())
-    .await
-    .unwrap();
+    let plan: Vec<(i64, i64, i64, String)> =
+        super::sqlite::page_query("EXPLAIN QUERY PLAN ", &t.id, &UserFilter::default(), page)
+            .build_query_as()
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
     assert!(
         plan.iter().any(|r| r.3.contains("user_counts")),
         "the total is not read from the kept counts: {plan:?}"
     );
-    assert!(!plan.iter().any(|r| r.3.starts_with("SCAN users")), "{plan:?}");
+    assert!(
+        !plan.iter().any(|r| r.3.starts_with("SCAN users")),
+        "{plan:?}"
+    );
 }
 
 #[tokio::test]
