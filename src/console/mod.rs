@@ -6,6 +6,8 @@
 
 pub mod app;
 pub mod config;
+pub mod edit;
+pub mod editor;
 pub mod embedded;
 pub mod keys;
 pub mod record;
@@ -90,11 +92,49 @@ async fn event_loop(
             _ = tick.tick(), if state.busy() => Action::Tick,
         };
         let effects = app::update(&mut state, action);
+        let (editors, effects): (Vec<Effect>, Vec<Effect>) = effects
+            .into_iter()
+            .partition(|e| matches!(e, Effect::Editor { .. }));
         perform(effects, &worker, &tx);
+        for e in editors {
+            if let Effect::Editor { field, text } = e {
+                // The editor owns the terminal until it exits: stop reading keys
+                // (dropping the stream ends crossterm's reader thread), hand the
+                // screen back, and wait off the async runtime. The worker and
+                // timers go on; their answers queue until we are back.
+                drop(events);
+                ratatui::restore();
+                let result = tokio::task::spawn_blocking(move || editor::edit(field, &text))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                resume(terminal)?;
+                events = EventStream::new();
+                let _ = tx.send(Action::Edited { field, result });
+            }
+        }
         if state.quit {
             return Ok(());
         }
     }
+}
+
+/// Takes the terminal back after the editor: raw mode, the alternate screen, and
+/// a full redraw (the editor left its own picture there). Not `ratatui::init`,
+/// which would stack another panic hook each time, and not `Terminal::clear`,
+/// which asks the terminal where its cursor is and waits for an answer that
+/// some terminals never send.
+fn resume(terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
+    use ratatui::crossterm::{execute, terminal as term};
+    term::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        term::EnterAlternateScreen,
+        term::Clear(term::ClearType::All)
+    )?;
+    // A blank frame makes ratatui's idea of the screen match the cleared one,
+    // so the next draw paints every cell.
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    Ok(())
 }
 
 fn perform(effects: Vec<Effect>, worker: &UnboundedSender<Effect>, tx: &UnboundedSender<Action>) {
