@@ -373,3 +373,15 @@ on_both_stores! {
         }
     }
 }
+
+on_both_stores! {
+    async fn control_characters_in_filters_are_400_on_every_store(db) {
+        let f = fixture(db).await;
+        for q in ["search=%00", "search=ab%00c", "external_ref=a%00b", "search=a%07bc"] {
+            for base in ["/api/v1/users", "/api/eai/v3/users"] {
+                let got = f.s.get(&format!("{base}?{q}"), &f.key).await;
+                assert_error(&got, 400, "invalid_request");
+            }
+        }
+    }
+}

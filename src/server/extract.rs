@@ -121,11 +121,19 @@ impl Query {
     }
 
     pub fn filter(&self) -> Result<UserFilter, ApiError> {
-        let parse = |name: &str| -> Result<Option<String>, ApiError> {
-            Ok(self.non_empty(name).map(str::to_string))
+        // Text filters follow the rules of the fields they match; a control
+        // character can match nothing, and PostgreSQL refuses NUL outright.
+        let text = |name: &str| -> Result<Option<String>, ApiError> {
+            match self.non_empty(name) {
+                Some(v) if v.chars().any(char::is_control) => Err(ApiError::invalid_field(
+                    name,
+                    format!("{name} must not contain control characters"),
+                )),
+                v => Ok(v.map(str::to_string)),
+            }
         };
         Ok(UserFilter {
-            external_ref: parse("external_ref")?,
+            external_ref: text("external_ref")?,
             role: self
                 .non_empty("role")
                 .map(|r| {
@@ -140,8 +148,8 @@ impl Query {
                         .map_err(|m| ApiError::invalid_field("status", m))
                 })
                 .transpose()?,
-            search: self
-                .non_empty("search")
+            search: text("search")?
+                .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),

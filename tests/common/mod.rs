@@ -91,6 +91,8 @@ pub async fn fresh_postgres_database(admin_url: &str) -> String {
 
 pub struct TestServer {
     pub base: String,
+    /// Every line the server wrote to stderr (its log).
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     pub database: String,
     child: Child,
     pub http: reqwest::Client,
@@ -129,6 +131,12 @@ impl TestServer {
         Self::on(tempfile::tempdir().expect("temp dir"), database.to_string())
     }
 
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -147,9 +155,14 @@ impl TestServer {
             .expect("start raven-server");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log_writer = log.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut log) = log_writer.lock() {
+                    log.push(line.clone());
+                }
                 if !sent && let Some(at) = line.find("listening on http://") {
                     let rest = &line[at + "listening on ".len()..];
                     let url = rest
@@ -168,6 +181,7 @@ impl TestServer {
             .expect("raven-server did not report its address");
         TestServer {
             base,
+            log,
             database,
             child,
             http: reqwest::Client::new(),
