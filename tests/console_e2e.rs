@@ -63,8 +63,14 @@ fn start_server(dir: &Path) -> Server {
         ],
     );
     server_cmd(&db, &["seed", "--tenant", "acme", "--count", "45"]);
+    let (child, url) = serve(&db, "127.0.0.1:0");
+    Server { child, url, key }
+}
+
+/// `raven-server serve` on `listen`; returns the process and its URL.
+fn serve(db: &str, listen: &str) -> (Child, String) {
     let mut child = Command::new(SERVER)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .args(["serve", "--listen", listen, "--database", db])
         .env("RAVEN_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -81,7 +87,23 @@ fn start_server(dir: &Path) -> Server {
     };
     // Keep draining so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, url, key }
+    (child, url)
+}
+
+impl Server {
+    /// Kills the server: the console now meets a refused connection.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same database and address.
+    fn revive(&mut self, dir: &Path) {
+        let db = format!("sqlite://{}", dir.join("raven.db").display());
+        let addr = self.url.trim_start_matches("http://").to_string();
+        let (child, _) = serve(&db, &addr);
+        self.child = child;
+    }
 }
 
 /// The console in an 80×24 pseudo-terminal.
@@ -455,6 +477,50 @@ fn a_second_writer_gets_the_conflict_view_and_the_draft_survives() {
     let r = d.raven.unwrap();
     assert_eq!(r.display_name.as_deref(), Some("Edna Editor Jr."));
     assert_eq!(r.metadata["plan"], "team", "their change was kept");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn the_server_dies_mid_edit_the_draft_survives_and_a_retry_saves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_server(dir.path());
+    let id = create_edna(&server.url, &server.key);
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)];
+    let (url, key) = (server.url.clone(), server.key.clone());
+    let mut c = Console::start(&["--url", &url, "--token", &key], &env);
+    edit_edna(&mut c);
+    c.keys(" Jr.");
+
+    server.kill();
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("Cannot reach");
+    c.wait_for("draft is kept; Ctrl-s tries again");
+    assert!(c.text().contains("Edna Editor Jr."), "{}", c.text());
+    assert!(
+        c.text().contains("Edit Edna Editor"),
+        "still in the form:\n{}",
+        c.text()
+    );
+
+    server.revive(dir.path());
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("✓ Saved.");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new(&url, Some(key)).unwrap();
+    let d = rt
+        .block_on(client.get(raven_console::api::client::Dialects::BOTH, &id))
+        .unwrap();
+    assert_eq!(
+        d.raven.unwrap().display_name.as_deref(),
+        Some("Edna Editor Jr.")
+    );
     c.keys("q");
     assert!(c.wait_exit().success());
 }
