@@ -524,3 +524,30 @@ fn the_server_dies_mid_edit_the_draft_survives_and_a_retry_saves_it() {
     c.keys("q");
     assert!(c.wait_exit().success());
 }
+
+/// The console is a debug build here, where `RAVEN_CONSOLE_TEST_PANIC` makes F12 panic.
+#[test]
+fn a_panic_restores_the_terminal_before_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [
+        ("RAVEN_DATA_DIR", home),
+        ("RAVEN_CONFIG_DIR", home),
+        ("RAVEN_CONSOLE_TEST_PANIC", "1"),
+    ];
+    let mut c = Console::start(&["--url", &server.url, "--token", &server.key], &env);
+    c.wait_for("page 1 of 3");
+    c.keys("\x1b[24~"); // F12
+    let status = c.wait_exit();
+    assert!(!status.success(), "a panic is a failure exit");
+    assert!(c.restored(), "the panic left the terminal in raw mode");
+    let raw = String::from_utf8_lossy(&c.raw.lock().unwrap()).to_string();
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    let message = raw.find("F12 pressed").expect("the panic message is shown");
+    assert!(
+        left < message,
+        "the message printed onto the restored screen"
+    );
+}

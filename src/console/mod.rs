@@ -91,6 +91,8 @@ async fn event_loop(
             Some(a) = rx.recv() => a,
             _ = tick.tick(), if state.busy() => Action::Tick,
         };
+        #[cfg(debug_assertions)]
+        test_panic(&action);
         let effects = app::update(&mut state, action);
         let (editors, effects): (Vec<Effect>, Vec<Effect>) = effects
             .into_iter()
@@ -115,6 +117,20 @@ async fn event_loop(
         if state.quit {
             return Ok(());
         }
+    }
+}
+
+/// Debug builds only: with `RAVEN_CONSOLE_TEST_PANIC` set, F12 panics, so an
+/// end-to-end test can check that a panic hands the terminal back. Release
+/// builds have no such door.
+#[cfg(debug_assertions)]
+fn test_panic(action: &Action) {
+    use ratatui::crossterm::event::KeyCode;
+    if let Action::Key(k) = action
+        && k.code == KeyCode::F(12)
+        && std::env::var_os("RAVEN_CONSOLE_TEST_PANIC").is_some()
+    {
+        panic!("RAVEN_CONSOLE_TEST_PANIC: F12 pressed");
     }
 }
 
