@@ -10,11 +10,33 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
+use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
+use crate::api::ErrorBody;
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
 use crate::keys::Scope;
+use crate::model::{Role, Status};
 
+/// List users in the tenant (requires users.manage).
+#[utoipa::path(
+    get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3",
+    params(
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+        ("offset" = Option<u64>, Query, description = "users to skip, default 0"),
+        ("external_ref" = Option<String>, Query, description = "exact external reference"),
+        ("role" = Option<Role>, Query, description = "admin, member or viewer"),
+        ("status" = Option<Status>, Query, description = "active or inactive"),
+        ("search" = Option<String>, Query, description = "case-insensitive substring of name or email"),
+    ),
+    responses(
+        (status = 200, description = "A page of users, newest first", body = UserList,
+         example = json!(examples::eai_list())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -36,6 +58,18 @@ pub async fn list(
     .into_response())
 }
 
+/// Get the authenticated user's profile (a key bound to a user).
+#[utoipa::path(
+    get, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    responses(
+        (status = 200, description = "The key's user", body = User, headers(("ETag" = String)),
+         example = json!(examples::eai_user())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
+    ),
+)]
 pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
     principal.require(Scope::UsersRead)?;
     let me = principal.me()?;
@@ -46,6 +80,19 @@ pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
     ))
 }
 
+/// Get a user by id.
+#[utoipa::path(
+    get, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    params(("id" = String, Path, description = "usr_...")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String)),
+         example = json!(examples::eai_user())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
@@ -65,6 +112,20 @@ pub async fn get(
     ))
 }
 
+/// Update the current user: profile, preferences (a JSON Merge Patch).
+#[utoipa::path(
+    patch, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    params(("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale")),
+    request_body(content = PatchUser, example = json!(examples::eai_patch_me_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch_me(
     State(state): State<AppState>,
     principal: Principal,
@@ -76,6 +137,25 @@ pub async fn patch_me(
     patch_user(state, principal, id, headers, body).await
 }
 
+/// Update a user: profile, preferences (a JSON Merge Patch: nested objects
+/// merge, null removes), and with users.manage role and status.
+#[utoipa::path(
+    patch, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    params(
+        ("id" = String, Path, description = "usr_..."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
+    ),
+    request_body(content = PatchUser, example = json!(examples::eai_patch_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 409, description = "The email is taken", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,

@@ -6,6 +6,7 @@ mod eai;
 mod error;
 mod extract;
 mod log;
+pub mod openapi;
 mod raven;
 mod respond;
 pub mod users;
@@ -50,6 +51,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

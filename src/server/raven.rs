@@ -10,12 +10,33 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
+use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, RAVEN_NAMES};
+use crate::api::ErrorBody;
 use crate::api::raven::{CreateUser, PatchUser, User, UserList, UserSummary, View};
 use crate::keys::Scope;
-use crate::model::NewUser;
+use crate::model::{NewUser, Role, Status};
 
+/// List all users for your tenant.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "Raven Users API v1",
+    params(
+        ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+        ("offset" = Option<u64>, Query, description = "users to skip, default 0"),
+        ("external_ref" = Option<String>, Query, description = "exact external reference"),
+        ("role" = Option<Role>, Query, description = "admin, member or viewer"),
+        ("status" = Option<Status>, Query, description = "active or inactive"),
+        ("search" = Option<String>, Query, description = "case-insensitive substring of name or email"),
+    ),
+    responses(
+        (status = 200, description = "A page of users, newest first", body = UserList,
+         example = json!(examples::raven_list())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
@@ -39,6 +60,20 @@ pub async fn list(
     .into_response())
 }
 
+/// Create a new user for your tenant.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "Raven Users API v1",
+    request_body(content = CreateUser, example = json!(examples::raven_create_request())),
+    responses(
+        (status = 201, description = "Created", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_created())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 409, description = "The external_ref is taken; `user_id` names its holder", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -68,6 +103,19 @@ pub async fn create(
     ))
 }
 
+/// Get a specific user by ID.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    params(("user_id" = String, Path, description = "usr_...")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_fetched())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
@@ -87,6 +135,25 @@ pub async fn get(
     ))
 }
 
+/// Update user details: each field given replaces the stored one.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    params(
+        ("user_id" = String, Path, description = "usr_..."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
+    ),
+    request_body(content = PatchUser, example = json!(examples::raven_patch_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_updated())),
+        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
+        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
+        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 409, description = "The external_ref is taken", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,
