@@ -81,9 +81,11 @@ async fn a_key_bound_to_a_member_acts_as_that_user() {
     let tenant_key = admin::create_key(&*store, "acme", &[Scope::UsersRead], None)
         .await
         .unwrap();
+    // An active one: every key of an inactive user is refused (403 user_inactive).
     let members = ListQuery {
         limit: 1,
         role: Some(Role::Member),
+        status: Some(raven_console::model::Status::Active),
         ..ListQuery::default()
     };
     let member = Client::new(&url, Some(tenant_key))

@@ -351,9 +351,9 @@ impl Form {
         if dialects.raven {
             fields.push(FormField::ExternalRef);
         }
-        if dialects.eai {
-            fields.extend([FormField::Email, FormField::Role, FormField::Status]);
-        }
+        // Role and status show even without EAI, greyed, so the admin learns why.
+        fields.extend(dialects.eai.then_some(FormField::Email));
+        fields.extend([FormField::Role, FormField::Status]);
         if dialects.raven {
             fields.push(FormField::Metadata);
         }
@@ -368,7 +368,11 @@ impl Form {
             locked.insert(FormField::Role, why.clone());
             locked.insert(FormField::Status, why);
         }
-        if base.status.is_none() {
+        if !dialects.eai {
+            for f in [FormField::Role, FormField::Status] {
+                locked.insert(f, "not in the Raven v1 API".into());
+            }
+        } else if base.status.is_none() {
             locked.insert(FormField::Status, "not known for this user".into());
         }
         let mut form = Form::blank(
@@ -514,26 +518,26 @@ impl Form {
         })
     }
 
-    /// The fields the cursor may visit: locked ones are skipped.
-    fn usable(&self) -> Vec<FormField> {
-        self.fields
-            .iter()
-            .copied()
-            .filter(|f| !self.locked.contains_key(f))
-            .collect()
-    }
-
+    /// Moves to the next (or previous) field the cursor may visit: locked ones are skipped.
     pub fn next_field(&mut self, forward: bool) {
-        let usable = self.usable();
-        let n = usable.len().max(1);
-        let at = usable.iter().position(|f| *f == self.focus).unwrap_or(0);
-        let next = if forward {
-            (at + 1) % n
-        } else {
-            (at + n - 1) % n
-        };
-        if let Some(f) = usable.get(next) {
-            self.focus = *f;
+        let n = self.fields.len();
+        let at = self
+            .fields
+            .iter()
+            .position(|f| *f == self.focus)
+            .unwrap_or(0);
+        let found = (1..=n)
+            .map(|step| {
+                if forward {
+                    (at + step) % n
+                } else {
+                    (at + n * 2 - step) % n
+                }
+            })
+            .map(|i| self.fields[i])
+            .find(|f| !self.locked.contains_key(f));
+        if let Some(f) = found {
+            self.focus = f;
         }
     }
 
@@ -749,6 +753,33 @@ mod tests {
             [FormField::Name, FormField::Email, FormField::Metadata]
         );
         assert!(rows[2].mine_changed && rows[2].theirs_changed);
+    }
+
+    #[test]
+    fn a_raven_only_server_greys_role_and_status_and_never_sends_them() {
+        let (row, mut d) = detail();
+        d.eai = None;
+        let row = UserRow {
+            role: None,
+            status: None,
+            ..row
+        };
+        let mut f = Form::edit(&row, &d, Dialects::RAVEN, &Principal::Unknown);
+        assert_eq!(
+            f.fields,
+            [
+                FormField::Name,
+                FormField::ExternalRef,
+                FormField::Role,
+                FormField::Status,
+                FormField::Metadata
+            ]
+        );
+        assert_eq!(f.locked[&FormField::Role], "not in the Raven v1 API");
+        f.focus = FormField::Role;
+        f.next_field(true);
+        assert_eq!(f.focus, FormField::Metadata, "locked fields are skipped");
+        assert!(f.patches().unwrap().is_empty());
     }
 
     #[test]
