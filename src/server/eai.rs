@@ -9,26 +9,18 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
+use super::extract::{IfMatch, ListParams, UserId, json_body};
 use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
 use crate::api::ErrorBody;
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
 use crate::keys::Scope;
-use crate::model::{Role, Status};
 
 /// List users in the tenant (requires users.manage).
 #[utoipa::path(
     get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3",
-    params(
-        ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
-        ("offset" = Option<u64>, Query, description = "users to skip, default 0"),
-        ("external_ref" = Option<String>, Query, description = "exact external reference"),
-        ("role" = Option<Role>, Query, description = "admin, member or viewer"),
-        ("status" = Option<Status>, Query, description = "active or inactive"),
-        ("search" = Option<String>, Query, description = "case-insensitive substring of name or email"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, description = "A page of users, newest first", body = UserList,
          example = json!(examples::eai_list())),
@@ -42,15 +34,7 @@ pub async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_manage()?;
-    let query = Query::parse(query.as_deref(), LIST_PARAMS)?;
-    let page = query.page()?;
-    let filter = query.filter()?;
-    let found = state
-        .store
-        .list_users(&principal.tenant.id, &filter, page)
-        .await?;
+    let (found, _) = users::list(&state.store, &principal, query.as_deref()).await?;
     Ok(axum::Json(UserList {
         data: found.users.iter().map(UserSummary::from).collect(),
         total: found.total,
@@ -98,13 +82,7 @@ pub async fn get(
     principal: Principal,
     UserId(id): UserId,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_access_to(&id)?;
-    let user = state
-        .store
-        .get_user(&principal.tenant.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::user_not_found(&id))?;
+    let user = users::get(&state.store, &principal, &id).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,

@@ -5,6 +5,7 @@ pub mod cli;
 mod eai;
 mod error;
 mod extract;
+mod listen;
 mod log;
 pub mod openapi;
 mod raven;
@@ -67,9 +68,7 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::serve(listener, router(store), shutdown).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
