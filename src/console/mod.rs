@@ -15,21 +15,20 @@ pub mod ui;
 pub mod words;
 pub mod worker;
 
-use anyhow::anyhow;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use app::{Action, Effect, State};
-use config::{ApiChoice, Args, Target};
+use config::{ApiChoice, Args, Target, UsageError};
 use ui::Theme;
 
 use crate::api::client::Client;
 
 /// Runs the console until the admin quits; the terminal is restored on every way out.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let resolved = config::resolve(&args)?;
+    let resolved = config::resolve(&args).map_err(|e| UsageError(format!("{e:#}")))?;
     let mut embedded = None;
     let (url, token, hint) = match resolved.target {
         Target::Embedded => {
@@ -48,7 +47,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             token_hint,
         } => (url, token, token_hint),
     };
-    let client = Client::new(&url, token).map_err(|e| anyhow!(e))?;
+    let client = Client::new(&url, token).map_err(|e| UsageError(e.to_string()))?;
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
