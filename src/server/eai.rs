@@ -10,6 +10,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::openapi::AccessErrors;
 use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
@@ -24,9 +25,7 @@ use crate::keys::Scope;
     responses(
         (status = 200, description = "A page of users, newest first", body = UserList,
          example = json!(examples::eai_list())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
     ),
 )]
 pub async fn list(
@@ -48,9 +47,7 @@ pub async fn list(
     responses(
         (status = 200, description = "The key's user", body = User, headers(("ETag" = String)),
          example = json!(examples::eai_user())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
     ),
 )]
@@ -71,9 +68,7 @@ pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String)),
          example = json!(examples::eai_user())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "No such user in this tenant", body = ErrorBody),
     ),
 )]
@@ -97,9 +92,7 @@ pub async fn get(
     request_body(content = PatchUser, example = json!(examples::eai_patch_me_request())),
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
         (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
     ),
@@ -126,9 +119,7 @@ pub async fn patch_me(
     request_body(content = PatchUser, example = json!(examples::eai_patch_request())),
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "No such user in this tenant", body = ErrorBody),
         (status = 409, description = "The email is taken", body = ErrorBody),
         (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),

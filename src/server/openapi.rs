@@ -9,6 +9,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{eai, raven};
+use crate::api::ErrorBody;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +28,21 @@ use super::{eai, raven};
     security(("api_key" = [])),
 )]
 pub struct ApiDoc;
+
+/// The refusals every endpoint may answer with.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum AccessErrors {
+    /// Bad input; `field` names it
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No key, or an unknown or revoked one
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// Missing scope or permission
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+}
 
 struct BearerKey;
 

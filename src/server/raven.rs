@@ -10,6 +10,7 @@ use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::openapi::AccessErrors;
 use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, RAVEN_NAMES};
@@ -25,9 +26,7 @@ use crate::model::NewUser;
     responses(
         (status = 200, description = "A page of users, newest first", body = UserList,
          example = json!(examples::raven_list())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
     ),
 )]
 pub async fn list(
@@ -52,9 +51,7 @@ pub async fn list(
     responses(
         (status = 201, description = "Created", body = User, headers(("ETag" = String)),
          example = json!(examples::raven_created())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 409, description = "The external_ref is taken; `user_id` names its holder", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
     ),
@@ -95,9 +92,7 @@ pub async fn create(
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String)),
          example = json!(examples::raven_fetched())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "No such user in this tenant", body = ErrorBody),
     ),
 )]
@@ -125,9 +120,7 @@ pub async fn get(
     responses(
         (status = 200, description = "Updated", body = User, headers(("ETag" = String)),
          example = json!(examples::raven_updated())),
-        (status = 400, description = "Bad input; `field` names it", body = ErrorBody),
-        (status = 401, description = "No key, or an unknown or revoked one", body = ErrorBody),
-        (status = 403, description = "Missing scope or permission", body = ErrorBody),
+        AccessErrors,
         (status = 404, description = "No such user in this tenant", body = ErrorBody),
         (status = 409, description = "The external_ref is taken", body = ErrorBody),
         (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
