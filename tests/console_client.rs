@@ -81,9 +81,11 @@ async fn a_key_bound_to_a_member_acts_as_that_user() {
     let tenant_key = admin::create_key(&*store, "acme", &[Scope::UsersRead], None)
         .await
         .unwrap();
+    // An active one: every key of an inactive user is refused (403 user_inactive).
     let members = ListQuery {
         limit: 1,
         role: Some(Role::Member),
+        status: Some(raven_console::model::Status::Active),
         ..ListQuery::default()
     };
     let member = Client::new(&url, Some(tenant_key))
@@ -124,4 +126,158 @@ async fn an_unknown_key_is_unauthorized_and_not_transient() {
     let err = c.detect().await.unwrap_err();
     assert!(matches!(err, ClientError::Unauthorized { .. }), "{err:?}");
     assert!(!err.is_transient());
+}
+
+mod save {
+    use super::*;
+    use raven_console::api::raven::{CreateUser, PatchUser};
+    use raven_console::api::{eai, raven};
+    use raven_console::console::edit::patch::Patches;
+    use raven_console::console::edit::save::save;
+    use serde_json::json;
+
+    async fn writer(dir: &std::path::Path) -> (Client, String) {
+        let (url, store) = serve(dir).await;
+        let key = admin::create_key(
+            &*store,
+            "acme",
+            &[Scope::UsersRead, Scope::UsersWrite],
+            None,
+        )
+        .await
+        .unwrap();
+        let c = Client::new(&url, Some(key)).unwrap();
+        let user = CreateUser {
+            external_ref: Some("crm-save".into()),
+            display_name: Some("Sam".into()),
+            metadata: json!({"plan": "pro", "seats": 3}).as_object().cloned(),
+        };
+        let id = c.create(&user).await.unwrap().0.user_id;
+        (c, id)
+    }
+
+    fn both() -> Patches {
+        Patches {
+            raven: Some(raven::PatchUser {
+                display_name: Some(Some("Sam Stone".into())),
+                metadata: json!({"plan": "team"}).as_object().cloned(),
+                ..Default::default()
+            }),
+            eai: Some(eai::PatchUser {
+                preferences: Some(json!({"theme": "light", "n": {"push": true}})),
+                role: Some(Role::Admin),
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn one_save_chains_raven_then_eai_on_the_etag_it_got() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, id) = writer(dir.path()).await;
+        let before = c.get(Dialects::BOTH, &id).await.unwrap();
+        let saved = save(&c, Dialects::BOTH, &id, &both(), before.etag.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(
+            saved.raven.unwrap().display_name.as_deref(),
+            Some("Sam Stone")
+        );
+        let e = saved.eai.unwrap();
+        assert_eq!(
+            (e.role, e.name.as_deref()),
+            (Role::Admin, Some("Sam Stone"))
+        );
+        let after = c.get(Dialects::BOTH, &id).await.unwrap();
+        assert_eq!(after.etag, saved.etag, "the ETag of the last write");
+        assert_ne!(after.etag, before.etag);
+        assert_eq!(
+            serde_json::Value::Object(after.raven.unwrap().metadata),
+            json!({"plan": "team"}),
+            "Raven replaced metadata"
+        );
+        assert_eq!(
+            serde_json::Value::Object(after.eai.unwrap().preferences),
+            json!({"theme": "light", "n": {"push": true}})
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stale_version_writes_nothing_and_brings_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, id) = writer(dir.path()).await;
+        let loaded = c.get(Dialects::BOTH, &id).await.unwrap();
+        // Someone else saves first.
+        let theirs = PatchUser {
+            display_name: Some(Some("Samantha".into())),
+            ..Default::default()
+        };
+        c.patch_raven(&id, &theirs, None).await.unwrap();
+
+        let failed = save(&c, Dialects::BOTH, &id, &both(), loaded.etag.as_deref())
+            .await
+            .unwrap_err();
+        assert!(failed.error.is_precondition_failed(), "{:?}", failed.error);
+        assert!(failed.written.is_empty());
+        let theirs = failed.theirs.expect("their version, for the conflict view");
+        assert_eq!(
+            theirs.raven.as_ref().unwrap().display_name.as_deref(),
+            Some("Samantha")
+        );
+        let now = c.get(Dialects::BOTH, &id).await.unwrap();
+        assert_eq!(now.etag, theirs.etag);
+        assert_eq!(
+            now.eai.unwrap().role,
+            Role::Member,
+            "nothing of mine was written"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_second_half_reports_the_written_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, id) = writer(dir.path()).await;
+        let loaded = c.get(Dialects::BOTH, &id).await.unwrap();
+        let mut p = both();
+        if let Some(e) = p.eai.as_mut() {
+            e.email = Some(Some("not an email".into()));
+        }
+        let failed = save(&c, Dialects::BOTH, &id, &p, loaded.etag.as_deref())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&failed.error, ClientError::Api { status: 400, field: Some(f), .. } if f == "email"),
+            "{:?}",
+            failed.error
+        );
+        let written = failed.written.raven.expect("the Raven half went through");
+        assert_eq!(written.display_name.as_deref(), Some("Sam Stone"));
+        let now = c.get(Dialects::BOTH, &id).await.unwrap();
+        assert_eq!(
+            now.etag, failed.written.etag,
+            "its ETag is the one to retry with"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_external_ref_names_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, id) = writer(dir.path()).await;
+        let again = CreateUser {
+            external_ref: Some("crm-save".into()),
+            ..Default::default()
+        };
+        match c.create(&again).await {
+            Err(ClientError::Api {
+                status: 409,
+                field,
+                user_id,
+                ..
+            }) => {
+                assert_eq!(field.as_deref(), Some("external_ref"));
+                assert_eq!(user_id.as_deref(), Some(id.as_str()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -63,8 +63,14 @@ fn start_server(dir: &Path) -> Server {
         ],
     );
     server_cmd(&db, &["seed", "--tenant", "acme", "--count", "45"]);
+    let (child, url) = serve(&db, "127.0.0.1:0");
+    Server { child, url, key }
+}
+
+/// `raven-server serve` on `listen`; returns the process and its URL.
+fn serve(db: &str, listen: &str) -> (Child, String) {
     let mut child = Command::new(SERVER)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .args(["serve", "--listen", listen, "--database", db])
         .env("RAVEN_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -81,7 +87,23 @@ fn start_server(dir: &Path) -> Server {
     };
     // Keep draining so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Server { child, url, key }
+    (child, url)
+}
+
+impl Server {
+    /// Kills the server: the console now meets a refused connection.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same database and address.
+    fn revive(&mut self, dir: &Path) {
+        let db = format!("sqlite://{}", dir.join("raven.db").display());
+        let addr = self.url.trim_start_matches("http://").to_string();
+        let (child, _) = serve(&db, &addr);
+        self.child = child;
+    }
 }
 
 /// The console in an 80×24 pseudo-terminal.
@@ -324,4 +346,208 @@ fn one_dialect_at_a_time_greys_what_it_cannot_filter() {
     c.keys("\r");
     c.keys("q");
     assert!(c.wait_exit().success());
+}
+
+/// Creates the user the edit tests work on; returns its id.
+fn create_edna(url: &str, key: &str) -> String {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::new(url, Some(key.to_string())).unwrap();
+        let user = CreateUser {
+            external_ref: Some("e2e-edna".into()),
+            display_name: Some("Edna Editor".into()),
+            metadata: serde_json::json!({"plan": "pro"}).as_object().cloned(),
+        };
+        client.create(&user).await.expect("create Edna").0.user_id
+    })
+}
+
+/// Finds Edna with the search and opens her edit form.
+fn edit_edna(c: &mut Console) {
+    c.wait_for("page 1 of 3 · 46 users");
+    c.keys("/Edna");
+    c.wait_for("page 1 of 1 · 1 user ");
+    c.keys("\r");
+    c.keys("e");
+    c.wait_for("Edit Edna Editor");
+    c.wait_for("✓ valid JSON");
+}
+
+#[test]
+fn edit_name_and_metadata_save_quit_and_find_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    create_edna(&server.url, &server.key);
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    // The metadata goes through $VISUAL, as an admin's editor would change it.
+    let env = [
+        ("RAVEN_DATA_DIR", home),
+        ("RAVEN_CONFIG_DIR", home),
+        ("VISUAL", "sed -i -e s/pro/enterprise/"),
+    ];
+    let args = ["--url", &server.url, "--token", &server.key];
+    let mut c = Console::start(&args, &env);
+    edit_edna(&mut c);
+
+    c.keys(" Jr.");
+    for _ in 0..5 {
+        c.keys("\t"); // external_ref, email, role, status, metadata
+    }
+    c.keys("\x05"); // Ctrl-e: the editor runs and hands back
+    c.wait_for("\"enterprise\"");
+    c.keys("\x13"); // Ctrl-s
+    c.wait_for("Save these changes?");
+    assert!(
+        c.text()
+            .contains("name: \"Edna Editor\" → \"Edna Editor Jr.\""),
+        "{}",
+        c.text()
+    );
+    assert!(
+        c.text().contains("plan \"pro\" → \"enterprise\""),
+        "{}",
+        c.text()
+    );
+    c.keys("\r");
+    c.wait_for("✓ Saved.");
+    c.wait_for("\"name\": \"Edna Editor Jr.\"");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    assert!(c.restored());
+
+    let mut c = Console::start(&args, &env);
+    c.wait_for("page 1 of 3 · 46 users");
+    c.keys("/Edna");
+    c.wait_for("Edna Editor Jr.");
+    c.keys("\r");
+    c.keys("\r");
+    c.wait_for("\"name\": \"Edna Editor Jr.\"");
+    c.keys("\x1b[F"); // End: metadata is at the bottom
+    c.wait_for("\"plan\": \"enterprise\"");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn a_second_writer_gets_the_conflict_view_and_the_draft_survives() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let id = create_edna(&server.url, &server.key);
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)];
+    let args = ["--url", &server.url, "--token", &server.key];
+    let mut c = Console::start(&args, &env);
+    edit_edna(&mut c);
+    c.keys(" Jr.");
+
+    // Someone else saves Edna meanwhile.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new(&server.url, Some(server.key.clone())).unwrap();
+    let theirs = raven_console::api::raven::PatchUser {
+        metadata: serde_json::json!({"plan": "team"}).as_object().cloned(),
+        ..Default::default()
+    };
+    rt.block_on(client.patch_raven(&id, &theirs, None))
+        .expect("the other writer saves");
+
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("someone else saved");
+    assert!(c.text().contains("\"Edna Editor Jr.\""), "{}", c.text());
+    assert!(c.text().contains("plan \"pro\" → \"team\""), "{}", c.text());
+
+    c.keys("\x1b"); // back to the form: the draft is still there
+    c.wait_for("Edna Editor Jr.");
+    c.wait_for("Ctrl-s save");
+    c.keys("\x13");
+    c.keys("\r");
+    c.wait_for("someone else saved");
+    c.keys("r"); // their version, my name on top
+    c.wait_for("their version with your changes");
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("✓ Saved.");
+
+    let d = rt
+        .block_on(client.get(raven_console::api::client::Dialects::BOTH, &id))
+        .unwrap();
+    let r = d.raven.unwrap();
+    assert_eq!(r.display_name.as_deref(), Some("Edna Editor Jr."));
+    assert_eq!(r.metadata["plan"], "team", "their change was kept");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn the_server_dies_mid_edit_the_draft_survives_and_a_retry_saves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_server(dir.path());
+    let id = create_edna(&server.url, &server.key);
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)];
+    let (url, key) = (server.url.clone(), server.key.clone());
+    let mut c = Console::start(&["--url", &url, "--token", &key], &env);
+    edit_edna(&mut c);
+    c.keys(" Jr.");
+
+    server.kill();
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("Cannot reach");
+    c.wait_for("draft is kept; Ctrl-s tries again");
+    assert!(c.text().contains("Edna Editor Jr."), "{}", c.text());
+    assert!(
+        c.text().contains("Edit Edna Editor"),
+        "still in the form:\n{}",
+        c.text()
+    );
+
+    server.revive(dir.path());
+    c.keys("\x13");
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("✓ Saved.");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new(&url, Some(key)).unwrap();
+    let d = rt
+        .block_on(client.get(raven_console::api::client::Dialects::BOTH, &id))
+        .unwrap();
+    assert_eq!(
+        d.raven.unwrap().display_name.as_deref(),
+        Some("Edna Editor Jr.")
+    );
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+/// The console is a debug build here, where `RAVEN_CONSOLE_TEST_PANIC` makes F12 panic.
+#[test]
+fn a_panic_restores_the_terminal_before_the_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let env = [
+        ("RAVEN_DATA_DIR", home),
+        ("RAVEN_CONFIG_DIR", home),
+        ("RAVEN_CONSOLE_TEST_PANIC", "1"),
+    ];
+    let mut c = Console::start(&["--url", &server.url, "--token", &server.key], &env);
+    c.wait_for("page 1 of 3");
+    c.keys("\x1b[24~"); // F12
+    let status = c.wait_exit();
+    assert!(!status.success(), "a panic is a failure exit");
+    assert!(c.restored(), "the panic left the terminal in raw mode");
+    let raw = String::from_utf8_lossy(&c.raw.lock().unwrap()).to_string();
+    let left = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    let message = raw.find("F12 pressed").expect("the panic message is shown");
+    assert!(
+        left < message,
+        "the message printed onto the restored screen"
+    );
 }

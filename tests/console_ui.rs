@@ -291,3 +291,212 @@ fn no_color_means_no_colour() {
             .any(|c| c.fg != Color::Reset)
     );
 }
+
+// ---- Editing and creating ----
+
+use raven_console::console::edit::form::FormField;
+use raven_console::console::edit::save::SaveFailed;
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, key(KeyCode::Char(c)));
+    }
+}
+
+/// The second user open in the edit form.
+fn editing(h: u16, who: Principal) -> State {
+    let mut s = State::new(
+        "http://127.0.0.1:3000",
+        "the key in $RAVEN_TOKEN",
+        ApiChoice::Auto,
+        h,
+    );
+    s.start();
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let n = u64::from(s.limit).min(300);
+    let page = Page {
+        rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
+        total: 300,
+    };
+    update(
+        &mut s,
+        Action::Listed {
+            id: list_id(&fx),
+            result: Ok(page),
+        },
+    );
+    update(&mut s, key(KeyCode::Down));
+    let fx = update(&mut s, key(KeyCode::Char('e')));
+    let Some(Effect::Get { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail())),
+        },
+    );
+    s
+}
+
+fn edited(s: &mut State, field: FormField, text: &str) {
+    update(
+        s,
+        Action::Edited {
+            field,
+            result: Ok(text.into()),
+        },
+    );
+}
+
+#[test]
+fn edit_form() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        typed(&mut s, " Jr.");
+        snap("edit_form", &s, w, h);
+    }
+}
+
+#[test]
+fn edit_form_with_a_member_key_locks_role_and_status() {
+    let (w, h) = SIZES[0];
+    let me = detail().eai.map(Box::new).unwrap();
+    let s = editing(h, Principal::User(me));
+    snap("edit_form_locked", &s, w, h);
+}
+
+#[test]
+fn edit_form_validation_errors() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        // The server refused the email...
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Tab));
+        typed(&mut s, "@");
+        update(&mut s, ctrl('s'));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Save { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let failed = SaveFailed {
+            written: Default::default(),
+            error: ClientError::Api {
+                status: 400,
+                code: "invalid_request".into(),
+                message: "email is not an email address".into(),
+                field: Some("email".into()),
+                user_id: None,
+            },
+            theirs: None,
+        };
+        update(
+            &mut s,
+            Action::Saved {
+                id: *id,
+                result: Err(Box::new(failed)),
+            },
+        );
+        // ...and the preferences being typed do not parse.
+        edited(
+            &mut s,
+            FormField::Preferences,
+            "{\n  \"theme\": \"dark\",\n  \"language\" \"en\"\n}",
+        );
+        snap("edit_form_errors", &s, w, h);
+    }
+}
+
+#[test]
+fn save_summary() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        typed(&mut s, " Jr.");
+        edited(
+            &mut s,
+            FormField::Preferences,
+            r#"{"theme": "light", "language": "en", "timezone": "Europe/Berlin", "notifications": {"email": true}}"#,
+        );
+        update(&mut s, ctrl('s'));
+        snap("save_summary", &s, w, h);
+    }
+}
+
+#[test]
+fn conflict_view() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        typed(&mut s, " Jr.");
+        edited(
+            &mut s,
+            FormField::Metadata,
+            r#"{"plan": "enterprise", "source": "web", "seats": 30, "trial": false}"#,
+        );
+        update(&mut s, ctrl('s'));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Save { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let mut theirs = detail();
+        theirs.etag = Some("\"v6\"".into());
+        let r = theirs.raven.as_mut().unwrap();
+        r.metadata.insert("seats".into(), json!(40));
+        theirs.eai.as_mut().unwrap().role = Role::Admin;
+        let failed = SaveFailed {
+            written: Default::default(),
+            error: ClientError::Api {
+                status: 412,
+                code: "precondition_failed".into(),
+                message: "changed".into(),
+                field: None,
+                user_id: None,
+            },
+            theirs: Some(Box::new(theirs)),
+        };
+        update(
+            &mut s,
+            Action::Saved {
+                id: *id,
+                result: Err(Box::new(failed)),
+            },
+        );
+        snap("conflict", &s, w, h);
+    }
+}
+
+#[test]
+fn create_form_with_a_duplicate_ref() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char('c')));
+        typed(&mut s, "crm-01001");
+        update(&mut s, key(KeyCode::Tab));
+        typed(&mut s, "Ravi Patel");
+        snap("create_form", &s, w, h);
+        update(&mut s, ctrl('s'));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Create { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let err = ClientError::Api {
+            status: 409,
+            code: "conflict".into(),
+            message: "external_ref \"crm-01001\" already belongs to user usr_00000000007919".into(),
+            field: Some("external_ref".into()),
+            user_id: Some("usr_00000000007919".into()),
+        };
+        update(
+            &mut s,
+            Action::Created {
+                id: *id,
+                result: Err(err),
+            },
+        );
+        snap("create_duplicate", &s, w, h);
+    }
+}

@@ -45,3 +45,25 @@ on_both_stores! {
         assert_eq!(list["users"][0]["display_name"], "Kept");
     }
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = TestServer::start(common::Db::Sqlite).await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), slow.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the half-sent request was held open for 30 s");
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "cut off too early"
+    );
+    // Others were served meanwhile.
+    let (status, _) = common::send(s.http.get(format!("{}/healthz", s.base))).await;
+    assert_eq!(status, 200);
+}

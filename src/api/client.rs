@@ -60,6 +60,10 @@ pub enum ClientError {
         status: u16,
         code: String,
         message: String,
+        /// The request field the server blames (400s and 409s), so a form can show the message beside it.
+        field: Option<String>,
+        /// On a 409: the user that already holds the unique value.
+        user_id: Option<String>,
     },
     #[error("unexpected answer from {url}: {reason}")]
     Decode { url: String, reason: String },
@@ -77,6 +81,11 @@ impl ClientError {
             ClientError::Api { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
+    }
+
+    /// A 412: the user changed since the version the request was conditional on.
+    pub fn is_precondition_failed(&self) -> bool {
+        matches!(self, ClientError::Api { status: 412, .. })
     }
 }
 
@@ -461,12 +470,19 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<(T, Option<String
 async fn api_error(resp: Response) -> ClientError {
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
-    let (code, message) = match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(b) => (b.error.code, b.error.message),
+    let (code, message, field, user_id) = match serde_json::from_slice::<ErrorBody>(&body) {
+        Ok(b) => (
+            b.error.code,
+            b.error.message,
+            b.error.field,
+            b.error.user_id,
+        ),
         // Not the API's error shape: a proxy or some other server answered.
         Err(_) => (
             String::new(),
             status.canonical_reason().unwrap_or("error").to_string(),
+            None,
+            None,
         ),
     };
     match status {
@@ -477,6 +493,8 @@ async fn api_error(resp: Response) -> ClientError {
             status: status.as_u16(),
             code,
             message,
+            field,
+            user_id,
         },
     }
 }

@@ -3,12 +3,14 @@
 //! item, which carries `status` where the profile carries `permissions`.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::model::{Object, Permission, Role, Status};
 
 /// The full profile: `GET /me`, `GET /:id`, and what PATCH returns.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = EaiUser)]
 pub struct User {
     pub id: String,
     pub email: Option<String>,
@@ -17,14 +19,16 @@ pub struct User {
     pub role: Role,
     pub permissions: Vec<Permission>,
     pub tenant_id: String,
+    #[schema(value_type = Object)]
     pub preferences: Object,
     pub created_at: String,
     pub last_login_at: Option<String>,
 }
 
 /// A user in a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = EaiUserSummary)]
 pub struct UserSummary {
     pub id: String,
     pub email: Option<String>,
@@ -35,7 +39,8 @@ pub struct UserSummary {
 }
 
 /// `GET /api/eai/v3/users`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = EaiUserList)]
 pub struct UserList {
     pub data: Vec<UserSummary>,
     pub total: u64,
@@ -43,29 +48,34 @@ pub struct UserList {
 
 /// `PATCH /api/eai/v3/users/:id` and `/me`. `preferences` is a JSON Merge Patch
 /// (RFC 7396) onto the stored preferences; `role` and `status` need users.manage.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EaiPatchUser)]
 pub struct PatchUser {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
+    #[schema(value_type = Option<String>, nullable)]
     pub name: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
+    #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
+    #[schema(value_type = Option<String>, nullable)]
     pub avatar: Option<Option<String>>,
     /// A merge patch: nested objects merge, `null` removes a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub preferences: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,

@@ -4,11 +4,13 @@
 //! been updated.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::model::Object;
 
 /// A user in a list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RavenUserSummary)]
 pub struct UserSummary {
     pub user_id: String,
     pub tenant_id: String,
@@ -22,7 +24,8 @@ pub struct UserSummary {
 }
 
 /// One user, as create, GET one and PATCH return it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RavenUser)]
 pub struct User {
     pub user_id: String,
     pub tenant_id: String,
@@ -31,6 +34,7 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub metadata: Object,
     /// Only on GET one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -41,7 +45,8 @@ pub struct User {
 }
 
 /// `GET /api/v1/users`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = RavenUserList)]
 pub struct UserList {
     pub users: Vec<UserSummary>,
     pub total: u64,
@@ -50,35 +55,41 @@ pub struct UserList {
 }
 
 /// `POST /api/v1/users`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RavenCreateUser)]
 pub struct CreateUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<Object>,
 }
 
 /// `PATCH /api/v1/users/:user_id`: each named field is replaced; `null` clears
 /// `external_ref` or `display_name`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RavenPatchUser)]
 pub struct PatchUser {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
+    #[schema(value_type = Option<String>, nullable)]
     pub external_ref: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
+    #[schema(value_type = Option<String>, nullable)]
     pub display_name: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<Object>,
 }
 

@@ -6,7 +6,12 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("raven-console: {e:#}");
-            std::process::ExitCode::FAILURE
+            // Like clap's own usage errors: the invocation, not the run, was wrong.
+            if e.downcast_ref::<console::config::UsageError>().is_some() {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }

@@ -11,10 +11,14 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::config::ApiChoice;
+use super::edit::form::{FormField, Phase};
+use super::edit::patch::Patches;
+use super::edit::save::{SaveFailed, Saved};
+use super::edit::{self, Form};
 use super::keys::{self, Command, Context};
 use super::{record, words};
-use crate::api::MAX_LIMIT;
 use crate::api::client::{ClientError, Dialects, ListQuery, Page, Principal, UserDetail, UserRow};
+use crate::api::{MAX_LIMIT, raven};
 use crate::model::{Role, Status};
 
 /// How long typing must pause before a filter goes to the server (except a
@@ -60,6 +64,21 @@ pub enum Action {
         id: u64,
         result: Result<Box<UserDetail>, ClientError>,
     },
+    /// The answer to [`Effect::Save`].
+    Saved {
+        id: u64,
+        result: Result<Box<Saved>, Box<SaveFailed>>,
+    },
+    /// The answer to [`Effect::Create`].
+    Created {
+        id: u64,
+        result: Result<Box<raven::User>, ClientError>,
+    },
+    /// `$EDITOR` came back with the new text of a JSON field, or did not run.
+    Edited {
+        field: FormField,
+        result: Result<String, String>,
+    },
     /// A signal or a closed input: leave now.
     Quit,
 }
@@ -79,6 +98,24 @@ pub enum Effect {
         id: u64,
         dialects: Dialects,
         user_id: String,
+    },
+    /// PATCH the user: Raven, then EAI, each with If-Match (see `edit::save`).
+    Save {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+        patches: Box<Patches>,
+        if_match: Option<String>,
+    },
+    Create {
+        id: u64,
+        user: raven::CreateUser,
+    },
+    /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
+    /// carries it out itself, paused, and answers [`Action::Edited`].
+    Editor {
+        field: FormField,
+        text: String,
     },
     /// Send `action` back after `delay` (debounce and retry timers).
     After {
@@ -122,6 +159,8 @@ pub enum Focus {
     List,
     Filter(Field),
     Detail,
+    /// The edit or create form in `State::form`.
+    Form,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -160,6 +199,35 @@ pub struct DetailView {
     pub lines: usize,
     pub scroll: usize,
     pub error: Option<String>,
+    /// Both views as the server sent them, with the ETag: what an edit starts from.
+    pub user: Option<Box<UserDetail>>,
+    /// `e` was pressed before the user had loaded: open the form when it has.
+    pub edit_when_loaded: bool,
+}
+
+impl DetailView {
+    pub fn new(row: UserRow) -> DetailView {
+        DetailView {
+            row,
+            record: None,
+            lines: 0,
+            scroll: 0,
+            error: None,
+            user: None,
+            edit_when_loaded: false,
+        }
+    }
+
+    /// Shows `d` (fetched or just saved).
+    pub fn show(&mut self, d: Box<UserDetail>) {
+        let rec = record::combine(&self.row, &d);
+        self.lines = serde_json::to_string_pretty(&rec)
+            .map(|s| s.lines().count())
+            .unwrap_or(0);
+        self.record = Some(rec);
+        self.error = None;
+        self.user = Some(d);
+    }
 }
 
 /// The last error, in words. `retry_in` is set while a transient failure is
@@ -186,6 +254,8 @@ pub struct State {
     pub filters: Filters,
     pub focus: Focus,
     pub help: bool,
+    /// Which page of keys the help shows on a narrow terminal: 0 browsing, 1 editing.
+    pub help_page: usize,
     pub height: u16,
     /// The page wanted; `list.offset` is the page shown.
     pub offset: u64,
@@ -193,7 +263,10 @@ pub struct State {
     pub list: Option<Loaded>,
     pub cursor: usize,
     pub detail: Option<DetailView>,
+    pub form: Option<Form>,
     pub error: Option<Notice>,
+    /// A passing note ("Saved."), shown where the hint goes until the next key.
+    pub info: Option<String>,
     pub spinner: usize,
     pub quit: bool,
     pending_list: Option<u64>,
@@ -219,13 +292,16 @@ impl State {
             filters: Filters::default(),
             focus: Focus::List,
             help: false,
+            help_page: 0,
             height,
             offset: 0,
             limit: page_size(height),
             list: None,
             cursor: 0,
             detail: None,
+            form: None,
             error: None,
+            info: None,
             spinner: 0,
             quit: false,
             pending_list: None,
@@ -245,7 +321,13 @@ impl State {
     }
 
     pub fn busy(&self) -> bool {
-        self.connecting || self.pending_list.is_some() || self.pending_detail.is_some()
+        self.connecting
+            || self.pending_list.is_some()
+            || self.pending_detail.is_some()
+            || self
+                .form
+                .as_ref()
+                .is_some_and(|f| matches!(f.phase, Phase::Saving(_)))
     }
 
     /// The id of the list request whose answer is still wanted.
@@ -321,7 +403,7 @@ impl State {
         usize::from(self.height.saturating_sub(CHROME_ROWS + 1)).max(1)
     }
 
-    fn next_id(&mut self) -> u64 {
+    pub(crate) fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
     }
@@ -333,7 +415,7 @@ impl State {
         }]
     }
 
-    fn request_list(&mut self) -> Vec<Effect> {
+    pub(crate) fn request_list(&mut self) -> Vec<Effect> {
         self.debounce_pending = false;
         let Some(dialects) = self.server.dialects else {
             // Not connected yet: the connection asks for the list when it succeeds.
@@ -348,7 +430,7 @@ impl State {
         }]
     }
 
-    fn request_detail(&mut self) -> Vec<Effect> {
+    pub(crate) fn request_detail(&mut self) -> Vec<Effect> {
         let (Some(dialects), Some(d)) = (self.server.dialects, &self.detail) else {
             return vec![];
         };
@@ -402,6 +484,13 @@ impl State {
         }
     }
 
+    /// Shows one user in the detail pane and asks for it.
+    pub(crate) fn open_detail(&mut self, row: UserRow) -> Vec<Effect> {
+        self.detail = Some(DetailView::new(row));
+        self.focus = Focus::Detail;
+        self.request_detail()
+    }
+
     fn recovered(&mut self) {
         self.failures = 0;
         // A pending retry timer is now pointless.
@@ -453,6 +542,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Listed { id, result } => on_listed(state, id, result),
         Action::Fetched { id, result } => on_fetched(state, id, result),
+        Action::Saved { id, result } => edit::on_saved(state, id, result),
+        Action::Created { id, result } => edit::on_created(state, id, result),
+        Action::Edited { field, result } => {
+            edit::on_edited(state, field, result);
+            vec![]
+        }
         Action::Quit => {
             state.quit = true;
             vec![]
@@ -503,12 +598,10 @@ fn on_fetched(
     };
     match result {
         Ok(d) => {
-            let rec = record::combine(&view.row, &d);
-            view.lines = serde_json::to_string_pretty(&rec)
-                .map(|s| s.lines().count())
-                .unwrap_or(0);
-            view.record = Some(rec);
-            view.error = None;
+            view.show(d);
+            if std::mem::take(&mut view.edit_when_loaded) && state.focus == Focus::Detail {
+                edit::open_form(state);
+            }
             vec![]
         }
         Err(e) if e.is_transient() => {
@@ -557,12 +650,19 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Detail => vec![Context::Detail],
         Focus::Filter(f) if f.is_text() => vec![Context::Filter],
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
+        Focus::Form => edit::contexts(state.form.as_ref()),
     }
 }
 
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
+    // A note lasts until the admin does something else.
+    state.info = None;
     if let Some(cmd) = keys::lookup(&contexts(state), &ev) {
         return command(state, cmd);
+    }
+    if !state.help && state.focus == Focus::Form {
+        edit::type_key(state, ev);
+        return vec![];
     }
     // Unbound keys in a text field are typing.
     if let (false, Focus::Filter(field)) = (state.help, state.focus) {
@@ -591,8 +691,10 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         return vec![];
     }
     if state.help {
-        if cmd == Command::Back {
-            state.help = false;
+        match cmd {
+            Command::Back => state.help = false,
+            Command::NextField => state.help_page = (state.help_page + 1) % 2,
+            _ => {}
         }
         return vec![];
     }
@@ -600,6 +702,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::List => list_command(state, cmd),
         Focus::Filter(field) => filter_command(state, field, cmd),
         Focus::Detail => detail_command(state, cmd),
+        Focus::Form => edit::command(state, cmd),
     }
 }
 
@@ -626,16 +729,19 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             let Some(row) = state.selected().cloned() else {
                 return vec![];
             };
-            state.detail = Some(DetailView {
-                row,
-                record: None,
-                lines: 0,
-                scroll: 0,
-                error: None,
-            });
-            state.focus = Focus::Detail;
-            return state.request_detail();
+            return state.open_detail(row);
         }
+        Command::Edit if rows > 0 => {
+            let Some(row) = state.selected().cloned() else {
+                return vec![];
+            };
+            let fx = state.open_detail(row);
+            if let Some(d) = state.detail.as_mut() {
+                d.edit_when_loaded = true;
+            }
+            return fx;
+        }
+        Command::Create => edit::open_create(state),
         Command::Search => focus_field(state, Some(Field::Search)),
         Command::FilterBar => focus_field(state, None),
         Command::Refresh => {
@@ -760,6 +866,14 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         Command::Refresh => return state.request_detail(),
+        Command::Edit => {
+            match state.detail.as_mut() {
+                Some(d) if d.user.is_some() => edit::open_form(state),
+                Some(d) => d.edit_when_loaded = true,
+                None => {}
+            }
+            return vec![];
+        }
         Command::Help => {
             state.help = true;
             return vec![];

@@ -99,6 +99,26 @@ pub struct Resolved {
     pub api: ApiChoice,
 }
 
+/// A mistake in how the console was asked to run (flags, environment,
+/// config.toml): reported on one line, with exit code 2 like a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A TOML error on one line: `line 3, column 7: expected ...`.
+fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
+}
+
 pub fn config_file() -> PathBuf {
     paths::config_dir().join("config.toml")
 }
@@ -190,8 +210,8 @@ pub fn resolve_with(
 fn load_profile(config: &Path, name: &str) -> anyhow::Result<Profile> {
     let text = std::fs::read_to_string(config)
         .with_context(|| format!("profile '{name}': cannot read {}", config.display()))?;
-    let file: ConfigFile =
-        toml::from_str(&text).with_context(|| format!("{} is not valid", config.display()))?;
+    let file: ConfigFile = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", config.display(), toml_error(&text, &e)))?;
     match file.profiles.get(name) {
         Some(p) => Ok(p.clone()),
         None => {

@@ -13,6 +13,14 @@ pub enum Context {
     /// Only on the role and status fields, which pick from fixed values.
     Choice,
     Detail,
+    /// The edit or create form, while it is being edited.
+    Form,
+    /// The summary of a change, before it is sent.
+    Confirm,
+    /// Mine against theirs after a 412.
+    Conflict,
+    /// "Discard your changes?"
+    Discard,
     Help,
 }
 
@@ -24,6 +32,10 @@ impl Context {
             Context::Filter => "Filter bar",
             Context::Choice => "Role / status field",
             Context::Detail => "Detail",
+            Context::Form => "Edit / create form",
+            Context::Confirm => "Before sending",
+            Context::Conflict => "Conflict (412)",
+            Context::Discard => "Esc on a changed form",
             Context::Help => "Help",
         }
     }
@@ -50,6 +62,14 @@ pub enum Command {
     PrevChoice,
     Apply,
     Clear,
+    Edit,
+    Create,
+    Save,
+    ExternalEditor,
+    OpenHolder,
+    Reapply,
+    Overwrite,
+    Discard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +171,8 @@ pub const BINDINGS: &[Binding] = &[
         C::Open,
         "open the user",
     ),
+    b(X::List, &[Key::Char('e')], "e", C::Edit, "edit the user"),
+    b(X::List, &[Key::Char('c')], "c", C::Create, "create a user"),
     b(X::List, &[Key::Char('/')], "/", C::Search, "search"),
     b(X::List, &[Key::Char('f')], "f", C::FilterBar, "filter bar"),
     b(
@@ -247,14 +269,113 @@ pub const BINDINGS: &[Binding] = &[
         C::Refresh,
         "reload the user",
     ),
+    b(X::Detail, &[Key::Char('e')], "e", C::Edit, "edit the user"),
     b(X::Detail, &[Key::Char('?')], "?", C::Help, "this help"),
     b(X::Detail, &[Key::Char('q')], "q", C::Quit, "quit"),
+    b(
+        X::Form,
+        &[Key::Ctrl('s')],
+        "Ctrl-s",
+        C::Save,
+        "save (shows the change)",
+    ),
+    b(
+        X::Form,
+        &[Key::Code(K::Tab)],
+        "Tab",
+        C::NextField,
+        "next field",
+    ),
+    b(
+        X::Form,
+        &[Key::Code(K::BackTab)],
+        "Shift-Tab",
+        C::PrevField,
+        "previous field",
+    ),
+    b(
+        X::Form,
+        &[Key::Ctrl('e')],
+        "Ctrl-e",
+        C::ExternalEditor,
+        "JSON in $EDITOR",
+    ),
+    b(
+        X::Form,
+        &[Key::Ctrl('o')],
+        "Ctrl-o",
+        C::OpenHolder,
+        "open the ref's holder",
+    ),
+    b(
+        X::Form,
+        &[Key::Code(K::Esc)],
+        "Esc",
+        C::Back,
+        "cancel (asks first)",
+    ),
+    b(
+        X::Confirm,
+        &[Key::Code(K::Enter), Key::Char('y')],
+        "Enter y",
+        C::Apply,
+        "send it",
+    ),
+    b(
+        X::Confirm,
+        &[Key::Code(K::Esc), Key::Char('n')],
+        "Esc n",
+        C::Back,
+        "back to the form",
+    ),
+    b(
+        X::Conflict,
+        &[Key::Char('r')],
+        "r",
+        C::Reapply,
+        "theirs + my changes",
+    ),
+    b(
+        X::Conflict,
+        &[Key::Char('o')],
+        "o",
+        C::Overwrite,
+        "overwrite with mine",
+    ),
+    b(
+        X::Conflict,
+        &[Key::Code(K::Esc)],
+        "Esc",
+        C::Back,
+        "back to the form",
+    ),
+    b(
+        X::Discard,
+        &[Key::Char('y')],
+        "y",
+        C::Discard,
+        "discard the changes",
+    ),
+    b(
+        X::Discard,
+        &[Key::Code(K::Esc), Key::Char('n')],
+        "Esc n",
+        C::Back,
+        "keep editing",
+    ),
     b(
         X::Help,
         &[Key::Code(K::Esc), Key::Char('?')],
         "Esc ?",
         C::Back,
         "close help",
+    ),
+    b(
+        X::Help,
+        &[Key::Code(K::Tab)],
+        "Tab",
+        C::NextField,
+        "browsing / editing keys",
     ),
     b(X::Help, &[Key::Char('q')], "q", C::Quit, "quit"),
 ];

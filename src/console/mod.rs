@@ -6,6 +6,8 @@
 
 pub mod app;
 pub mod config;
+pub mod edit;
+pub mod editor;
 pub mod embedded;
 pub mod keys;
 pub mod record;
@@ -13,21 +15,20 @@ pub mod ui;
 pub mod words;
 pub mod worker;
 
-use anyhow::anyhow;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use app::{Action, Effect, State};
-use config::{ApiChoice, Args, Target};
+use config::{ApiChoice, Args, Target, UsageError};
 use ui::Theme;
 
 use crate::api::client::Client;
 
 /// Runs the console until the admin quits; the terminal is restored on every way out.
 pub async fn run(args: Args) -> anyhow::Result<()> {
-    let resolved = config::resolve(&args)?;
+    let resolved = config::resolve(&args).map_err(|e| UsageError(format!("{e:#}")))?;
     let mut embedded = None;
     let (url, token, hint) = match resolved.target {
         Target::Embedded => {
@@ -46,7 +47,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             token_hint,
         } => (url, token, token_hint),
     };
-    let client = Client::new(&url, token).map_err(|e| anyhow!(e))?;
+    let client = Client::new(&url, token).map_err(|e| UsageError(e.to_string()))?;
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
@@ -89,12 +90,66 @@ async fn event_loop(
             Some(a) = rx.recv() => a,
             _ = tick.tick(), if state.busy() => Action::Tick,
         };
+        #[cfg(debug_assertions)]
+        test_panic(&action);
         let effects = app::update(&mut state, action);
+        let (editors, effects): (Vec<Effect>, Vec<Effect>) = effects
+            .into_iter()
+            .partition(|e| matches!(e, Effect::Editor { .. }));
         perform(effects, &worker, &tx);
+        for e in editors {
+            if let Effect::Editor { field, text } = e {
+                // The editor owns the terminal until it exits: stop reading keys
+                // (dropping the stream ends crossterm's reader thread), hand the
+                // screen back, and wait off the async runtime. The worker and
+                // timers go on; their answers queue until we are back.
+                drop(events);
+                ratatui::restore();
+                let result = tokio::task::spawn_blocking(move || editor::edit(field, &text))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                resume(terminal)?;
+                events = EventStream::new();
+                let _ = tx.send(Action::Edited { field, result });
+            }
+        }
         if state.quit {
             return Ok(());
         }
     }
+}
+
+/// Debug builds only: with `RAVEN_CONSOLE_TEST_PANIC` set, F12 panics, so an
+/// end-to-end test can check that a panic hands the terminal back. Release
+/// builds have no such door.
+#[cfg(debug_assertions)]
+fn test_panic(action: &Action) {
+    use ratatui::crossterm::event::KeyCode;
+    if let Action::Key(k) = action
+        && k.code == KeyCode::F(12)
+        && std::env::var_os("RAVEN_CONSOLE_TEST_PANIC").is_some()
+    {
+        panic!("RAVEN_CONSOLE_TEST_PANIC: F12 pressed");
+    }
+}
+
+/// Takes the terminal back after the editor: raw mode, the alternate screen, and
+/// a full redraw (the editor left its own picture there). Not `ratatui::init`,
+/// which would stack another panic hook each time, and not `Terminal::clear`,
+/// which asks the terminal where its cursor is and waits for an answer that
+/// some terminals never send.
+fn resume(terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
+    use ratatui::crossterm::{execute, terminal as term};
+    term::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        term::EnterAlternateScreen,
+        term::Clear(term::ClearType::All)
+    )?;
+    // A blank frame makes ratatui's idea of the screen match the cleared one,
+    // so the next draw paints every cell.
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    Ok(())
 }
 
 fn perform(effects: Vec<Effect>, worker: &UnboundedSender<Effect>, tx: &UnboundedSender<Action>) {

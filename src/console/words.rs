@@ -32,6 +32,7 @@ pub fn explain(err: &ClientError, token_hint: &str) -> String {
             status,
             code,
             message,
+            ..
         } => {
             if code.is_empty() {
                 format!("The server answered {status}: {message}")

@@ -7,6 +7,7 @@ use tokio::task::JoinHandle;
 
 use super::app::{Action, Effect};
 use super::config::ApiChoice;
+use super::edit::save;
 use crate::api::client::{Client, ClientError, Dialects, Principal};
 
 /// Starts the worker; send it network effects, read answers from `answers`.
@@ -51,8 +52,30 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Fetched { id, result });
                 });
             }
-            // Timers are the loop's business, not the network's.
-            Effect::After { .. } => {}
+            Effect::Save {
+                id,
+                dialects,
+                user_id,
+                patches,
+                if_match,
+            } => {
+                // Never aborted: a write half-done must still report what it wrote.
+                tokio::spawn(async move {
+                    let result =
+                        save::save(&client, dialects, &user_id, &patches, if_match.as_deref())
+                            .await
+                            .map(Box::new);
+                    let _ = answers.send(Action::Saved { id, result });
+                });
+            }
+            Effect::Create { id, user } => {
+                tokio::spawn(async move {
+                    let result = client.create(&user).await.map(|(u, _)| Box::new(u));
+                    let _ = answers.send(Action::Created { id, result });
+                });
+            }
+            // Timers and the editor are the loop's business, not the network's.
+            Effect::After { .. } | Effect::Editor { .. } => {}
         }
     }
 }

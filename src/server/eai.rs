@@ -9,26 +9,31 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
+use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::openapi::AccessErrors;
+use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
+use crate::api::ErrorBody;
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
 use crate::keys::Scope;
 
+/// List users in the tenant (requires users.manage).
+#[utoipa::path(
+    get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of users, newest first", body = UserList,
+         example = json!(examples::eai_list())),
+        AccessErrors,
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_manage()?;
-    let query = Query::parse(query.as_deref(), LIST_PARAMS)?;
-    let page = query.page()?;
-    let filter = query.filter()?;
-    let found = state
-        .store
-        .list_users(&principal.tenant.id, &filter, page)
-        .await?;
+    let (found, _) = users::list(&state.store, &principal, query.as_deref()).await?;
     Ok(axum::Json(UserList {
         data: found.users.iter().map(UserSummary::from).collect(),
         total: found.total,
@@ -36,6 +41,16 @@ pub async fn list(
     .into_response())
 }
 
+/// Get the authenticated user's profile (a key bound to a user).
+#[utoipa::path(
+    get, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    responses(
+        (status = 200, description = "The key's user", body = User, headers(("ETag" = String)),
+         example = json!(examples::eai_user())),
+        AccessErrors,
+        (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
+    ),
+)]
 pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
     principal.require(Scope::UsersRead)?;
     let me = principal.me()?;
@@ -46,18 +61,23 @@ pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
     ))
 }
 
+/// Get a user by id.
+#[utoipa::path(
+    get, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    params(("id" = String, Path, description = "usr_...")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String)),
+         example = json!(examples::eai_user())),
+        AccessErrors,
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
     UserId(id): UserId,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_access_to(&id)?;
-    let user = state
-        .store
-        .get_user(&principal.tenant.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::user_not_found(&id))?;
+    let user = users::get(&state.store, &principal, &id).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,
@@ -65,6 +85,18 @@ pub async fn get(
     ))
 }
 
+/// Update the current user: profile, preferences (a JSON Merge Patch).
+#[utoipa::path(
+    patch, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    params(("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale")),
+    request_body(content = PatchUser, example = json!(examples::eai_patch_me_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        AccessErrors,
+        (status = 404, description = "`no_current_user`: the key is not bound to a user", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch_me(
     State(state): State<AppState>,
     principal: Principal,
@@ -76,6 +108,23 @@ pub async fn patch_me(
     patch_user(state, principal, id, headers, body).await
 }
 
+/// Update a user: profile, preferences (a JSON Merge Patch: nested objects
+/// merge, null removes), and with users.manage role and status.
+#[utoipa::path(
+    patch, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    params(
+        ("id" = String, Path, description = "usr_..."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
+    ),
+    request_body(content = PatchUser, example = json!(examples::eai_patch_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String))),
+        AccessErrors,
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 409, description = "The email is taken", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,

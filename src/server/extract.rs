@@ -157,6 +157,27 @@ impl Query {
     }
 }
 
+/// The list parameters both dialects take, as the OpenAPI document shows them
+/// (the handlers parse them with [`Query`], for errors in our shape).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// 1 to 100, default 20
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// Users to skip, default 0
+    offset: Option<u64>,
+    /// Exact external reference
+    external_ref: Option<String>,
+    /// admin, member or viewer
+    role: Option<Role>,
+    /// active or inactive
+    status: Option<Status>,
+    /// Case-insensitive substring of name or email
+    search: Option<String>,
+}
+
 /// The list parameters both dialects take.
 pub const LIST_PARAMS: &[&str] = &[
     "limit",

@@ -5,7 +5,9 @@ pub mod cli;
 mod eai;
 mod error;
 mod extract;
+mod listen;
 mod log;
+pub mod openapi;
 mod raven;
 mod respond;
 pub mod users;
@@ -50,6 +52,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -65,9 +68,7 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
-        .with_graceful_shutdown(shutdown)
-        .await
+    listen::serve(listener, router(store), shutdown).await
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

@@ -9,27 +9,32 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, LIST_PARAMS, Query, UserId, json_body};
+use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::openapi::AccessErrors;
+use super::openapi::examples;
 use super::respond::with_etag;
 use super::users::{self, Changes, RAVEN_NAMES};
+use crate::api::ErrorBody;
 use crate::api::raven::{CreateUser, PatchUser, User, UserList, UserSummary, View};
 use crate::keys::Scope;
 use crate::model::NewUser;
 
+/// List all users for your tenant.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "Raven Users API v1",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of users, newest first", body = UserList,
+         example = json!(examples::raven_list())),
+        AccessErrors,
+    ),
+)]
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_manage()?;
-    let query = Query::parse(query.as_deref(), LIST_PARAMS)?;
-    let page = query.page()?;
-    let filter = query.filter()?;
-    let found = state
-        .store
-        .list_users(&principal.tenant.id, &filter, page)
-        .await?;
+    let (found, page) = users::list(&state.store, &principal, query.as_deref()).await?;
     Ok(axum::Json(UserList {
         users: found.users.iter().map(UserSummary::from).collect(),
         total: found.total,
@@ -39,6 +44,18 @@ pub async fn list(
     .into_response())
 }
 
+/// Create a new user for your tenant.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "Raven Users API v1",
+    request_body(content = CreateUser, example = json!(examples::raven_create_request())),
+    responses(
+        (status = 201, description = "Created", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_created())),
+        AccessErrors,
+        (status = 409, description = "The external_ref is taken; `user_id` names its holder", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+    ),
+)]
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
@@ -68,18 +85,23 @@ pub async fn create(
     ))
 }
 
+/// Get a specific user by ID.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    params(("user_id" = String, Path, description = "usr_...")),
+    responses(
+        (status = 200, description = "The user", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_fetched())),
+        AccessErrors,
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+    ),
+)]
 pub async fn get(
     State(state): State<AppState>,
     principal: Principal,
     UserId(id): UserId,
 ) -> Result<Response, ApiError> {
-    principal.require(Scope::UsersRead)?;
-    principal.require_access_to(&id)?;
-    let user = state
-        .store
-        .get_user(&principal.tenant.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::user_not_found(&id))?;
+    let user = users::get(&state.store, &principal, &id).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,
@@ -87,6 +109,23 @@ pub async fn get(
     ))
 }
 
+/// Update user details: each field given replaces the stored one.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    params(
+        ("user_id" = String, Path, description = "usr_..."),
+        ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
+    ),
+    request_body(content = PatchUser, example = json!(examples::raven_patch_request())),
+    responses(
+        (status = 200, description = "Updated", body = User, headers(("ETag" = String)),
+         example = json!(examples::raven_updated())),
+        AccessErrors,
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 409, description = "The external_ref is taken", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was written", body = ErrorBody),
+    ),
+)]
 pub async fn patch(
     State(state): State<AppState>,
     principal: Principal,

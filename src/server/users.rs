@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::IfMatch;
+use super::extract::{IfMatch, LIST_PARAMS, Query};
+use crate::keys::Scope;
 use crate::model::{
     self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, Timestamp, User,
     merge_patch, validate_email, validate_object, validate_text,
 };
-use crate::store::{Store, StoreError};
+use crate::store::{PageRequest, Store, StoreError, UserPage};
 
 /// Field changes of a PATCH, dialect-neutral. `None` leaves a field alone;
 /// `Some(None)` clears it.
@@ -124,6 +126,37 @@ impl Changes {
         }
         Ok(next)
     }
+}
+
+/// A page of the tenant's users under the filters of a list query string.
+pub async fn list(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    raw_query: Option<&str>,
+) -> Result<(UserPage, PageRequest), ApiError> {
+    principal.require(Scope::UsersRead)?;
+    principal.require_manage()?;
+    let query = Query::parse(raw_query, LIST_PARAMS)?;
+    let page = query.page()?;
+    let filter = query.filter()?;
+    let found = store
+        .list_users(&principal.tenant.id, &filter, page)
+        .await?;
+    Ok((found, page))
+}
+
+/// One user the principal may read.
+pub async fn get(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    id: &str,
+) -> Result<User, ApiError> {
+    principal.require(Scope::UsersRead)?;
+    principal.require_access_to(id)?;
+    store
+        .get_user(&principal.tenant.id, id)
+        .await?
+        .ok_or_else(|| ApiError::user_not_found(id))
 }
 
 /// Creates a user in `tenant_id`; a taken external_ref or email is a 409 that

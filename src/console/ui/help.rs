@@ -8,9 +8,20 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::Theme;
 use crate::console::keys::{BINDINGS, Context};
 
-/// Two columns: the list on the left, the other panes on the right.
+/// Browsing: the list on the left, the other panes on the right.
 const LEFT: &[Context] = &[Context::List, Context::Anywhere];
 const RIGHT: &[Context] = &[Context::Filter, Context::Choice, Context::Detail];
+/// Editing: a third column when the terminal is wide, else a second page.
+const EDIT: &[Context] = &[
+    Context::Form,
+    Context::Confirm,
+    Context::Conflict,
+    Context::Discard,
+];
+const EDIT_LEFT: &[Context] = &[Context::Form, Context::Confirm];
+const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
+/// Wide enough for three columns.
+const THREE: u16 = 108;
 
 fn column(contexts: &[Context], theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -29,16 +40,32 @@ fn column(contexts: &[Context], theme: Theme) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let left = column(LEFT, theme);
-    let right = column(RIGHT, theme);
+/// `page` 0 is browsing, 1 editing; on a wide terminal both show at once.
+pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
+    let columns: Vec<Vec<Line>> = if area.width >= THREE {
+        vec![
+            column(LEFT, theme),
+            column(RIGHT, theme),
+            column(EDIT, theme),
+        ]
+    } else if page == 0 {
+        vec![column(LEFT, theme), column(RIGHT, theme)]
+    } else {
+        vec![column(EDIT_LEFT, theme), column(EDIT_RIGHT, theme)]
+    };
     let wide = area.width >= 72;
     let height = if wide {
-        left.len().max(right.len())
+        columns.iter().map(Vec::len).max().unwrap_or(0)
     } else {
-        left.len() + right.len() + 1
+        columns.iter().map(|c| c.len() + 1).sum()
     };
-    let w = if wide { 72 } else { area.width.min(38) };
+    let w = if !wide {
+        area.width.min(38)
+    } else if columns.len() == 3 {
+        106
+    } else {
+        72
+    };
     let h = (height as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + area.width.saturating_sub(w) / 2,
@@ -47,20 +74,43 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
         height: h,
     };
     frame.render_widget(Clear, popup);
+    let footer = if columns.len() == 3 {
+        " Esc or ? closes "
+    } else if page == 0 {
+        " Tab editing keys · Esc or ? closes "
+    } else {
+        " Tab browsing keys · Esc or ? closes "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Keys ", theme.title()))
-        .title_bottom(Line::styled(" Esc or ? closes ", theme.dim()));
+        .title_bottom(Line::styled(footer, theme.dim()));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     if wide {
-        let [l, r] = Layout::horizontal([Constraint::Length(35), Constraint::Fill(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(left), l);
-        frame.render_widget(Paragraph::new(right), r);
+        let widths: Vec<Constraint> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                if i + 1 == columns.len() {
+                    Constraint::Fill(1)
+                } else {
+                    Constraint::Length(35)
+                }
+            })
+            .collect();
+        let areas = Layout::horizontal(widths).split(inner);
+        for (col, a) in columns.into_iter().zip(areas.iter()) {
+            frame.render_widget(Paragraph::new(col), *a);
+        }
     } else {
-        let mut all = left;
-        all.push(Line::raw(""));
-        all.extend(right);
+        let mut all = Vec::new();
+        for col in columns {
+            if !all.is_empty() {
+                all.push(Line::raw(""));
+            }
+            all.extend(col);
+        }
         frame.render_widget(Paragraph::new(all), inner);
     }
 }

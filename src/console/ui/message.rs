@@ -23,7 +23,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             ),
             None => (format!("✗ {}", e.text), theme.error()),
         },
-        None => (hint(state), theme.dim()),
+        None => match &state.info {
+            Some(info) => (format!("✓ {info}"), theme.label()),
+            None => (hint(state), theme.dim()),
+        },
     };
     let width = usize::from(area.width.saturating_sub(2)).max(1);
     let lines = wrap(&text, width);
@@ -55,10 +58,39 @@ fn hint(state: &State) -> String {
                 false => format!("{hint} · greyed: {}", greyed.join("; ")),
             }
         }
-        Focus::Detail => "Esc back to the list · r reload · ? all keys".to_string(),
+        Focus::Detail => "Esc back to the list · e edit · r reload · ? all keys".to_string(),
+        Focus::Form => form_hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),
         _ => "/ search · f filters · Enter open · n p pages".to_string(),
     }
+}
+
+fn form_hint(state: &State) -> String {
+    let Some(form) = &state.form else {
+        return String::new();
+    };
+    use crate::console::edit::form::Phase;
+    match form.phase {
+        Phase::Confirm => return "Enter send it · Esc back to the form".into(),
+        Phase::Conflict(_) => {
+            return "r their version + your changes · o overwrite theirs with yours · Esc back"
+                .into();
+        }
+        Phase::Discard { .. } => return "y discard the changes · n keep editing".into(),
+        Phase::Saving(_) => return "saving…".into(),
+        Phase::Editing => {}
+    }
+    if let Some(holder) = &form.holder {
+        return format!("Ctrl-o opens {holder}, who has this external_ref");
+    }
+    match form.focus {
+        f if f.is_json() => {
+            "JSON object · Enter new line · Ctrl-e in $EDITOR · Tab next · Ctrl-s save"
+        }
+        f if f.is_choice() => "← → pick · Tab next · Ctrl-s save · Esc cancel",
+        _ => "type · Tab next field · Ctrl-s save · Esc cancel",
+    }
+    .to_string()
 }
 
 /// Greedy word wrap; a word longer than the line is split.

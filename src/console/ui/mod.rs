@@ -1,8 +1,10 @@
 //! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
 //! Drawing only reads the state.
 
+mod conflict;
 mod detail;
 mod filter;
+mod form;
 mod help;
 mod json;
 mod list;
@@ -14,6 +16,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
 use super::app::{Focus, State};
+use super::edit::form::Phase;
 pub use theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
@@ -25,14 +28,22 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     ])
     .areas(frame.area());
     filter::render(frame, bar, state, theme);
-    match (&state.focus, &state.detail) {
-        (Focus::Detail, Some(d)) => detail::render(frame, body, state, d, theme),
+    match (&state.focus, &state.detail, &state.form) {
+        (Focus::Form, _, Some(f)) => match &f.phase {
+            Phase::Conflict(c) => {
+                let name = c.theirs.name.trim();
+                let name = if name.is_empty() { "this user" } else { name };
+                conflict::render(frame, body, name, c, theme)
+            }
+            _ => form::render(frame, body, state, f, theme),
+        },
+        (Focus::Detail, Some(d), _) => detail::render(frame, body, state, d, theme),
         _ => list::render(frame, body, state, theme),
     }
     status::render(frame, foot, state, theme);
     message::render(frame, msg, state, theme);
     if state.help {
-        help::render(frame, frame.area(), theme);
+        help::render(frame, frame.area(), state.help_page, theme);
     }
 }
 

@@ -1,0 +1,793 @@
+//! The edit and create form: one-line text inputs, role and status pickers, and
+//! multi-line JSON editors validated as the admin types. Pure state; keys reach
+//! it through `edit::update`.
+
+use std::collections::BTreeMap;
+
+use ratatui::crossterm::event::{Event, KeyEvent};
+use ratatui_textarea::TextArea;
+use serde_json::Value;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::patch::{self, Patches, Values};
+use crate::api::client::{Dialects, Principal, UserDetail, UserRow};
+use crate::api::raven;
+use crate::model::{MAX_OBJECT_BYTES, Object, Role, Status};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FormField {
+    Name,
+    ExternalRef,
+    Email,
+    Role,
+    Status,
+    Metadata,
+    Preferences,
+}
+
+impl FormField {
+    pub fn label(self) -> &'static str {
+        match self {
+            FormField::Name => "name",
+            FormField::ExternalRef => "external_ref",
+            FormField::Email => "email",
+            FormField::Role => "role",
+            FormField::Status => "status",
+            FormField::Metadata => "metadata",
+            FormField::Preferences => "preferences",
+        }
+    }
+
+    pub fn is_json(self) -> bool {
+        matches!(self, FormField::Metadata | FormField::Preferences)
+    }
+
+    pub fn is_choice(self) -> bool {
+        matches!(self, FormField::Role | FormField::Status)
+    }
+
+    /// The form field a server error names, in either dialect's spelling.
+    pub fn from_wire(name: &str) -> Option<FormField> {
+        Some(match name {
+            "display_name" | "name" => FormField::Name,
+            "external_ref" => FormField::ExternalRef,
+            "email" => FormField::Email,
+            "role" => FormField::Role,
+            "status" => FormField::Status,
+            "metadata" => FormField::Metadata,
+            "preferences" => FormField::Preferences,
+            _ => return None,
+        })
+    }
+}
+
+/// A JSON field that does not parse, or is not what the server takes. Line and
+/// column are 1-based, as the editor shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(
+                f,
+                "line {}, column {}: {}",
+                self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+/// Parses a JSON field: an object, at most 64 KiB; preferences without `null`
+/// members, which their merge patch could not send.
+pub fn parse_json(field: FormField, text: &str) -> Result<Object, JsonError> {
+    let whole = |message: String| JsonError {
+        line: 0,
+        column: 0,
+        message,
+    };
+    if text.trim().is_empty() {
+        // An empty editor is an empty object, not an error.
+        return Ok(Object::new());
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let full = e.to_string();
+        // serde_json appends " at line L column C"; we say it first, our way.
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(m, _)| m)
+            .to_string();
+        JsonError {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
+    })?;
+    let Value::Object(obj) = value else {
+        return Err(whole(format!(
+            "{} must be a JSON object {{…}}",
+            field.label()
+        )));
+    };
+    if text.len() > MAX_OBJECT_BYTES {
+        return Err(whole(format!(
+            "{} is larger than {} KiB",
+            field.label(),
+            MAX_OBJECT_BYTES / 1024
+        )));
+    }
+    if field == FormField::Preferences
+        && let Some(path) = patch::null_member(&Value::Object(obj.clone()))
+    {
+        return Err(whole(format!(
+            "{path} is null: a merge patch reads null as \"remove\"; delete the key instead"
+        )));
+    }
+    Ok(obj)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// Editing a user loaded at version `etag`.
+    Edit {
+        row: UserRow,
+        detail: Box<UserDetail>,
+        etag: Option<String>,
+    },
+    Create,
+}
+
+/// Mine against theirs after a 412: `base` is what the draft started from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    pub base: Values,
+    pub mine: Values,
+    pub theirs: Values,
+    pub theirs_detail: Box<UserDetail>,
+}
+
+impl Conflict {
+    /// Each field either side changed: (field, base, mine, theirs) as one-line text.
+    pub fn rows(&self) -> Vec<ConflictRow> {
+        let fields = [
+            FormField::Name,
+            FormField::ExternalRef,
+            FormField::Email,
+            FormField::Role,
+            FormField::Status,
+            FormField::Metadata,
+            FormField::Preferences,
+        ];
+        fields
+            .into_iter()
+            .filter_map(|f| {
+                let (b, m, t) = (
+                    show(&self.base, f),
+                    show(&self.mine, f),
+                    show(&self.theirs, f),
+                );
+                let (mine_changed, theirs_changed) = (b != m, b != t);
+                if !mine_changed && !theirs_changed {
+                    return None;
+                }
+                // A JSON object whole is too long for a column: show what each side changed in it.
+                let (mine, theirs) = match f {
+                    FormField::Metadata => (
+                        changes(&self.base.metadata, &self.mine.metadata),
+                        changes(&self.base.metadata, &self.theirs.metadata),
+                    ),
+                    FormField::Preferences => (
+                        changes(&self.base.preferences, &self.mine.preferences),
+                        changes(&self.base.preferences, &self.theirs.preferences),
+                    ),
+                    _ => (m, t),
+                };
+                Some(ConflictRow {
+                    field: f,
+                    mine_changed,
+                    theirs_changed,
+                    mine,
+                    theirs,
+                })
+            })
+            .collect()
+    }
+
+    /// Their version with my changes applied on top: my edits win field by
+    /// field; inside metadata and preferences only the keys I changed do.
+    pub fn reapplied(&self) -> Values {
+        let (b, m, t) = (&self.base, &self.mine, &self.theirs);
+        let pick = |bv: &String, mv: &String, tv: &String| {
+            if bv.trim() != mv.trim() {
+                mv.clone()
+            } else {
+                tv.clone()
+            }
+        };
+        let merge = |bo: &Object, mo: &Object, to: &Object| {
+            let mut v = Value::Object(to.clone());
+            crate::model::merge_patch(&mut v, &Value::Object(patch::diff_objects(bo, mo)));
+            match v {
+                Value::Object(o) => o,
+                _ => to.clone(),
+            }
+        };
+        Values {
+            external_ref: pick(&b.external_ref, &m.external_ref, &t.external_ref),
+            name: pick(&b.name, &m.name, &t.name),
+            email: pick(&b.email, &m.email, &t.email),
+            role: if b.role != m.role { m.role } else { t.role },
+            status: if b.status != m.status {
+                m.status
+            } else {
+                t.status
+            },
+            metadata: merge(&b.metadata, &m.metadata, &t.metadata),
+            preferences: merge(&b.preferences, &m.preferences, &t.preferences),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    pub field: FormField,
+    pub mine_changed: bool,
+    pub theirs_changed: bool,
+    pub mine: String,
+    pub theirs: String,
+}
+
+fn changes(from: &Object, to: &Object) -> String {
+    match patch::object_changes(from, to) {
+        c if c.is_empty() => "(as loaded)".to_string(),
+        c => c.join(", "),
+    }
+}
+
+/// One field of `v` as one line.
+fn show(v: &Values, f: FormField) -> String {
+    let text = |s: &str| match s.trim() {
+        "" => "(none)".to_string(),
+        t => format!("{t:?}"),
+    };
+    match f {
+        FormField::Name => text(&v.name),
+        FormField::ExternalRef => text(&v.external_ref),
+        FormField::Email => text(&v.email),
+        FormField::Role => v.role.map_or("?".into(), |r| r.to_string()),
+        FormField::Status => v.status.map_or("?".into(), |s| s.to_string()),
+        FormField::Metadata => Value::Object(v.metadata.clone()).to_string(),
+        FormField::Preferences => Value::Object(v.preferences.clone()).to_string(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Editing,
+    /// The summary of the change is on screen; Enter sends it.
+    Confirm,
+    /// The save with this worker request id is out.
+    Saving(u64),
+    Conflict(Box<Conflict>),
+    /// Esc on a changed form: asks first. `then_open` is the user to open after
+    /// (the holder of a duplicate external_ref).
+    Discard {
+        then_open: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub mode: Mode,
+    pub dialects: Dialects,
+    /// What the draft started from: the user as loaded, or nothing for a create.
+    pub base: Values,
+    pub name: Input,
+    pub external_ref: Input,
+    pub email: Input,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
+    pub metadata: TextArea<'static>,
+    pub preferences: TextArea<'static>,
+    /// The fields on screen, in order.
+    pub fields: Vec<FormField>,
+    /// Fields shown but not editable, and why.
+    pub locked: BTreeMap<FormField, String>,
+    pub focus: FormField,
+    /// The server's message for the field it named.
+    pub errors: BTreeMap<FormField, String>,
+    /// The user that already has the external_ref a 409 refused.
+    pub holder: Option<String>,
+    pub phase: Phase,
+}
+
+/// The editable values of a loaded user, each from the dialect that has it.
+pub fn values_of(row: &UserRow, d: &UserDetail) -> Values {
+    let r = d.raven.as_ref();
+    let e = d.eai.as_ref();
+    Values {
+        external_ref: r
+            .and_then(|r| r.external_ref.clone())
+            .or_else(|| row.external_ref.clone())
+            .unwrap_or_default(),
+        name: e
+            .and_then(|e| e.name.clone())
+            .or_else(|| r.and_then(|r| r.display_name.clone()))
+            .or_else(|| row.name.clone())
+            .unwrap_or_default(),
+        email: e.and_then(|e| e.email.clone()).unwrap_or_default(),
+        role: e.map(|e| e.role).or(row.role),
+        // EAI's profile has no status; the list item does.
+        status: row.status,
+        metadata: r.map(|r| r.metadata.clone()).unwrap_or_default(),
+        preferences: e.map(|e| e.preferences.clone()).unwrap_or_default(),
+    }
+}
+
+fn json_area(obj: &Object) -> TextArea<'static> {
+    let text = if obj.is_empty() {
+        "{}".to_string()
+    } else {
+        serde_json::to_string_pretty(obj).unwrap_or_else(|_| "{}".into())
+    };
+    let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+    area.set_tab_length(2);
+    area
+}
+
+impl Form {
+    /// The form for a loaded user. Role and status are locked when the key may
+    /// not change them: only an unbound key or one bound to an admin may.
+    pub fn edit(row: &UserRow, detail: &UserDetail, dialects: Dialects, who: &Principal) -> Form {
+        let base = values_of(row, detail);
+        let mut fields = vec![FormField::Name];
+        if dialects.raven {
+            fields.push(FormField::ExternalRef);
+        }
+        // Role and status show even without EAI, greyed, so the admin learns why.
+        fields.extend(dialects.eai.then_some(FormField::Email));
+        fields.extend([FormField::Role, FormField::Status]);
+        if dialects.raven {
+            fields.push(FormField::Metadata);
+        }
+        if dialects.eai {
+            fields.push(FormField::Preferences);
+        }
+        let mut locked = BTreeMap::new();
+        if let Principal::User(u) = who
+            && !u.role.can_manage_users()
+        {
+            let why = format!("needs users.manage; the key's user is a {}", u.role);
+            locked.insert(FormField::Role, why.clone());
+            locked.insert(FormField::Status, why);
+        }
+        if !dialects.eai {
+            for f in [FormField::Role, FormField::Status] {
+                locked.insert(f, "not in the Raven v1 API".into());
+            }
+        } else if base.status.is_none() {
+            locked.insert(FormField::Status, "not known for this user".into());
+        }
+        let mut form = Form::blank(
+            Mode::Edit {
+                row: row.clone(),
+                detail: Box::new(detail.clone()),
+                etag: detail.etag.clone(),
+            },
+            dialects,
+            fields,
+            base.clone(),
+        );
+        form.locked = locked;
+        form.set_draft(&base);
+        form
+    }
+
+    /// The create form: what Raven's create takes.
+    pub fn create(dialects: Dialects) -> Form {
+        let fields = vec![FormField::ExternalRef, FormField::Name, FormField::Metadata];
+        let mut form = Form::blank(Mode::Create, dialects, fields, Values::default());
+        form.focus = FormField::ExternalRef;
+        form
+    }
+
+    fn blank(mode: Mode, dialects: Dialects, fields: Vec<FormField>, base: Values) -> Form {
+        Form {
+            mode,
+            dialects,
+            base,
+            name: Input::default(),
+            external_ref: Input::default(),
+            email: Input::default(),
+            role: None,
+            status: None,
+            metadata: json_area(&Object::new()),
+            preferences: json_area(&Object::new()),
+            focus: FormField::Name,
+            fields,
+            locked: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            holder: None,
+            phase: Phase::Editing,
+        }
+    }
+
+    pub fn is_create(&self) -> bool {
+        self.mode == Mode::Create
+    }
+
+    pub fn user_id(&self) -> Option<&str> {
+        match &self.mode {
+            Mode::Edit { row, .. } => Some(&row.id),
+            Mode::Create => None,
+        }
+    }
+
+    pub fn etag(&self) -> Option<&str> {
+        match &self.mode {
+            Mode::Edit { etag, .. } => etag.as_deref(),
+            Mode::Create => None,
+        }
+    }
+
+    /// Puts `v` into the inputs (a fresh form, a reload, an overwrite).
+    pub fn set_draft(&mut self, v: &Values) {
+        self.name = Input::new(v.name.clone());
+        self.external_ref = Input::new(v.external_ref.clone());
+        self.email = Input::new(v.email.clone());
+        self.role = v.role;
+        self.status = v.status;
+        self.metadata = json_area(&v.metadata);
+        self.preferences = json_area(&v.preferences);
+    }
+
+    pub fn json_text(&self, field: FormField) -> String {
+        let area = match field {
+            FormField::Preferences => &self.preferences,
+            _ => &self.metadata,
+        };
+        area.lines().join("\n")
+    }
+
+    /// Replaces a JSON field's text (it came back from `$EDITOR`).
+    pub fn set_json_text(&mut self, field: FormField, text: &str) {
+        let mut area = TextArea::new(text.lines().map(str::to_string).collect());
+        area.set_tab_length(2);
+        match field {
+            FormField::Preferences => self.preferences = area,
+            _ => self.metadata = area,
+        }
+        self.errors.remove(&field);
+    }
+
+    /// The live validation of a JSON field on screen.
+    pub fn json_error(&self, field: FormField) -> Option<JsonError> {
+        self.fields
+            .contains(&field)
+            .then(|| parse_json(field, &self.json_text(field)).err())
+            .flatten()
+    }
+
+    /// The draft, or the first field that does not parse.
+    pub fn draft(&self) -> Result<Values, (FormField, JsonError)> {
+        let mut v = self.base.clone();
+        v.name = self.name.value().to_string();
+        v.external_ref = self.external_ref.value().to_string();
+        v.email = self.email.value().to_string();
+        v.role = self.role;
+        v.status = self.status;
+        for f in [FormField::Metadata, FormField::Preferences] {
+            if self.fields.contains(&f) {
+                let obj = parse_json(f, &self.json_text(f)).map_err(|e| (f, e))?;
+                match f {
+                    FormField::Metadata => v.metadata = obj,
+                    _ => v.preferences = obj,
+                }
+            }
+        }
+        Ok(v)
+    }
+
+    /// Whether leaving would lose anything. A JSON field that does not parse is a change.
+    pub fn is_dirty(&self) -> bool {
+        match self.draft() {
+            Ok(d) => !patch::summary(&self.base, &d).is_empty(),
+            Err(_) => true,
+        }
+    }
+
+    pub fn patches(&self) -> Result<Patches, (FormField, JsonError)> {
+        Ok(patch::patches(&self.base, &self.draft()?, self.dialects))
+    }
+
+    /// What `POST /api/v1/users` gets from a create form.
+    pub fn create_body(&self) -> Result<raven::CreateUser, (FormField, JsonError)> {
+        let d = self.draft()?;
+        let text = |s: &str| Some(s.trim().to_string()).filter(|t| !t.is_empty());
+        Ok(raven::CreateUser {
+            external_ref: text(&d.external_ref),
+            display_name: text(&d.name),
+            metadata: (!d.metadata.is_empty()).then_some(d.metadata),
+        })
+    }
+
+    /// Moves to the next (or previous) field the cursor may visit: locked ones are skipped.
+    pub fn next_field(&mut self, forward: bool) {
+        let n = self.fields.len();
+        let at = self
+            .fields
+            .iter()
+            .position(|f| *f == self.focus)
+            .unwrap_or(0);
+        let found = (1..=n)
+            .map(|step| {
+                if forward {
+                    (at + step) % n
+                } else {
+                    (at + n * 2 - step) % n
+                }
+            })
+            .map(|i| self.fields[i])
+            .find(|f| !self.locked.contains_key(f));
+        if let Some(f) = found {
+            self.focus = f;
+        }
+    }
+
+    /// Steps the focused picker through its values.
+    pub fn pick(&mut self, forward: bool) {
+        fn step<T: Copy + PartialEq>(all: &[T], now: Option<T>, forward: bool) -> Option<T> {
+            let n = all.len();
+            let at = now.and_then(|v| all.iter().position(|x| *x == v));
+            let i = match (at, forward) {
+                (None, _) => 0,
+                (Some(i), true) => (i + 1) % n,
+                (Some(i), false) => (i + n - 1) % n,
+            };
+            all.get(i).copied()
+        }
+        match self.focus {
+            FormField::Role => self.role = step(&Role::ALL, self.role, forward),
+            FormField::Status => self.status = step(&Status::ALL, self.status, forward),
+            _ => return,
+        }
+        self.errors.remove(&self.focus);
+    }
+
+    /// A key the form's bindings left over: typing into the focused field.
+    pub fn type_key(&mut self, ev: KeyEvent) {
+        let changed = match self.focus {
+            FormField::Name => input_key(&mut self.name, ev),
+            FormField::ExternalRef => input_key(&mut self.external_ref, ev),
+            FormField::Email => input_key(&mut self.email, ev),
+            FormField::Metadata => self.metadata.input(ev),
+            FormField::Preferences => self.preferences.input(ev),
+            FormField::Role | FormField::Status => false,
+        };
+        if changed {
+            // The server's complaint was about the old value.
+            self.errors.remove(&self.focus);
+            if self.focus == FormField::ExternalRef {
+                self.holder = None;
+            }
+        }
+    }
+}
+
+fn input_key(input: &mut Input, ev: KeyEvent) -> bool {
+    let before = input.value().len();
+    let text_before = input.value().to_string();
+    input.handle_event(&Event::Key(ev));
+    input.value().len() != before || input.value() != text_before
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{eai, raven};
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    use serde_json::json;
+
+    fn detail() -> (UserRow, UserDetail) {
+        let row = UserRow {
+            id: "usr_1".into(),
+            name: Some("Jane".into()),
+            status: Some(Status::Active),
+            role: Some(Role::Member),
+            ..UserRow::default()
+        };
+        let d = UserDetail {
+            raven: Some(raven::User {
+                user_id: "usr_1".into(),
+                tenant_id: "ten_1".into(),
+                external_ref: Some("crm-1".into()),
+                display_name: Some("Jane".into()),
+                metadata: json!({"plan": "pro"}).as_object().cloned().unwrap(),
+                conversation_count: None,
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+                updated_at: None,
+            }),
+            eai: Some(eai::User {
+                id: "usr_1".into(),
+                email: Some("jane@example.com".into()),
+                name: Some("Jane".into()),
+                avatar: None,
+                role: Role::Member,
+                permissions: vec![],
+                tenant_id: "demo".into(),
+                preferences: json!({"theme": "dark"}).as_object().cloned().unwrap(),
+                created_at: "2026-01-01T00:00:00.000Z".into(),
+                last_login_at: None,
+            }),
+            etag: Some("\"v3\"".into()),
+        };
+        (row, d)
+    }
+
+    fn typed(form: &mut Form, s: &str) {
+        for c in s.chars() {
+            form.type_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn a_fresh_form_is_clean_and_sends_nothing() {
+        let (row, d) = detail();
+        let f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        assert!(!f.is_dirty());
+        assert!(f.patches().unwrap().is_empty());
+        assert_eq!(f.etag(), Some("\"v3\""));
+        assert!(f.locked.is_empty());
+    }
+
+    #[test]
+    fn typing_makes_it_dirty_and_shapes_the_patch() {
+        let (row, d) = detail();
+        let mut f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        typed(&mut f, " Doe");
+        assert!(f.is_dirty());
+        let p = f.patches().unwrap();
+        assert_eq!(p.raven.unwrap().display_name, Some(Some("Jane Doe".into())));
+    }
+
+    #[test]
+    fn json_errors_point_at_line_and_column() {
+        let e = parse_json(FormField::Metadata, "{\n  \"a\": 1,\n  \"b\" 2\n}").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 7));
+        assert!(
+            e.to_string().starts_with("line 3, column 7: expected `:`"),
+            "{e}"
+        );
+        let e = parse_json(FormField::Metadata, "[1]").unwrap_err();
+        assert_eq!(e.to_string(), "metadata must be a JSON object {…}");
+        let e = parse_json(FormField::Preferences, "{\"a\": {\"b\": null}}").unwrap_err();
+        assert!(e.to_string().starts_with("a.b is null"), "{e}");
+        assert_eq!(
+            parse_json(FormField::Metadata, "  ").unwrap(),
+            Object::new()
+        );
+    }
+
+    #[test]
+    fn a_json_field_that_does_not_parse_blocks_the_patch() {
+        let (row, d) = detail();
+        let mut f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        f.set_json_text(FormField::Preferences, "{\"theme\": }");
+        assert!(f.is_dirty());
+        let (field, _) = f.patches().unwrap_err();
+        assert_eq!(field, FormField::Preferences);
+        assert!(f.json_error(FormField::Preferences).is_some());
+        assert!(f.json_error(FormField::Metadata).is_none());
+    }
+
+    #[test]
+    fn a_member_key_cannot_pick_role_or_status() {
+        let (row, d) = detail();
+        let me = Principal::User(Box::new(d.eai.clone().unwrap()));
+        let mut f = Form::edit(&row, &d, Dialects::BOTH, &me);
+        assert!(f.locked[&FormField::Role].contains("users.manage"));
+        let mut seen = vec![];
+        for _ in 0..8 {
+            f.next_field(true);
+            seen.push(f.focus);
+        }
+        assert!(!seen.contains(&FormField::Role) && !seen.contains(&FormField::Status));
+    }
+
+    #[test]
+    fn pickers_cycle_and_only_eai_fields_show_for_eai() {
+        let (row, d) = detail();
+        let mut f = Form::edit(&row, &d, Dialects::EAI, &Principal::Tenant);
+        assert_eq!(
+            f.fields,
+            [
+                FormField::Name,
+                FormField::Email,
+                FormField::Role,
+                FormField::Status,
+                FormField::Preferences
+            ]
+        );
+        f.focus = FormField::Role;
+        f.pick(true);
+        assert_eq!(f.role, Some(Role::Viewer));
+        f.pick(true);
+        assert_eq!(f.role, Some(Role::Admin));
+        assert_eq!(f.patches().unwrap().eai.unwrap().role, Some(Role::Admin));
+    }
+
+    #[test]
+    fn reapplying_keeps_their_changes_and_mine() {
+        let (row, d) = detail();
+        let base = values_of(&row, &d);
+        let mut mine = base.clone();
+        mine.name = "Jane Doe".into();
+        mine.metadata.insert("seats".into(), json!(5));
+        let mut theirs = base.clone();
+        theirs.email = "j@example.com".into();
+        theirs.metadata.insert("plan".into(), json!("enterprise"));
+        let c = Conflict {
+            base,
+            mine,
+            theirs,
+            theirs_detail: Box::new(d),
+        };
+        let v = c.reapplied();
+        assert_eq!(v.name, "Jane Doe");
+        assert_eq!(v.email, "j@example.com");
+        assert_eq!(
+            Value::Object(v.metadata),
+            json!({"plan": "enterprise", "seats": 5})
+        );
+        let rows = c.rows();
+        let fields: Vec<_> = rows.iter().map(|r| r.field).collect();
+        assert_eq!(
+            fields,
+            [FormField::Name, FormField::Email, FormField::Metadata]
+        );
+        assert!(rows[2].mine_changed && rows[2].theirs_changed);
+    }
+
+    #[test]
+    fn a_raven_only_server_greys_role_and_status_and_never_sends_them() {
+        let (row, mut d) = detail();
+        d.eai = None;
+        let row = UserRow {
+            role: None,
+            status: None,
+            ..row
+        };
+        let mut f = Form::edit(&row, &d, Dialects::RAVEN, &Principal::Unknown);
+        assert_eq!(
+            f.fields,
+            [
+                FormField::Name,
+                FormField::ExternalRef,
+                FormField::Role,
+                FormField::Status,
+                FormField::Metadata
+            ]
+        );
+        assert_eq!(f.locked[&FormField::Role], "not in the Raven v1 API");
+        f.focus = FormField::Role;
+        f.next_field(true);
+        assert_eq!(f.focus, FormField::Metadata, "locked fields are skipped");
+        assert!(f.patches().unwrap().is_empty());
+    }
+
+    #[test]
+    fn create_sends_only_what_was_filled_in() {
+        let mut f = Form::create(Dialects::BOTH);
+        typed(&mut f, "crm-9");
+        let body = f.create_body().unwrap();
+        assert_eq!(body.external_ref.as_deref(), Some("crm-9"));
+        assert_eq!((body.display_name, body.metadata), (None, None));
+    }
+}

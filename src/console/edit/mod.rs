@@ -1,0 +1,464 @@
+//! Editing and creating users: the form's part of `app::update`.
+//!
+//! - [`patch`]: loaded vs draft → what each dialect is sent (pure).
+//! - [`form`]: the form's fields, validation and conflict arithmetic (pure).
+//! - [`save`]: the chained, conditional PATCHes (async, run by the worker).
+//!
+//! Nothing typed is ever dropped without the admin saying so: a failed save
+//! keeps the form open with the draft, a 412 shows mine against theirs, and
+//! Esc on a changed form asks first.
+
+pub mod form;
+pub mod patch;
+pub mod save;
+
+pub use form::Form;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use self::form::{Conflict, FormField, Mode, Phase, values_of};
+use self::save::{SaveFailed, Saved};
+use super::app::{Effect, Focus, Notice, State};
+use super::keys::{Command, Context};
+use super::words;
+use crate::api::client::{ClientError, Principal, UserDetail, UserRow};
+use crate::api::raven;
+
+/// Which bindings apply while the form has the focus.
+pub(crate) fn contexts(form: Option<&Form>) -> Vec<Context> {
+    let Some(form) = form else {
+        return vec![];
+    };
+    match &form.phase {
+        Phase::Editing if form.focus.is_choice() => vec![Context::Choice, Context::Form],
+        Phase::Editing => vec![Context::Form],
+        Phase::Confirm => vec![Context::Confirm],
+        Phase::Conflict(_) => vec![Context::Conflict],
+        Phase::Discard { .. } => vec![Context::Discard],
+        // Only Ctrl-C while the request is out.
+        Phase::Saving(_) => vec![],
+    }
+}
+
+/// Opens the edit form on the user loaded in the detail pane.
+pub(crate) fn open_form(state: &mut State) {
+    let (Some(dialects), Some(view)) = (state.server.dialects, state.detail.as_ref()) else {
+        return;
+    };
+    let Some(user) = view.user.as_ref() else {
+        return;
+    };
+    let who = state.server.principal.clone().unwrap_or(Principal::Unknown);
+    state.form = Some(Form::edit(&view.row, user, dialects, &who));
+    state.focus = Focus::Form;
+}
+
+pub(crate) fn open_create(state: &mut State) {
+    let Some(dialects) = state.server.dialects else {
+        return;
+    };
+    if !dialects.raven {
+        note_error(
+            state,
+            "Creating users needs the Raven v1 API, which this server does not speak.".into(),
+        );
+        return;
+    }
+    state.form = Some(Form::create(dialects));
+    state.focus = Focus::Form;
+}
+
+fn note_error(state: &mut State, text: String) {
+    state.error = Some(Notice {
+        text,
+        retry_in: None,
+    });
+}
+
+pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
+    if let Some(form) = state.form.as_mut()
+        && form.phase == Phase::Editing
+    {
+        form.type_key(ev);
+    }
+}
+
+pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
+    let Some(form) = state.form.as_mut() else {
+        state.focus = Focus::List;
+        return vec![];
+    };
+    match (&form.phase, cmd) {
+        (Phase::Editing, Command::Save) => {
+            match form.draft() {
+                Err((field, e)) => {
+                    form.focus = field;
+                    let text = format!("{} does not parse: {e}. Nothing was sent.", field.label());
+                    note_error(state, text);
+                }
+                Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
+                    state.info = Some("Nothing changed, nothing to save.".into());
+                }
+                Ok(_) => form.phase = Phase::Confirm,
+            }
+            vec![]
+        }
+        (Phase::Editing, Command::NextField | Command::PrevField) => {
+            form.next_field(cmd == Command::NextField);
+            vec![]
+        }
+        (Phase::Editing, Command::NextChoice | Command::PrevChoice) => {
+            form.pick(cmd == Command::NextChoice);
+            vec![]
+        }
+        (Phase::Editing, Command::ExternalEditor) => {
+            if form.focus.is_json() {
+                vec![Effect::Editor {
+                    field: form.focus,
+                    text: form.json_text(form.focus),
+                }]
+            } else {
+                state.info = Some("Ctrl-e opens metadata or preferences in $EDITOR.".into());
+                vec![]
+            }
+        }
+        (Phase::Editing, Command::OpenHolder) => {
+            let Some(holder) = form.holder.clone() else {
+                return vec![];
+            };
+            if form.is_dirty() {
+                form.phase = Phase::Discard {
+                    then_open: Some(holder),
+                };
+                return vec![];
+            }
+            close(state);
+            open_user(state, holder)
+        }
+        (Phase::Editing, Command::Back) => {
+            if form.is_dirty() {
+                form.phase = Phase::Discard { then_open: None };
+            } else {
+                close(state);
+            }
+            vec![]
+        }
+        (Phase::Confirm, Command::Apply) => send(state),
+        (Phase::Confirm | Phase::Conflict(_) | Phase::Discard { .. }, Command::Back) => {
+            form.phase = Phase::Editing;
+            vec![]
+        }
+        (Phase::Conflict(c), Command::Reapply) => {
+            let c = c.clone();
+            let draft = c.reapplied();
+            rebase(state, &c.theirs_detail);
+            if let Some(form) = state.form.as_mut() {
+                form.set_draft(&draft);
+                form.phase = Phase::Editing;
+            }
+            state.info =
+                Some("Loaded their version with your changes on top. Review, then Ctrl-s.".into());
+            vec![]
+        }
+        (Phase::Conflict(c), Command::Overwrite) => {
+            // Mine stays in the inputs; only the version it is compared with moves,
+            // so the summary shows exactly what replaces theirs.
+            let theirs = c.theirs_detail.clone();
+            rebase(state, &theirs);
+            if let Some(form) = state.form.as_mut() {
+                form.phase = Phase::Confirm;
+            }
+            vec![]
+        }
+        (Phase::Discard { then_open }, Command::Discard) => {
+            let then_open = then_open.clone();
+            close(state);
+            match then_open {
+                Some(id) => open_user(state, id),
+                None => vec![],
+            }
+        }
+        _ => vec![],
+    }
+}
+
+/// Makes `theirs` the version the form edits against; the inputs stay as they are.
+fn rebase(state: &mut State, theirs: &UserDetail) {
+    let Some(form) = state.form.as_mut() else {
+        return;
+    };
+    if let Mode::Edit { row, detail, etag } = &mut form.mode {
+        **detail = theirs.clone();
+        *etag = theirs.etag.clone();
+        form.base = values_of(row, theirs);
+    }
+    // The detail pane behind the form shows the fresh version too.
+    if let Some(view) = state.detail.as_mut() {
+        view.show(Box::new(theirs.clone()));
+    }
+}
+
+fn close(state: &mut State) {
+    let was_edit = state.form.take().is_some_and(|f| !f.is_create());
+    state.focus = if was_edit && state.detail.is_some() {
+        Focus::Detail
+    } else {
+        Focus::List
+    };
+}
+
+/// Opens a user known only by id (the holder of a duplicate external_ref).
+fn open_user(state: &mut State, id: String) -> Vec<Effect> {
+    state.open_detail(UserRow {
+        id,
+        ..UserRow::default()
+    })
+}
+
+fn send(state: &mut State) -> Vec<Effect> {
+    let id = state.next_id();
+    let Some(form) = state.form.as_mut() else {
+        return vec![];
+    };
+    let effect = match &form.mode {
+        Mode::Create => match form.create_body() {
+            Ok(user) => Effect::Create { id, user },
+            Err(_) => return vec![],
+        },
+        Mode::Edit { row, etag, .. } => match form.patches() {
+            Ok(patches) => Effect::Save {
+                id,
+                dialects: form.dialects,
+                user_id: row.id.clone(),
+                patches: Box::new(patches),
+                if_match: etag.clone(),
+            },
+            Err(_) => return vec![],
+        },
+    };
+    form.phase = Phase::Saving(id);
+    form.errors.clear();
+    form.holder = None;
+    // A fresh attempt: the last failure's words no longer apply.
+    state.error = None;
+    vec![effect]
+}
+
+/// Folds what the server wrote into the row and detail the form edits, so the
+/// list, the detail pane and the form's baseline all show the saved values.
+fn fold_written(row: &mut UserRow, detail: &mut UserDetail, w: &Saved, draft: &patch::Values) {
+    if let Some(r) = &w.raven {
+        row.name = r.display_name.clone();
+        row.external_ref = r.external_ref.clone();
+        if let Some(e) = detail.eai.as_mut() {
+            // One name, two views: keep them in step.
+            e.name = r.display_name.clone();
+        }
+        let count = detail.raven.as_ref().and_then(|old| old.conversation_count);
+        detail.raven = Some(raven::User {
+            conversation_count: r.conversation_count.or(count),
+            ..r.clone()
+        });
+    }
+    if let Some(e) = &w.eai {
+        row.name = e.name.clone();
+        row.email = e.email.clone();
+        row.role = Some(e.role);
+        // EAI's profile has no status; it is what was sent, or unchanged.
+        if draft.status.is_some() {
+            row.status = draft.status;
+        }
+        if let Some(r) = detail.raven.as_mut() {
+            r.display_name = e.name.clone();
+        }
+        detail.eai = Some(e.clone());
+    }
+    if w.etag.is_some() {
+        detail.etag = w.etag.clone();
+    }
+}
+
+/// Applies a (partial) write everywhere it shows; returns the user's id.
+fn apply_written(state: &mut State, w: &Saved) -> Option<String> {
+    let form = state.form.as_mut()?;
+    let draft = form.draft().ok()?;
+    let Mode::Edit { row, detail, etag } = &mut form.mode else {
+        return None;
+    };
+    fold_written(row, detail, w, &draft);
+    *etag = detail.etag.clone();
+    form.base = values_of(row, detail);
+    let (row, detail) = (row.clone(), detail.clone());
+    if let Some(list) = state.list.as_mut()
+        && let Some(r) = list.rows.iter_mut().find(|r| r.id == row.id)
+    {
+        *r = UserRow {
+            // The list's own columns that an edit does not touch.
+            last_login_at: r.last_login_at.clone(),
+            created_at: r.created_at.clone(),
+            ..row.clone()
+        };
+    }
+    if let Some(view) = state.detail.as_mut()
+        && view.row.id == row.id
+    {
+        view.row = row.clone();
+        view.show(detail);
+    }
+    Some(row.id)
+}
+
+pub(crate) fn on_saved(
+    state: &mut State,
+    id: u64,
+    result: Result<Box<Saved>, Box<SaveFailed>>,
+) -> Vec<Effect> {
+    if state.form.as_ref().map(|f| &f.phase) != Some(&Phase::Saving(id)) {
+        return vec![];
+    }
+    match result {
+        Ok(saved) => {
+            apply_written(state, &saved);
+            close(state);
+            state.info = Some("Saved.".into());
+        }
+        Err(failed) => {
+            let partial = !failed.written.is_empty();
+            if partial {
+                apply_written(state, &failed.written);
+            }
+            let hint = state.server.token_hint.clone();
+            let Some(form) = state.form.as_mut() else {
+                return vec![];
+            };
+            form.phase = Phase::Editing;
+            let SaveFailed { error, theirs, .. } = *failed;
+            let lead = if partial {
+                "Display name, external_ref and metadata were saved; the rest was not: "
+            } else {
+                ""
+            };
+            if error.is_precondition_failed() {
+                match theirs {
+                    Some(theirs) => match form.draft() {
+                        Ok(mine) => {
+                            let (row, base) = match &form.mode {
+                                Mode::Edit { row, .. } => (row.clone(), form.base.clone()),
+                                Mode::Create => return vec![],
+                            };
+                            form.phase = Phase::Conflict(Box::new(Conflict {
+                                base,
+                                mine,
+                                theirs: values_of(&row, &theirs),
+                                theirs_detail: theirs,
+                            }));
+                        }
+                        Err(_) => return vec![],
+                    },
+                    None => note_error(
+                        state,
+                        format!(
+                            "{lead}Someone else changed this user, and their version could not be loaded. Your draft is kept; Ctrl-s tries again."
+                        ),
+                    ),
+                }
+                return vec![];
+            }
+            refused(state, &error, lead, &hint);
+        }
+    }
+    vec![]
+}
+
+/// A save or create that the server refused or never got: the draft stays, the
+/// message goes next to the field it names, or to the message line.
+fn refused(state: &mut State, error: &ClientError, lead: &str, hint: &str) {
+    let Some(form) = state.form.as_mut() else {
+        return;
+    };
+    if let ClientError::Api {
+        message,
+        field: Some(field),
+        user_id,
+        ..
+    } = error
+        && let Some(f) = FormField::from_wire(field)
+        && form.fields.contains(&f)
+    {
+        form.errors.insert(f, message.clone());
+        form.focus = f;
+        form.holder = user_id.clone();
+        let then = match user_id {
+            Some(id) => format!(" Ctrl-o opens {id}."),
+            None => String::new(),
+        };
+        note_error(
+            state,
+            format!("{lead}{}: {message}.{then} Your draft is kept.", f.label()),
+        );
+        return;
+    }
+    let again = if error.is_transient() {
+        " Your draft is kept; Ctrl-s tries again."
+    } else {
+        " Your draft is kept."
+    };
+    note_error(
+        state,
+        format!("{lead}{}{again}", words::explain(error, hint)),
+    );
+}
+
+pub(crate) fn on_created(
+    state: &mut State,
+    id: u64,
+    result: Result<Box<raven::User>, ClientError>,
+) -> Vec<Effect> {
+    if state.form.as_ref().map(|f| &f.phase) != Some(&Phase::Saving(id)) {
+        return vec![];
+    }
+    match result {
+        Ok(user) => {
+            close(state);
+            state.info = Some(format!("Created {}.", user.user_id));
+            let row = UserRow {
+                id: user.user_id.clone(),
+                name: user.display_name.clone(),
+                external_ref: user.external_ref.clone(),
+                created_at: Some(user.created_at.clone()),
+                ..UserRow::default()
+            };
+            // Open the new user, and refresh the list behind it so it is there too.
+            let mut fx = state.open_detail(row);
+            fx.extend(state.request_list());
+            fx
+        }
+        Err(error) => {
+            let hint = state.server.token_hint.clone();
+            if let Some(form) = state.form.as_mut() {
+                form.phase = Phase::Editing;
+            }
+            refused(state, &error, "", &hint);
+            vec![]
+        }
+    }
+}
+
+pub(crate) fn on_edited(state: &mut State, field: FormField, result: Result<String, String>) {
+    let Some(form) = state.form.as_mut() else {
+        return;
+    };
+    match result {
+        Ok(text) => {
+            form.set_json_text(field, &text);
+            form.focus = field;
+        }
+        Err(why) => note_error(
+            state,
+            format!(
+                "The editor did not run ({why}); {} is unchanged.",
+                field.label()
+            ),
+        ),
+    }
+}

@@ -1,0 +1,91 @@
+//! One save against the server: up to two conditional PATCHes, chained.
+//!
+//! Against a server speaking both dialects a save may need Raven (external_ref,
+//! display name, metadata) and EAI (email, preferences, role, status). Both
+//! carry `If-Match`: the first the version the form loaded, the second the ETag
+//! the first answered with, so a writer slipping in between still gets a 412.
+//! The two are not one transaction: if the second fails, the first is written.
+//! [`SaveFailed::written`] says so, and the console moves its baseline forward
+//! by exactly that much, so the next Ctrl-s sends only what is still missing.
+
+use super::patch::Patches;
+use crate::api::client::{Client, ClientError, Dialects, UserDetail};
+use crate::api::{eai, raven};
+
+/// What the server answered for the parts that were written.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Saved {
+    pub raven: Option<raven::User>,
+    pub eai: Option<eai::User>,
+    /// The user's ETag after the last write that went through.
+    pub etag: Option<String>,
+}
+
+impl Saved {
+    pub fn is_empty(&self) -> bool {
+        self.raven.is_none() && self.eai.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveFailed {
+    /// What was written before the failure (the Raven half, when EAI failed).
+    pub written: Saved,
+    pub error: ClientError,
+    /// On a 412: the user as it is now, for the conflict view.
+    pub theirs: Option<Box<UserDetail>>,
+}
+
+pub async fn save(
+    client: &Client,
+    dialects: Dialects,
+    user_id: &str,
+    patches: &Patches,
+    if_match: Option<&str>,
+) -> Result<Saved, Box<SaveFailed>> {
+    let mut saved = Saved {
+        etag: if_match.map(str::to_string),
+        ..Saved::default()
+    };
+    if let Some(p) = &patches.raven {
+        match client.patch_raven(user_id, p, saved.etag.as_deref()).await {
+            Ok((user, etag)) => {
+                saved.raven = Some(user);
+                // Without an ETag the stale one stays: the EAI half then fails
+                // with 412 rather than overwrite blindly.
+                saved.etag = etag.or(saved.etag.take());
+            }
+            Err(error) => return Err(failed(client, dialects, user_id, saved, error).await),
+        }
+    }
+    if let Some(p) = &patches.eai {
+        match client.patch_eai(user_id, p, saved.etag.as_deref()).await {
+            Ok((user, etag)) => {
+                saved.eai = Some(user);
+                saved.etag = etag.or(saved.etag.take());
+            }
+            Err(error) => return Err(failed(client, dialects, user_id, saved, error).await),
+        }
+    }
+    Ok(saved)
+}
+
+async fn failed(
+    client: &Client,
+    dialects: Dialects,
+    user_id: &str,
+    written: Saved,
+    error: ClientError,
+) -> Box<SaveFailed> {
+    // A 412 says only "not that version": fetch theirs to show mine against it.
+    let theirs = if error.is_precondition_failed() {
+        client.get(dialects, user_id).await.ok().map(Box::new)
+    } else {
+        None
+    };
+    Box::new(SaveFailed {
+        written,
+        error,
+        theirs,
+    })
+}

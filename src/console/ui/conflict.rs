@@ -1,0 +1,97 @@
+//! After a 412: my draft against the version someone else saved, field by
+//! field, with a mark on each side that changed it since the form loaded.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use super::Theme;
+use crate::console::edit::form::Conflict;
+
+pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.error())
+        .title(Line::from(vec![
+            Span::styled(" Conflict: ", theme.error()),
+            Span::styled(
+                format!("someone else saved {name} since you loaded it "),
+                theme.title(),
+            ),
+        ]))
+        .title_bottom(Line::styled(
+            " r reload theirs + re-apply mine · o overwrite with mine · Esc back ",
+            theme.dim(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let rows = c.rows();
+    let label = 14u16;
+    let half = inner.width.saturating_sub(label + 2) / 2;
+    let cut = |s: &str| {
+        let w = usize::from(half.saturating_sub(2));
+        if s.chars().count() > w {
+            let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
+            t.push('…');
+            t
+        } else {
+            s.to_string()
+        }
+    };
+    let mark = |changed: bool| {
+        if changed {
+            Span::styled("● ", theme.key())
+        } else {
+            Span::raw("  ")
+        }
+    };
+    let header = Row::new([
+        Cell::from("field"),
+        Cell::from("mine (your draft)"),
+        Cell::from("theirs (saved now)"),
+    ])
+    .style(theme.header());
+    let body = rows.iter().map(|r| {
+        let both = r.mine_changed && r.theirs_changed && r.mine != r.theirs;
+        let style = if both { theme.error() } else { theme.plain() };
+        Row::new([
+            Cell::from(Span::styled(r.field.label(), style)),
+            Cell::from(Line::from(vec![
+                mark(r.mine_changed),
+                Span::raw(cut(&r.mine)),
+            ])),
+            Cell::from(Line::from(vec![
+                mark(r.theirs_changed),
+                Span::raw(cut(&r.theirs)),
+            ])),
+        ])
+    });
+    let table = Table::new(
+        body,
+        [
+            Constraint::Length(label),
+            Constraint::Length(half),
+            Constraint::Fill(1),
+        ],
+    )
+    .header(header)
+    .column_spacing(1);
+    let table_h = (rows.len() as u16 + 1).min(inner.height);
+    let [t, rest] =
+        ratatui::layout::Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)])
+            .areas(inner);
+    frame.render_widget(table, t);
+    let note = vec![
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled("● ", theme.key()),
+            Span::styled(
+                "changed since the form loaded (red: both sides changed it). Your draft is kept until you choose.",
+                theme.dim(),
+            ),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(note).wrap(Wrap { trim: true }), rest);
+}

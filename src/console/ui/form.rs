@@ -1,0 +1,297 @@
+//! The edit and create form: one line per text field or picker, the JSON fields
+//! in editors below (side by side when both are there), each JSON field's live
+//! validation in its border, and the server's complaint next to the field it names.
+//! The summary before sending and the "discard?" question are popups over it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+
+use super::Theme;
+use crate::console::app::State;
+use crate::console::edit::Form;
+use crate::console::edit::form::{FormField, Mode, Phase};
+use crate::console::edit::patch::{self, Values};
+
+const LABEL: u16 = 14;
+const VALUE: u16 = 34;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: Theme) {
+    let title = match &form.mode {
+        Mode::Create => vec![Span::styled(" New user ", theme.title())],
+        Mode::Edit { row, .. } => vec![
+            Span::styled(" Edit ", theme.title()),
+            Span::styled(
+                row.name.clone().unwrap_or_else(|| "(no name)".into()),
+                theme.title(),
+            ),
+            Span::styled(format!(" {} ", row.id), theme.dim()),
+        ],
+    };
+    let mut title = title;
+    if matches!(form.phase, Phase::Saving(_)) {
+        title.push(Span::styled("saving… ", theme.key()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(Line::from(title))
+        .title_bottom(Line::styled(
+            " Ctrl-s save · Tab next · Ctrl-e $EDITOR · Esc cancel ",
+            theme.dim(),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let lines: Vec<FormField> = form
+        .fields
+        .iter()
+        .copied()
+        .filter(|f| !f.is_json())
+        .collect();
+    let json: Vec<FormField> = form
+        .fields
+        .iter()
+        .copied()
+        .filter(|f| f.is_json())
+        .collect();
+    let [top, _, bottom] = Layout::vertical([
+        Constraint::Length(lines.len() as u16),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    let editing = form.phase == Phase::Editing && !state.help;
+    for (i, f) in lines.iter().enumerate() {
+        let row = Rect {
+            y: top.y + i as u16,
+            height: 1,
+            ..top
+        };
+        line_field(frame, row, form, *f, editing, theme);
+    }
+    if !json.is_empty() {
+        let cols = Layout::horizontal(vec![Constraint::Fill(1); json.len()]).split(bottom);
+        for (f, a) in json.iter().zip(cols.iter()) {
+            json_field(frame, *a, form, *f, editing, theme);
+        }
+    }
+    match &form.phase {
+        Phase::Confirm => confirm(frame, area, form, theme),
+        Phase::Discard { then_open } => discard(frame, area, then_open.as_deref(), theme),
+        _ => {}
+    }
+}
+
+fn label(form: &Form, f: FormField, editing: bool, theme: Theme) -> Span<'static> {
+    let style = label_style(form, f, editing, theme);
+    Span::styled(
+        format!(" {:<w$}", f.label(), w = usize::from(LABEL) - 1),
+        style,
+    )
+}
+
+fn label_style(form: &Form, f: FormField, editing: bool, theme: Theme) -> Style {
+    if form.locked.contains_key(&f) {
+        theme.inactive()
+    } else if editing && form.focus == f {
+        theme.focused()
+    } else if form.errors.contains_key(&f) {
+        theme.error()
+    } else {
+        theme.label()
+    }
+}
+
+fn line_field(
+    frame: &mut Frame,
+    area: Rect,
+    form: &Form,
+    f: FormField,
+    editing: bool,
+    theme: Theme,
+) {
+    let focused = editing && form.focus == f;
+    let mut width = usize::from(VALUE.min(area.width.saturating_sub(LABEL)));
+    if form.errors.contains_key(&f) {
+        // Room for the server's message on the same line.
+        width = width.min(input_of(form, f).value().chars().count() + 1);
+    }
+    let mut spans = vec![label(form, f, editing, theme)];
+    match f {
+        FormField::Role | FormField::Status => {
+            let value = match f {
+                FormField::Role => form.role.map(|r| r.as_str()),
+                _ => form.status.map(|s| s.as_str()),
+            }
+            .unwrap_or("?");
+            let style = if form.locked.contains_key(&f) {
+                theme.inactive()
+            } else if focused {
+                theme.focused()
+            } else {
+                theme.plain()
+            };
+            spans.push(Span::styled(format!("‹{value}›"), style));
+            if focused {
+                spans.push(Span::styled("  ← → pick", theme.dim()));
+            }
+            if let Some(why) = form.locked.get(&f) {
+                spans.push(Span::styled(format!("  locked: {why}"), theme.inactive()));
+            }
+        }
+        _ => {
+            let input = input_of(form, f);
+            spans.push(text_value(frame, area, input, width, focused, theme));
+        }
+    }
+    if let Some(err) = form.errors.get(&f) {
+        spans.push(Span::styled(format!(" ✗ {err}"), theme.error()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn input_of(form: &Form, f: FormField) -> &Input {
+    match f {
+        FormField::Name => &form.name,
+        FormField::ExternalRef => &form.external_ref,
+        _ => &form.email,
+    }
+}
+
+fn text_value(
+    frame: &mut Frame,
+    area: Rect,
+    input: &Input,
+    width: usize,
+    focused: bool,
+    theme: Theme,
+) -> Span<'static> {
+    let scroll = input.visual_scroll(width);
+    let shown: String = input.value().chars().skip(scroll).collect();
+    let shown: String = shown.chars().take(width).collect();
+    if focused {
+        let x = area.x + LABEL + (input.visual_cursor().saturating_sub(scroll)) as u16;
+        frame.set_cursor_position(Position::new(x.min(area.right().saturating_sub(1)), area.y));
+        Span::styled(format!("{shown:<width$}"), theme.focused())
+    } else if shown.is_empty() {
+        Span::styled(format!("{:<width$}", "(none)"), theme.dim())
+    } else {
+        Span::styled(format!("{shown:<width$}"), theme.plain())
+    }
+}
+
+fn json_field(
+    frame: &mut Frame,
+    area: Rect,
+    form: &Form,
+    f: FormField,
+    editing: bool,
+    theme: Theme,
+) {
+    let focused = editing && form.focus == f;
+    let (status, style) = match (form.json_error(f), form.errors.get(&f)) {
+        (Some(e), _) => (format!(" ✗ {e} "), theme.error()),
+        (None, Some(server)) => (format!(" ✗ {server} "), theme.error()),
+        (None, None) => (" ✓ valid JSON ".to_string(), theme.dim()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { theme.key() } else { theme.dim() })
+        .title(Line::styled(
+            format!(" {} ", f.label()),
+            label_style(form, f, editing, theme),
+        ))
+        .title_bottom(Line::styled(status, style));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    // A copy to style: drawing never changes the state.
+    let mut area_widget = match f {
+        FormField::Preferences => form.preferences.clone(),
+        _ => form.metadata.clone(),
+    };
+    area_widget.set_line_number_style(theme.dim());
+    area_widget.set_cursor_line_style(Style::default());
+    if !focused {
+        area_widget.set_cursor_style(Style::default());
+    }
+    frame.render_widget(&area_widget, inner);
+}
+
+fn popup(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The compact summary of the change, before anything is sent.
+fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
+    let draft = form.draft().unwrap_or_else(|_| form.base.clone());
+    let base = if form.is_create() {
+        Values::default()
+    } else {
+        form.base.clone()
+    };
+    let mut lines: Vec<Line> = patch::summary(&base, &draft)
+        .into_iter()
+        .map(|l| Line::from(vec![Span::styled("• ", theme.key()), Span::raw(l)]))
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled("(an empty user)", theme.dim()));
+    }
+    if let Some(tag) = form.etag() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!("only if the user is still at version {tag}"),
+            theme.dim(),
+        ));
+    }
+    let title = if form.is_create() {
+        " Create this user? "
+    } else {
+        " Save these changes? "
+    };
+    let width = area.width.saturating_sub(8).clamp(20, 76);
+    // Lines wrap inside the borders: count the rows they take.
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let rect = popup(area, width, rows as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(title, theme.title()))
+        .title_bottom(Line::styled(
+            " Enter send · Esc back to the form ",
+            theme.dim(),
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn discard(frame: &mut Frame, area: Rect, then_open: Option<&str>, theme: Theme) {
+    let mut lines = vec![Line::raw("Your changes have not been saved.")];
+    if let Some(id) = then_open {
+        lines.push(Line::raw(format!("Discard them and open {id}?")));
+    } else {
+        lines.push(Line::raw("Discard them?"));
+    }
+    let rect = popup(area, 46, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(" Discard changes? ", theme.title()))
+        .title_bottom(Line::styled(" y discard · n keep editing ", theme.dim()));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
+}

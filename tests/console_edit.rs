@@ -1,0 +1,632 @@
+//! Editing and creating through the pure `update`: what a save sends, what a
+//! failure keeps, the conflict choices, and the panes after a save.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::{eai, raven};
+use raven_console::console::app::{Action, Effect, Focus, State, update};
+use raven_console::console::config::ApiChoice;
+use raven_console::console::edit::form::{FormField, Phase};
+use raven_console::console::edit::patch::Patches;
+use raven_console::console::edit::save::{SaveFailed, Saved};
+use raven_console::model::{Object, Role, Status};
+use serde_json::{Value, json};
+
+fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, key(KeyCode::Char(c)));
+    }
+}
+
+fn obj(v: Value) -> Object {
+    v.as_object().cloned().expect("an object")
+}
+
+fn row() -> UserRow {
+    UserRow {
+        id: "usr_jane".into(),
+        name: Some("Jane".into()),
+        email: Some("jane@example.com".into()),
+        external_ref: Some("crm-1".into()),
+        role: Some(Role::Member),
+        status: Some(Status::Active),
+        last_login_at: Some("2026-03-01T10:00:00.000Z".into()),
+        created_at: Some("2025-01-01T10:00:00.000Z".into()),
+    }
+}
+
+fn raven_user(name: &str, metadata: Value) -> raven::User {
+    raven::User {
+        user_id: "usr_jane".into(),
+        tenant_id: "ten_1".into(),
+        external_ref: Some("crm-1".into()),
+        display_name: Some(name.into()),
+        metadata: obj(metadata),
+        conversation_count: Some(4),
+        created_at: "2025-01-01T10:00:00.000Z".into(),
+        updated_at: None,
+    }
+}
+
+fn eai_user(name: &str, preferences: Value) -> eai::User {
+    eai::User {
+        id: "usr_jane".into(),
+        email: Some("jane@example.com".into()),
+        name: Some(name.into()),
+        avatar: None,
+        role: Role::Member,
+        permissions: Role::Member.permissions().to_vec(),
+        tenant_id: "acme".into(),
+        preferences: obj(preferences),
+        created_at: "2025-01-01T10:00:00.000Z".into(),
+        last_login_at: None,
+    }
+}
+
+fn detail(version: u32) -> UserDetail {
+    UserDetail {
+        raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
+        eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
+        etag: Some(format!("\"v{version}\"")),
+    }
+}
+
+/// Connected to both dialects with Jane's list loaded, as `who`.
+fn listed(who: Principal) -> State {
+    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
+    s.start();
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let Some(Effect::List { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Listed {
+            id: *id,
+            result: Ok(Page {
+                rows: vec![row()],
+                total: 1,
+            }),
+        },
+    );
+    s
+}
+
+/// `e` on Jane: the form opens once her detail (version 3) has loaded.
+fn editing() -> State {
+    let mut s = listed(Principal::Tenant);
+    let fx = update(&mut s, key(KeyCode::Char('e')));
+    let [Effect::Get { id, user_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_jane");
+    assert_eq!(s.focus, Focus::Detail, "the detail shows while it loads");
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail(3))),
+        },
+    );
+    assert_eq!(s.focus, Focus::Form);
+    s
+}
+
+fn form(s: &State) -> &raven_console::console::edit::Form {
+    s.form.as_ref().expect("the form is open")
+}
+
+/// Ctrl-s then Enter: the one save request.
+fn save(s: &mut State) -> (u64, Patches, Option<String>) {
+    assert_eq!(update(s, ctrl('s')), vec![]);
+    assert_eq!(form(s).phase, Phase::Confirm, "the summary comes first");
+    let fx = update(s, key(KeyCode::Enter));
+    let [
+        Effect::Save {
+            id,
+            patches,
+            if_match,
+            user_id,
+            ..
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_jane");
+    assert!(s.busy(), "the spinner turns while saving");
+    (*id, (**patches).clone(), if_match.clone())
+}
+
+fn set_json(s: &mut State, field: FormField, text: &str) {
+    update(
+        s,
+        Action::Edited {
+            field,
+            result: Ok(text.into()),
+        },
+    );
+}
+
+#[test]
+fn a_saved_name_shows_in_the_list_and_the_detail_at_once() {
+    let mut s = editing();
+    typed(&mut s, " Doe");
+    let (id, patches, if_match) = save(&mut s);
+    assert_eq!(if_match.as_deref(), Some("\"v3\""));
+    assert_eq!(
+        patches.raven.as_ref().unwrap().display_name,
+        Some(Some("Jane Doe".into()))
+    );
+    assert!(patches.eai.is_none(), "{patches:?}");
+
+    let saved = Saved {
+        raven: Some(raven_user("Jane Doe", json!({"plan": "pro"}))),
+        eai: None,
+        etag: Some("\"v4\"".into()),
+    };
+    update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Ok(Box::new(saved)),
+        },
+    );
+    assert!(s.form.is_none());
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.info.as_deref(), Some("Saved."));
+    let list_row = &s.list.as_ref().unwrap().rows[0];
+    assert_eq!(list_row.name.as_deref(), Some("Jane Doe"));
+    assert_eq!(
+        list_row.last_login_at,
+        row().last_login_at,
+        "untouched columns stay"
+    );
+    let d = s.detail.as_ref().unwrap();
+    let rec = d.record.as_ref().unwrap();
+    assert_eq!(rec["name"], "Jane Doe");
+    assert_eq!(rec["etag"], "\"v4\"");
+    assert_eq!(rec["conversation_count"], 4);
+}
+
+#[test]
+fn preferences_go_as_a_merge_patch_and_metadata_whole() {
+    let mut s = editing();
+    set_json(
+        &mut s,
+        FormField::Metadata,
+        r#"{"plan": "enterprise", "seats": 5}"#,
+    );
+    set_json(&mut s, FormField::Preferences, r#"{"theme": "light"}"#);
+    let (_, patches, _) = save(&mut s);
+    assert_eq!(
+        patches.raven.unwrap().metadata,
+        Some(obj(json!({"plan": "enterprise", "seats": 5})))
+    );
+    assert_eq!(
+        patches.eai.unwrap().preferences,
+        Some(json!({"theme": "light", "beta": null}))
+    );
+}
+
+#[test]
+fn invalid_json_is_never_sent() {
+    let mut s = editing();
+    set_json(&mut s, FormField::Metadata, "{\n  \"plan\": pro\n}");
+    assert_eq!(update(&mut s, ctrl('s')), vec![]);
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert_eq!(form(&s).focus, FormField::Metadata);
+    let text = &s.error.as_ref().unwrap().text;
+    assert!(text.contains("line 2, column 11"), "{text}");
+}
+
+#[test]
+fn nothing_changed_is_nothing_to_save() {
+    let mut s = editing();
+    assert_eq!(update(&mut s, ctrl('s')), vec![]);
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert!(s.info.as_deref().unwrap().contains("Nothing changed"));
+    // And Esc leaves without asking.
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.focus, Focus::Detail);
+}
+
+#[test]
+fn esc_on_a_changed_form_asks_first() {
+    let mut s = editing();
+    typed(&mut s, "x");
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(form(&s).phase, Phase::Discard { then_open: None });
+    update(&mut s, key(KeyCode::Char('n')));
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert_eq!(form(&s).name.value(), "Janex", "the draft is intact");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char('y')));
+    assert!(s.form.is_none());
+    assert_eq!(s.focus, Focus::Detail);
+}
+
+fn conflict_after_their_write(s: &mut State, id: u64) {
+    let mut theirs = detail(5);
+    theirs.raven = Some(raven_user("Jane", json!({"plan": "enterprise"})));
+    theirs.eai.as_mut().unwrap().email = Some("j@example.com".into());
+    let failed = SaveFailed {
+        written: Saved::default(),
+        error: ClientError::Api {
+            status: 412,
+            code: "precondition_failed".into(),
+            message: "the user has changed".into(),
+            field: None,
+            user_id: None,
+        },
+        theirs: Some(Box::new(theirs)),
+    };
+    update(
+        s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    );
+}
+
+#[test]
+fn a_412_shows_mine_and_theirs_and_reapplies_my_draft_onto_theirs() {
+    let mut s = editing();
+    typed(&mut s, " Doe");
+    set_json(
+        &mut s,
+        FormField::Metadata,
+        r#"{"plan": "pro", "seats": 5}"#,
+    );
+    let (id, _, _) = save(&mut s);
+    conflict_after_their_write(&mut s, id);
+    let Phase::Conflict(c) = &form(&s).phase else {
+        panic!("{:?}", form(&s).phase)
+    };
+    let fields: Vec<FormField> = c.rows().iter().map(|r| r.field).collect();
+    assert_eq!(
+        fields,
+        [FormField::Name, FormField::Email, FormField::Metadata]
+    );
+
+    update(&mut s, key(KeyCode::Char('r')));
+    let f = form(&s);
+    assert_eq!(f.phase, Phase::Editing);
+    assert_eq!(f.etag(), Some("\"v5\""));
+    assert_eq!(f.name.value(), "Jane Doe", "my change kept");
+    assert_eq!(f.email.value(), "j@example.com", "their change kept");
+    let (_, patches, if_match) = save(&mut s);
+    assert_eq!(if_match.as_deref(), Some("\"v5\""));
+    let r = patches.raven.unwrap();
+    assert_eq!(r.display_name, Some(Some("Jane Doe".into())));
+    assert_eq!(
+        r.metadata,
+        Some(obj(json!({"plan": "enterprise", "seats": 5}))),
+        "their plan, my seats"
+    );
+    assert!(patches.eai.is_none(), "their email is not sent back");
+}
+
+#[test]
+fn overwrite_sends_mine_against_their_version() {
+    let mut s = editing();
+    set_json(
+        &mut s,
+        FormField::Metadata,
+        r#"{"plan": "pro", "seats": 5}"#,
+    );
+    let (id, _, _) = save(&mut s);
+    conflict_after_their_write(&mut s, id);
+    update(&mut s, key(KeyCode::Char('o')));
+    assert_eq!(form(&s).phase, Phase::Confirm);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [
+        Effect::Save {
+            patches, if_match, ..
+        },
+    ] = fx.as_slice()
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(if_match.as_deref(), Some("\"v5\""));
+    assert_eq!(
+        patches.raven.as_ref().unwrap().metadata,
+        Some(obj(json!({"plan": "pro", "seats": 5})))
+    );
+    // Their email differs from my (unchanged) draft's, so it goes back too: a deliberate overwrite.
+    assert_eq!(
+        patches.eai.as_ref().unwrap().email,
+        Some(Some("jane@example.com".into()))
+    );
+}
+
+#[test]
+fn esc_in_the_conflict_view_goes_back_to_the_draft() {
+    let mut s = editing();
+    typed(&mut s, "!");
+    let (id, _, _) = save(&mut s);
+    conflict_after_their_write(&mut s, id);
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert_eq!(form(&s).name.value(), "Jane!");
+}
+
+#[test]
+fn a_network_failure_keeps_the_draft_and_ctrl_s_retries() {
+    let mut s = editing();
+    typed(&mut s, " Doe");
+    let (id, first, _) = save(&mut s);
+    let failed = SaveFailed {
+        written: Saved::default(),
+        error: ClientError::Unreachable {
+            url: "http://raven.test".into(),
+            reason: "Connection refused".into(),
+        },
+        theirs: None,
+    };
+    update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    );
+    assert_eq!(s.focus, Focus::Form);
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert_eq!(form(&s).name.value(), "Jane Doe");
+    let text = &s.error.as_ref().unwrap().text;
+    assert!(
+        text.contains("Cannot reach") && text.contains("Ctrl-s tries again"),
+        "{text}"
+    );
+    let (_, again, if_match) = save(&mut s);
+    assert_eq!(again, first);
+    assert_eq!(if_match.as_deref(), Some("\"v3\""));
+}
+
+#[test]
+fn when_the_second_patch_fails_the_first_counts_and_only_the_rest_is_resent() {
+    let mut s = editing();
+    typed(&mut s, " Doe");
+    update(&mut s, key(KeyCode::Tab)); // external_ref
+    update(&mut s, key(KeyCode::Tab)); // email
+    update(&mut s, key(KeyCode::Tab)); // role
+    assert_eq!(form(&s).focus, FormField::Role);
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(form(&s).role, Some(Role::Admin));
+    set_json(&mut s, FormField::Metadata, r#"{"plan": "team"}"#);
+    let (id, patches, _) = save(&mut s);
+    assert!(patches.raven.is_some() && patches.eai.is_some());
+
+    let failed = SaveFailed {
+        written: Saved {
+            raven: Some(raven_user("Jane Doe", json!({"plan": "team"}))),
+            eai: None,
+            etag: Some("\"v4\"".into()),
+        },
+        error: ClientError::Api {
+            status: 503,
+            code: "unavailable".into(),
+            message: "the database is unavailable".into(),
+            field: None,
+            user_id: None,
+        },
+        theirs: None,
+    };
+    update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    );
+    let text = &s.error.as_ref().unwrap().text;
+    assert!(text.contains("were saved; the rest was not"), "{text}");
+    assert_eq!(
+        s.list.as_ref().unwrap().rows[0].name.as_deref(),
+        Some("Jane Doe"),
+        "the written half shows"
+    );
+    let (_, rest, if_match) = save(&mut s);
+    assert_eq!(if_match.as_deref(), Some("\"v4\""));
+    assert!(rest.raven.is_none(), "{rest:?}");
+    assert_eq!(rest.eai.unwrap().role, Some(Role::Admin));
+}
+
+#[test]
+fn a_refused_field_gets_the_servers_message_beside_it() {
+    let mut s = editing();
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    typed(&mut s, "x");
+    let (id, _, _) = save(&mut s);
+    let failed = SaveFailed {
+        written: Saved::default(),
+        error: ClientError::Api {
+            status: 400,
+            code: "invalid_request".into(),
+            message: "email must look like name@example.com".into(),
+            field: Some("email".into()),
+            user_id: None,
+        },
+        theirs: None,
+    };
+    update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    );
+    let f = form(&s);
+    assert_eq!(f.focus, FormField::Email);
+    assert_eq!(
+        f.errors[&FormField::Email],
+        "email must look like name@example.com"
+    );
+    // Typing in it again clears the complaint.
+    typed(&mut s, "y");
+    assert!(form(&s).errors.is_empty());
+}
+
+#[test]
+fn role_and_status_are_locked_for_a_member_key() {
+    let me = Principal::User(Box::new(eai_user("Jane", json!({}))));
+    let mut s = listed(me);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail(3))),
+        },
+    );
+    update(&mut s, key(KeyCode::Char('e')));
+    let f = form(&s);
+    assert!(f.locked[&FormField::Role].contains("users.manage"));
+    assert!(f.locked.contains_key(&FormField::Status));
+}
+
+#[test]
+fn ctrl_e_hands_the_json_field_to_the_editor() {
+    let mut s = editing();
+    assert_eq!(update(&mut s, ctrl('e')), vec![], "not on a text field");
+    for _ in 0..5 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert_eq!(form(&s).focus, FormField::Metadata);
+    let fx = update(&mut s, ctrl('e'));
+    let [Effect::Editor { field, text }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(*field, FormField::Metadata);
+    assert_eq!(text, "{\n  \"plan\": \"pro\"\n}");
+    update(
+        &mut s,
+        Action::Edited {
+            field: FormField::Metadata,
+            result: Err("vi: not found".into()),
+        },
+    );
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("metadata is unchanged")
+    );
+    assert!(!form(&s).is_dirty());
+}
+
+#[test]
+fn create_then_a_duplicate_ref_offers_the_holder() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(s.focus, Focus::Form);
+    assert_eq!(form(&s).focus, FormField::ExternalRef);
+    typed(&mut s, "crm-1");
+    update(&mut s, key(KeyCode::Tab));
+    typed(&mut s, "Jane Again");
+    update(&mut s, ctrl('s'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Create { id, user }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user.external_ref.as_deref(), Some("crm-1"));
+    assert_eq!(user.display_name.as_deref(), Some("Jane Again"));
+    let err = ClientError::Api {
+        status: 409,
+        code: "conflict".into(),
+        message: "external_ref \"crm-1\" already belongs to user usr_jane".into(),
+        field: Some("external_ref".into()),
+        user_id: Some("usr_jane".into()),
+    };
+    update(
+        &mut s,
+        Action::Created {
+            id: *id,
+            result: Err(err),
+        },
+    );
+    let f = form(&s);
+    assert_eq!(f.holder.as_deref(), Some("usr_jane"));
+    assert!(f.errors[&FormField::ExternalRef].contains("already belongs"));
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Ctrl-o opens usr_jane")
+    );
+
+    update(&mut s, ctrl('o'));
+    assert_eq!(
+        form(&s).phase,
+        Phase::Discard {
+            then_open: Some("usr_jane".into())
+        }
+    );
+    let fx = update(&mut s, key(KeyCode::Char('y')));
+    let [Effect::Get { user_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_jane");
+    assert_eq!(s.focus, Focus::Detail);
+}
+
+#[test]
+fn a_created_user_opens_and_the_list_refreshes() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    typed(&mut s, "crm-77");
+    update(&mut s, ctrl('s'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Create { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let mut user = raven_user("", json!({}));
+    user.user_id = "usr_new".into();
+    user.display_name = None;
+    user.external_ref = Some("crm-77".into());
+    let fx = update(
+        &mut s,
+        Action::Created {
+            id: *id,
+            result: Ok(Box::new(user)),
+        },
+    );
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Get { user_id, .. } if user_id == "usr_new"))
+    );
+    assert!(fx.iter().any(|e| matches!(e, Effect::List { .. })));
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.info.as_deref(), Some("Created usr_new."));
+}
+
+#[test]
+fn a_late_answer_to_an_abandoned_save_changes_nothing() {
+    let mut s = editing();
+    typed(&mut s, "!");
+    let (id, _, _) = save(&mut s);
+    update(
+        &mut s,
+        Action::Saved {
+            id: id + 100,
+            result: Ok(Box::new(Saved::default())),
+        },
+    );
+    assert_eq!(form(&s).phase, Phase::Saving(id));
+}
