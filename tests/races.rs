@@ -64,3 +64,24 @@ on_both_stores! {
         assert_eq!(all["total"], 1, "a losing create left a user behind");
     }
 }
+
+on_both_stores! {
+    async fn if_match_star_never_loses_a_race(db) {
+        let s = TestServer::start(db).await;
+        s.tenant("Acme", "acme");
+        let key = s.key("acme", "users:read,users:write");
+        let (_, user) = s.post("/api/v1/users", &key, json!({"display_name": "Star"})).await;
+        let path = format!("/api/v1/users/{}", user["user_id"].as_str().unwrap());
+        let star = |i: usize| {
+            send_full(
+                s.req(Method::PATCH, &path, &key)
+                    .header("If-Match", "*")
+                    .json(&json!({"display_name": format!("star {i}")})),
+            )
+        };
+        for round in 0..50 {
+            let (a, b) = tokio::join!(star(2 * round), star(2 * round + 1));
+            assert_eq!((a.0.as_u16(), b.0.as_u16()), (200, 200), "{} / {}", a.2, b.2);
+        }
+    }
+}

@@ -224,7 +224,8 @@ pub async fn patch(
         }
         match store.update_user(&next, current.version).await {
             Ok(saved) => return Ok(saved),
-            Err(StoreError::VersionMismatch) if if_match.is_some() => {
+            // `*` matches whatever version is current, so a lost race retries like no If-Match.
+            Err(StoreError::VersionMismatch) if if_match.is_some_and(|m| *m != IfMatch::Any) => {
                 let etag = store
                     .get_user(tenant_id, id)
                     .await?
