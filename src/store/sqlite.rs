@@ -13,8 +13,8 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
-    self, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow, fts_phrase,
-    json_text, like_pattern,
+    self, INSERT_USERS, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow,
+    fts_phrase, json_text, like_pattern, push_user_values,
 };
 use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
@@ -230,33 +230,6 @@ pub(crate) fn page_query<'a>(
     }
     qb
 }
-
-fn push_user_values<'a>(
-    qb: &mut QueryBuilder<'a, Sqlite>,
-    users: impl IntoIterator<Item = &'a User>,
-) {
-    qb.push_values(users, |mut b, u| {
-        b.push_bind(&u.id)
-            .push_bind(&u.tenant_id)
-            .push_bind(&u.external_ref)
-            .push_bind(&u.display_name)
-            .push_bind(&u.email)
-            .push_bind(&u.avatar)
-            .push_bind(u.role.as_str())
-            .push_bind(u.status.as_str())
-            .push_bind(json_text(&u.metadata))
-            .push_bind(json_text(&u.preferences))
-            .push_bind(u.conversation_count)
-            .push_bind(u.version)
-            .push_bind(u.created_at.millis())
-            .push_bind(u.updated_at.map(Timestamp::millis))
-            .push_bind(u.last_login_at.map(Timestamp::millis));
-    });
-}
-
-const INSERT_USERS: &str = "INSERT INTO users (id, tenant_id, external_ref, display_name, email, \
-     avatar, role, status, metadata, preferences, conversation_count, version, created_at, \
-     updated_at, last_login_at) ";
 
 #[async_trait]
 impl Store for SqliteStore {
