@@ -126,6 +126,8 @@ impl TryFrom<KeyRow> for StoredKey {
 pub const INSERT_USERS: &str = "INSERT INTO users (id, tenant_id, external_ref, display_name, \
      email, avatar, role, status, metadata, preferences, conversation_count, version, \
      created_at, updated_at, last_login_at) ";
+/// How many columns `INSERT_USERS` names.
+pub const INSERT_USERS_COLUMNS: usize = 15;
 
 /// `VALUES (...), (...)` for `users`, in `INSERT_USERS`' column order, for either database.
 pub fn push_user_values<'a, DB>(
@@ -140,23 +142,37 @@ pub fn push_user_values<'a, DB>(
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
-    qb.push_values(users, |mut b, u| {
-        b.push_bind(&u.id)
-            .push_bind(&u.tenant_id)
-            .push_bind(&u.external_ref)
-            .push_bind(&u.display_name)
-            .push_bind(&u.email)
-            .push_bind(&u.avatar)
-            .push_bind::<&'a str>(u.role.as_str())
-            .push_bind::<&'a str>(u.status.as_str())
-            .push_bind(json_text(&u.metadata))
-            .push_bind(json_text(&u.preferences))
-            .push_bind(u.conversation_count)
-            .push_bind(u.version)
-            .push_bind(u.created_at.millis())
-            .push_bind(u.updated_at.map(Timestamp::millis))
-            .push_bind(u.last_login_at.map(Timestamp::millis));
-    });
+    qb.push_values(users, |mut b, u| push_user_binds(&mut b, u));
+}
+
+/// One user's values, in `INSERT_USERS`' column order.
+pub fn push_user_binds<'a, DB>(
+    b: &mut sqlx::query_builder::Separated<'_, 'a, DB, &'static str>,
+    u: &'a User,
+) where
+    DB: sqlx::Database,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    b.push_bind(&u.id)
+        .push_bind(&u.tenant_id)
+        .push_bind(&u.external_ref)
+        .push_bind(&u.display_name)
+        .push_bind(&u.email)
+        .push_bind(&u.avatar)
+        .push_bind::<&'a str>(u.role.as_str())
+        .push_bind::<&'a str>(u.status.as_str())
+        .push_bind(json_text(&u.metadata))
+        .push_bind(json_text(&u.preferences))
+        .push_bind(u.conversation_count)
+        .push_bind(u.version)
+        .push_bind(u.created_at.millis())
+        .push_bind(u.updated_at.map(Timestamp::millis))
+        .push_bind(u.last_login_at.map(Timestamp::millis));
 }
 
 /// The JSON text of an object, for a TEXT column.

@@ -13,8 +13,8 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
-    self, INSERT_USERS, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow,
-    fts_phrase, json_text, like_pattern, push_user_values,
+    self, INSERT_USERS, INSERT_USERS_COLUMNS, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow,
+    USER_COLUMNS, UserRow, fts_phrase, json_text, like_pattern, push_user_binds,
 };
 use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
@@ -122,36 +122,85 @@ impl SqliteStore {
     }
 }
 
-/// `FROM ... WHERE ...` of a user list. A search of three characters or more
-/// starts from the trigram index and joins the users it finds through the small
-/// `users_search_cover` index, so that it never walks the whole tenant nor reads
-/// whole rows; shorter needles fall back to LIKE.
-fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
-    match f.search.as_deref() {
-        Some(needle) if needle.chars().count() >= TRIGRAM => {
-            qb.push(
-                " FROM users_search CROSS JOIN users INDEXED BY users_search_cover \
-                 ON users.seq = users_search.rowid WHERE users_search MATCH ",
-            )
-            .push_bind(fts_phrase(needle))
-            .push(" AND users.tenant_id = ")
-            .push_bind(tenant_id);
-        }
-        Some(needle) => {
-            let pattern = like_pattern(needle);
-            qb.push(" FROM users WHERE users.tenant_id = ")
-                .push_bind(tenant_id)
-                .push(" AND (users.display_name LIKE ")
-                .push_bind(pattern.clone())
-                .push(" ESCAPE '\\' OR users.email LIKE ")
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
-        }
-        None => {
-            qb.push(" FROM users WHERE users.tenant_id = ")
-                .push_bind(tenant_id);
-        }
+/// Low bits of `seq` that number a user within its tenant; the bits above are
+/// the tenant's `no`, so a tenant's users are one rowid range (migration 0003).
+const SEQ_BITS: u32 = 40;
+
+/// `(SELECT ...)`: the first or the last `seq` of the tenant's range.
+fn push_seq_bound<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, last: bool) {
+    let top = if last {
+        format!(" | {}", (1_i64 << SEQ_BITS) - 1)
+    } else {
+        String::new()
+    };
+    qb.push(format!(
+        "(SELECT (no << {SEQ_BITS}){top} FROM tenants WHERE id = "
+    ))
+    .push_bind(tenant_id)
+    .push(")");
+}
+
+/// The needle of a search the trigram index can answer (three characters or more).
+fn trigram_needle(f: &UserFilter) -> Option<&str> {
+    f.search.as_deref().filter(|n| n.chars().count() >= TRIGRAM)
+}
+
+/// `FROM ... WHERE ...` of the tenant's users a trigram search finds. The
+/// tenant is a rowid range of the index, so without other filters the index
+/// alone answers; with them (or when `join`), each match is checked through the
+/// small `users_search_cover` index, never its whole row. `low` names a CTE
+/// whose `seq` raises the start of the range (see `page_query`).
+fn push_search_from<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+    needle: &str,
+    low: Option<&str>,
+    join: bool,
+) {
+    let join = join || f.external_ref.is_some() || f.role.is_some() || f.status.is_some();
+    qb.push(" FROM users_search");
+    if join {
+        qb.push(
+            " CROSS JOIN users INDEXED BY users_search_cover ON users.seq = users_search.rowid",
+        );
     }
+    qb.push(" WHERE users_search MATCH ")
+        .push_bind(fts_phrase(needle))
+        .push(" AND users_search.rowid BETWEEN ");
+    match low {
+        Some(cte) => {
+            qb.push(format!("COALESCE((SELECT seq FROM {cte}), "));
+            push_seq_bound(qb, tenant_id, false);
+            qb.push(")");
+        }
+        None => push_seq_bound(qb, tenant_id, false),
+    }
+    qb.push(" AND ");
+    push_seq_bound(qb, tenant_id, true);
+    if join {
+        push_filters(qb, f);
+    }
+}
+
+/// `FROM ... WHERE ...` of a user list without a trigram search: the tenant's
+/// users by the list indexes, or a LIKE over them for a needle too short for
+/// trigrams.
+fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
+    qb.push(" FROM users WHERE users.tenant_id = ")
+        .push_bind(tenant_id);
+    if let Some(needle) = f.search.as_deref() {
+        let pattern = like_pattern(needle);
+        qb.push(" AND (users.display_name LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR users.email LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    push_filters(qb, f);
+}
+
+fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, f: &'a UserFilter) {
     if let Some(r) = &f.external_ref {
         qb.push(" AND users.external_ref = ").push_bind(r);
     }
@@ -165,9 +214,18 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f:
 
 /// The exact total of a user list, as a scalar expression. Without a search or
 /// an external_ref it is a sum over the per-tenant counts the triggers keep
-/// (`user_counts`), not a count over the tenant's users.
-fn push_total<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
-    if f.search.is_none() && f.external_ref.is_none() {
+/// (`user_counts`), not a count over the tenant's users; a plain trigram search
+/// is counted in the index alone.
+pub(crate) fn push_total<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+) {
+    if let Some(needle) = trigram_needle(f) {
+        qb.push("(SELECT COUNT(*)");
+        push_search_from(qb, tenant_id, f, needle, None, false);
+        qb.push(")");
+    } else if f.search.is_none() && f.external_ref.is_none() {
         qb.push("(SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE tenant_id = ")
             .push_bind(tenant_id);
         if let Some(r) = f.role {
@@ -189,8 +247,13 @@ fn push_total<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a 
 /// One statement reads one snapshot, so page and total agree without a
 /// transaction around them.
 ///
-/// A trigram search collects the matches once (seq, created_at, id), counts
-/// them, sorts them, and reads whole rows only for the page.
+/// A trigram search pages without sorting every match. While the tenant's
+/// `seq` order is creation order (`tenants.ordered`), the first `offset +
+/// limit` matches by rowid are the newest ones, except for ties on
+/// `created_at` with the last of them; so the statement finds that last match
+/// (`nth`), the first `seq` of its `created_at` (`low`), and sorts only the
+/// matches from there on, reading whole rows for the page alone. Otherwise
+/// `low` is empty and all the tenant's matches are sorted.
 pub(crate) fn page_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
@@ -200,24 +263,34 @@ pub(crate) fn page_query<'a>(
     let limit = i64::from(page.limit);
     let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
     let mut qb = QueryBuilder::new(prefix);
-    if filter
-        .search
-        .as_deref()
-        .is_some_and(|n| n.chars().count() >= TRIGRAM)
-    {
-        qb.push(
-            "WITH m AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
-             users.id AS id",
-        );
-        push_from_where(&mut qb, tenant_id, filter);
+    if let Some(needle) = trigram_needle(filter) {
+        qb.push("WITH nth AS (SELECT users_search.rowid AS seq");
+        push_search_from(&mut qb, tenant_id, filter, needle, None, false);
+        qb.push(" ORDER BY users_search.rowid DESC LIMIT 1 OFFSET ")
+            .push_bind(offset.saturating_add(limit) - 1)
+            .push("), low AS (SELECT MIN(t.seq) AS seq FROM users AS t WHERE t.tenant_id = ")
+            .push_bind(tenant_id)
+            .push(
+                " AND t.created_at = (SELECT c.created_at FROM users AS c \
+                 WHERE c.seq = (SELECT seq FROM nth)) \
+                 AND (SELECT ordered FROM tenants WHERE id = ",
+            )
+            .push_bind(tenant_id)
+            .push(
+                ")), p AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
+                 users.id AS id",
+            );
+        push_search_from(&mut qb, tenant_id, filter, needle, Some("low"), true);
+        qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset)
+            .push(") SELECT ");
+        push_total(&mut qb, tenant_id, filter);
         qb.push(format!(
-            ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
-             FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC LIMIT "
-        ))
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset)
-        .push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
+            " AS total, {USER_COLUMNS} FROM p CROSS JOIN users ON users.seq = p.seq \
+             ORDER BY p.created_at DESC, p.id DESC"
+        ));
     } else {
         qb.push("SELECT ");
         push_total(&mut qb, tenant_id, filter);
@@ -231,11 +304,69 @@ pub(crate) fn page_query<'a>(
     qb
 }
 
+/// `{verb} INTO users (seq, ...` up to the rows: `verb` is `INSERT` or
+/// `INSERT OR IGNORE`.
+fn insert_into(verb: &str) -> String {
+    let (_, columns) = INSERT_USERS.split_once('(').unwrap_or_default();
+    format!("{verb} INTO users (seq, {columns}")
+}
+
+/// An insert of users of one tenant, numbered after the tenant's last user:
+/// each row's `seq` is the tenant's highest so far plus the row's place in
+/// `users` (see migration 0003), found by the statement itself, so that it
+/// needs no transaction around it. Inserts nothing when there is no such tenant.
+fn insert_query<'a>(
+    verb: &str,
+    tenant_id: &'a str,
+    users: impl IntoIterator<Item = &'a User>,
+) -> QueryBuilder<'a, Sqlite> {
+    let values = (2..=INSERT_USERS_COLUMNS + 1)
+        .map(|i| format!("v.column{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut qb = QueryBuilder::new(format!(
+        "{}SELECT base.last + v.column1, {values} FROM (",
+        insert_into(verb)
+    ));
+    push_numbered_values(&mut qb, (1..).zip(users));
+    qb.push(") AS v, (SELECT ");
+    push_last_seq(&mut qb, tenant_id);
+    qb.push(" AS last) AS base WHERE base.last IS NOT NULL");
+    qb
+}
+
+/// `VALUES (seq, ...), ...` for `insert_into`'s columns.
+fn push_numbered_values<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    rows: impl IntoIterator<Item = (i64, &'a User)>,
+) {
+    qb.push_values(rows, |mut b, (seq, u)| {
+        b.push_bind(seq);
+        push_user_binds(&mut b, u);
+    });
+}
+
+/// `(...)`: the highest `seq` of the tenant's users, or the start of its range
+/// when it has none; NULL when there is no such tenant.
+fn push_last_seq<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str) {
+    qb.push("COALESCE((SELECT MAX(seq) FROM users WHERE seq BETWEEN ");
+    push_seq_bound(qb, tenant_id, false);
+    qb.push(" AND ");
+    push_seq_bound(qb, tenant_id, true);
+    qb.push("), ");
+    push_seq_bound(qb, tenant_id, false);
+    qb.push(")");
+}
+
 #[async_trait]
 impl Store for SqliteStore {
     async fn insert_tenant(&self, t: &Tenant) -> Result<(), StoreError> {
         let result =
-            sqlx::query("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)")
+            // `no` numbers the tenant's users' `seq` range (migration 0003).
+            sqlx::query(
+                "INSERT INTO tenants (id, slug, name, created_at, no) \
+                 VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(no), 0) + 1 FROM tenants))",
+            )
                 .bind(&t.id)
                 .bind(&t.slug)
                 .bind(&t.name)
@@ -339,9 +470,14 @@ impl Store for SqliteStore {
     }
 
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        let mut qb = QueryBuilder::new(INSERT_USERS);
-        push_user_values(&mut qb, std::slice::from_ref(user));
-        match qb.build().execute(&self.pool).await {
+        match insert_query("INSERT", &user.tenant_id, [user])
+            .build()
+            .execute(&self.pool)
+            .await
+        {
+            Ok(done) if done.rows_affected() == 0 => {
+                Err(StoreError::NotFound(format!("tenant {}", user.tenant_id)))
+            }
             Ok(_) => Ok(()),
             Err(e) => Err(self.conflict_or(e, user).await),
         }
@@ -350,10 +486,14 @@ impl Store for SqliteStore {
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
         let mut inserted = 0;
         let mut tx = self.pool.begin().await?;
-        for chunk in users.chunks(BULK_ROWS) {
-            let mut qb = QueryBuilder::new(INSERT_USERS.replacen("INSERT", "INSERT OR IGNORE", 1));
-            push_user_values(&mut qb, chunk);
-            inserted += qb.build().execute(&mut *tx).await?.rows_affected();
+        for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
+            for chunk in tenant.chunks(BULK_ROWS) {
+                inserted += insert_query("INSERT OR IGNORE", &chunk[0].tenant_id, chunk)
+                    .build()
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            }
         }
         tx.commit().await?;
         Ok(inserted)
@@ -461,6 +601,20 @@ pub struct SqliteBulk {
     deferred: Vec<String>,
     /// With the unique indexes put off: what the load has taken so far.
     taken: Option<Taken>,
+    /// The tenants loaded into so far. The load holds the write lock, so it
+    /// numbers their users itself.
+    tenants: std::collections::HashMap<String, TenantLoad>,
+}
+
+/// Where a bulk load stands in one tenant.
+struct TenantLoad {
+    /// The `seq` of the tenant's last user.
+    last_seq: i64,
+    /// The latest `created_at` loaded, and whether every user so far came in
+    /// creation order: with the order trigger put off, the load keeps
+    /// `tenants.ordered` itself.
+    latest: i64,
+    ordered: bool,
 }
 
 /// Page cache of the bulk-load connection: the unique indexes of a million
@@ -486,7 +640,8 @@ impl SqliteBulk {
             let put_off: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL \
                  AND ((type = 'index' AND sql LIKE 'CREATE UNIQUE %') \
-                      OR (type = 'trigger' AND name IN ('users_search_insert', 'user_counts_insert'))) \
+                      OR (type = 'trigger' AND name IN ('users_search_insert', 'user_counts_insert', \
+                      'users_order_kept'))) \
                  ORDER BY type, name",
             )
             .fetch_all(&mut conn)
@@ -504,6 +659,7 @@ impl SqliteBulk {
             conn,
             deferred,
             taken,
+            tenants: std::collections::HashMap::new(),
         })
     }
 }
@@ -545,10 +701,37 @@ impl BulkLoad for SqliteBulk {
             None => users.iter().collect(),
         };
         let mut inserted = 0;
-        for chunk in admitted.chunks(BULK_ROWS) {
-            let mut qb = QueryBuilder::new(INSERT_USERS.replacen("INSERT", "INSERT OR IGNORE", 1));
-            push_user_values(&mut qb, chunk.iter().copied());
-            inserted += qb.build().execute(&mut self.conn).await?.rows_affected();
+        for tenant in admitted.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
+            let tenant_id = &tenant[0].tenant_id;
+            if !self.tenants.contains_key(tenant_id) {
+                let mut qb = QueryBuilder::new("SELECT ");
+                push_last_seq(&mut qb, tenant_id);
+                let last_seq: Option<i64> =
+                    qb.build_query_scalar().fetch_one(&mut self.conn).await?;
+                let last_seq =
+                    last_seq.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant_id}")))?;
+                let load = TenantLoad {
+                    last_seq,
+                    latest: i64::MIN,
+                    ordered: true,
+                };
+                self.tenants.insert(tenant_id.clone(), load);
+            }
+            let Some(load) = self.tenants.get_mut(tenant_id) else {
+                continue;
+            };
+            for u in tenant {
+                let at = u.created_at.millis();
+                load.ordered &= at >= load.latest;
+                load.latest = load.latest.max(at);
+            }
+            for chunk in tenant.chunks(BULK_ROWS) {
+                let first = load.last_seq + 1;
+                load.last_seq += i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+                let mut qb = QueryBuilder::new(insert_into("INSERT OR IGNORE"));
+                push_numbered_values(&mut qb, (first..).zip(chunk.iter().copied()));
+                inserted += qb.build().execute(&mut self.conn).await?.rows_affected();
+            }
         }
         Ok(inserted)
     }
@@ -568,6 +751,12 @@ impl BulkLoad for SqliteBulk {
             )
             .execute(&mut *conn)
             .await?;
+            for (tenant, _) in self.tenants.iter().filter(|(_, load)| !load.ordered) {
+                sqlx::query("UPDATE tenants SET ordered = 0 WHERE id = ?")
+                    .bind(tenant)
+                    .execute(&mut *conn)
+                    .await?;
+            }
             for sql in &self.deferred {
                 sqlx::query(sql).execute(&mut *conn).await?;
             }

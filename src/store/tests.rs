@@ -342,3 +342,208 @@ async fn a_bulk_load_dropped_unfinished_leaves_nothing() {
         Err(StoreError::Conflict { .. })
     ));
 }
+
+/// The page a search must return, worked out the slow way: every user of the
+/// tenant whose name or email contains the needle, newest first, id as tiebreak.
+fn expected_page(
+    all: &[crate::model::User],
+    tenant_id: &str,
+    f: &UserFilter,
+    page: PageRequest,
+) -> (Vec<String>, u64) {
+    let needle = f.search.as_deref().unwrap_or_default().to_lowercase();
+    let mut hits: Vec<&crate::model::User> = all
+        .iter()
+        .filter(|u| u.tenant_id == tenant_id)
+        .filter(|u| f.role.is_none_or(|r| u.role == r))
+        .filter(|u| {
+            [&u.display_name, &u.email].iter().any(|v| {
+                v.as_deref()
+                    .is_some_and(|v| v.to_lowercase().contains(&needle))
+            })
+        })
+        .collect();
+    hits.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+    let ids = hits
+        .iter()
+        .skip(page.offset as usize)
+        .take(page.limit as usize)
+        .map(|u| u.id.clone())
+        .collect();
+    (ids, hits.len() as u64)
+}
+
+/// Two tenants, users created in bursts of the same millisecond, interleaved.
+fn bursts(tenants: &[&str], n: usize, start_ms: i64) -> Vec<crate::model::User> {
+    use crate::model::Role;
+    const NAMES: [&str; 4] = ["Ann Nilsson", "Bo Larsson", "Cy Smith", "Di Nilsen"];
+    (0..n)
+        .map(|i| {
+            let mut u = build(
+                tenants[i % tenants.len()],
+                NewUser {
+                    created_at: Some(Timestamp(start_ms + (i / 7) as i64)),
+                    ..named(NAMES[i % NAMES.len()], Some(&format!("r{start_ms}-{i}")))
+                },
+            );
+            u.email = Some(format!("user{i}.{}@example.com", start_ms % 1000));
+            if i % 3 == 0 {
+                u.role = Role::Admin;
+            }
+            u
+        })
+        .collect()
+}
+
+async fn assert_searches_exact(store: &dyn Store, all: &[crate::model::User], tenant_id: &str) {
+    for needle in ["nilsson", "son", "nil", "user1", "ssonxx"] {
+        for role in [None, Some(crate::model::Role::Admin)] {
+            let f = UserFilter {
+                search: Some(needle.into()),
+                role,
+                ..UserFilter::default()
+            };
+            for offset in [0, 3, 5, 9, 20, 40, 200] {
+                let page = PageRequest { limit: 5, offset };
+                let got = store.list_users(tenant_id, &f, page).await.unwrap();
+                let ids: Vec<String> = got.users.iter().map(|u| u.id.clone()).collect();
+                let (want, total) = expected_page(all, tenant_id, &f, page);
+                assert_eq!(
+                    (ids, got.total),
+                    (want, total),
+                    "{needle:?} {role:?} at offset {offset}"
+                );
+            }
+        }
+    }
+}
+
+async fn tenant_ordered(store: &super::SqliteStore, tenant_id: &str) -> bool {
+    sqlx::query_scalar("SELECT ordered FROM tenants WHERE id = ?")
+        .bind(tenant_id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
+    let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
+    let tenants = ["ten_a0000001", "ten_b0000002"];
+    for (i, id) in tenants.iter().enumerate() {
+        let t = Tenant {
+            id: (*id).into(),
+            slug: format!("t{i}"),
+            name: format!("T{i}"),
+            created_at: Timestamp::now(),
+        };
+        store.insert_tenant(&t).await.unwrap();
+    }
+    let mut all = bursts(&tenants, 120, 1_700_000_000_000);
+    // Half in one batch, half one by one, as the seed and the API insert them.
+    assert_eq!(store.insert_users(&all[..60]).await.unwrap(), 60);
+    for u in &all[60..] {
+        store.insert_user(u).await.unwrap();
+    }
+    for t in tenants {
+        assert!(
+            tenant_ordered(&store, t).await,
+            "{t} came in creation order"
+        );
+        assert_searches_exact(&store, &all, t).await;
+    }
+
+    // An older user than the newest (a clock set back): that tenant now sorts
+    // all its matches, and its pages stay exact.
+    let late = bursts(&tenants[..1], 10, 1_699_999_999_990);
+    for u in &late {
+        store.insert_user(u).await.unwrap();
+    }
+    all.extend(late);
+    assert!(!tenant_ordered(&store, tenants[0]).await);
+    assert!(tenant_ordered(&store, tenants[1]).await);
+    for t in tenants {
+        assert_searches_exact(&store, &all, t).await;
+    }
+}
+
+#[tokio::test]
+async fn a_search_total_is_counted_in_the_index_alone() {
+    let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
+    let filter = UserFilter {
+        search: Some("nilsson".into()),
+        ..UserFilter::default()
+    };
+    let mut qb = sqlx::QueryBuilder::new("EXPLAIN QUERY PLAN SELECT ");
+    super::sqlite::push_total(&mut qb, "ten_x", &filter);
+    let plan: Vec<(i64, i64, i64, String)> =
+        qb.build_query_as().fetch_all(store.pool()).await.unwrap();
+    let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+    assert!(
+        plan.iter()
+            .any(|d| d.contains("users_search VIRTUAL TABLE")),
+        "{plan:?}"
+    );
+    assert!(
+        !plan
+            .iter()
+            .any(|d| d.contains(" users ") || d.ends_with(" users")),
+        "the count reads users: {plan:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() {
+    use std::borrow::Cow;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let all = sqlx::migrate!("migrations/sqlite");
+    let before_0003 = sqlx::migrate::Migrator {
+        migrations: Cow::Owned(all.migrations[..2].to_vec()),
+        ..sqlx::migrate!("migrations/sqlite")
+    };
+    let tenants = ["ten_a0000001", "ten_b0000002"];
+    let mut users = bursts(&tenants, 60, 1_700_000_000_000);
+    users.reverse(); // inserted newest first: old seq order is not creation order
+    {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("old.db"))
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        before_0003.run(&pool).await.unwrap();
+        for (i, t) in tenants.iter().enumerate() {
+            sqlx::query("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, 0)")
+                .bind(t)
+                .bind(format!("t{i}"))
+                .bind(format!("T{i}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        for u in &users {
+            let mut qb = sqlx::QueryBuilder::new(super::row::INSERT_USERS);
+            super::row::push_user_values(&mut qb, [u]);
+            qb.build().execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    }
+
+    let store = super::SqliteStore::open(&url).await.unwrap();
+    for (no, t) in (1_i64..).zip(tenants) {
+        let seqs: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT seq, created_at, id FROM users WHERE tenant_id = ? ORDER BY seq",
+        )
+        .bind(t)
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+        assert_eq!(seqs.len(), 30);
+        assert!(seqs.iter().all(|s| s.0 >> 40 == no), "{t}: {seqs:?}");
+        assert!(
+            seqs.windows(2)
+                .all(|w| (w[0].1, &w[0].2) < (w[1].1, &w[1].2))
+        );
+        assert!(tenant_ordered(&store, t).await);
+        assert_searches_exact(&store, &users, t).await;
+    }
+}
