@@ -26,6 +26,7 @@ FROM (
 ) AS r
 WHERE users.seq = r.old;
 INSERT INTO users_search(users_search) VALUES ('rebuild');
+INSERT INTO users_search(users_search) VALUES ('optimize');
 
 CREATE TRIGGER users_order_kept AFTER INSERT ON users
 WHEN (SELECT p.created_at FROM users AS p

@@ -100,33 +100,39 @@ async fn search_is_answered_by_the_trigram_index_not_a_scan() {
         limit: 20,
         offset: 0,
     };
-    let plan: Vec<(i64, i64, i64, String)> =
-        super::sqlite::page_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page)
+    // The page walked newest first, and the plain sort it falls back to.
+    for query in [
+        super::sqlite::page_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page),
+        super::sqlite::sorted_matches_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, "hop", page),
+    ] {
+        let mut query = query;
+        let plan: Vec<(i64, i64, i64, String)> = query
             .build_query_as()
             .fetch_all(store.pool())
             .await
             .unwrap();
-    let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
-    assert!(
-        plan.iter()
-            .find(|d| d.contains("users_search"))
-            .is_some_and(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
-        "search does not start from the index: {plan:?}"
-    );
-    assert!(
-        plan.iter()
-            .any(|d| d.contains("SEARCH users USING COVERING INDEX users_search_cover")),
-        "the matches are not checked through the small index: {plan:?}"
-    );
-    assert!(
-        plan.iter()
-            .any(|d| d.contains("SEARCH users USING INTEGER PRIMARY KEY")),
-        "{plan:?}"
-    );
-    assert!(
-        !plan.iter().any(|d| d.starts_with("SCAN users ")),
-        "{plan:?}"
-    );
+        let plan: Vec<&str> = plan.iter().map(|r| r.3.as_str()).collect();
+        assert!(
+            plan.iter()
+                .find(|d| d.contains("users_search"))
+                .is_some_and(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
+            "search does not start from the index: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("SEARCH users USING COVERING INDEX users_search_cover")),
+            "the matches are not checked through the small index: {plan:?}"
+        );
+        assert!(
+            plan.iter()
+                .any(|d| d.contains("SEARCH users USING INTEGER PRIMARY KEY")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN users ")),
+            "{plan:?}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -373,8 +379,8 @@ fn expected_page(
     (ids, hits.len() as u64)
 }
 
-/// Two tenants, users created in bursts of the same millisecond, interleaved.
-fn bursts(tenants: &[&str], n: usize, start_ms: i64) -> Vec<crate::model::User> {
+/// Users of the tenants in turn, created in bursts of `per_ms` in one millisecond.
+fn bursts(tenants: &[&str], n: usize, start_ms: i64, per_ms: usize) -> Vec<crate::model::User> {
     use crate::model::Role;
     const NAMES: [&str; 4] = ["Ann Nilsson", "Bo Larsson", "Cy Smith", "Di Nilsen"];
     (0..n)
@@ -382,7 +388,7 @@ fn bursts(tenants: &[&str], n: usize, start_ms: i64) -> Vec<crate::model::User> 
             let mut u = build(
                 tenants[i % tenants.len()],
                 NewUser {
-                    created_at: Some(Timestamp(start_ms + (i / 7) as i64)),
+                    created_at: Some(Timestamp(start_ms + (i / per_ms) as i64)),
                     ..named(NAMES[i % NAMES.len()], Some(&format!("r{start_ms}-{i}")))
                 },
             );
@@ -396,14 +402,16 @@ fn bursts(tenants: &[&str], n: usize, start_ms: i64) -> Vec<crate::model::User> 
 }
 
 async fn assert_searches_exact(store: &dyn Store, all: &[crate::model::User], tenant_id: &str) {
-    for needle in ["nilsson", "son", "nil", "user1", "ssonxx"] {
+    // From all matches in one walk of the index ("nilsson") to many more
+    // than a page and its slack ("user", "son").
+    for needle in ["nilsson", "son", "nil", "user", "user1", "ssonxx"] {
         for role in [None, Some(crate::model::Role::Admin)] {
             let f = UserFilter {
                 search: Some(needle.into()),
                 role,
                 ..UserFilter::default()
             };
-            for offset in [0, 3, 5, 9, 20, 40, 200] {
+            for offset in [0, 3, 5, 9, 20, 40, 140, 200, 290, 400] {
                 let page = PageRequest { limit: 5, offset };
                 let got = store.list_users(tenant_id, &f, page).await.unwrap();
                 let ids: Vec<String> = got.users.iter().map(|u| u.id.clone()).collect();
@@ -428,42 +436,47 @@ async fn tenant_ordered(store: &super::SqliteStore, tenant_id: &str) -> bool {
 
 #[tokio::test]
 async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
-    let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
-    let tenants = ["ten_a0000001", "ten_b0000002"];
-    for (i, id) in tenants.iter().enumerate() {
-        let t = Tenant {
-            id: (*id).into(),
-            slug: format!("t{i}"),
-            name: format!("T{i}"),
-            created_at: Timestamp::now(),
-        };
-        store.insert_tenant(&t).await.unwrap();
-    }
-    let mut all = bursts(&tenants, 120, 1_700_000_000_000);
-    // Half in one batch, half one by one, as the seed and the API insert them.
-    assert_eq!(store.insert_users(&all[..60]).await.unwrap(), 60);
-    for u in &all[60..] {
-        store.insert_user(u).await.unwrap();
-    }
-    for t in tenants {
-        assert!(
-            tenant_ordered(&store, t).await,
-            "{t} came in creation order"
-        );
-        assert_searches_exact(&store, &all, t).await;
-    }
+    // 7 in a millisecond: ties within the slack a search reads past its page;
+    // 400 (200 a tenant): more ties than that, so the page is sorted from the
+    // index again.
+    for per_ms in [7, 400] {
+        let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
+        let tenants = ["ten_a0000001", "ten_b0000002"];
+        for (i, id) in tenants.iter().enumerate() {
+            let t = Tenant {
+                id: (*id).into(),
+                slug: format!("t{i}"),
+                name: format!("T{i}"),
+                created_at: Timestamp::now(),
+            };
+            store.insert_tenant(&t).await.unwrap();
+        }
+        let mut all = bursts(&tenants, 600, 1_700_000_000_000, per_ms);
+        // Half in one batch, half one by one, as the seed and the API insert them.
+        assert_eq!(store.insert_users(&all[..300]).await.unwrap(), 300);
+        for u in &all[300..] {
+            store.insert_user(u).await.unwrap();
+        }
+        for t in tenants {
+            assert!(
+                tenant_ordered(&store, t).await,
+                "{t} came in creation order"
+            );
+            assert_searches_exact(&store, &all, t).await;
+        }
 
-    // An older user than the newest (a clock set back): that tenant now sorts
-    // all its matches, and its pages stay exact.
-    let late = bursts(&tenants[..1], 10, 1_699_999_999_990);
-    for u in &late {
-        store.insert_user(u).await.unwrap();
-    }
-    all.extend(late);
-    assert!(!tenant_ordered(&store, tenants[0]).await);
-    assert!(tenant_ordered(&store, tenants[1]).await);
-    for t in tenants {
-        assert_searches_exact(&store, &all, t).await;
+        // An older user than the newest (a clock set back): that tenant now
+        // sorts all its matches, and its pages stay exact.
+        let late = bursts(&tenants[..1], 10, 1_699_999_999_990, per_ms);
+        for u in &late {
+            store.insert_user(u).await.unwrap();
+        }
+        all.extend(late);
+        assert!(!tenant_ordered(&store, tenants[0]).await);
+        assert!(tenant_ordered(&store, tenants[1]).await);
+        for t in tenants {
+            assert_searches_exact(&store, &all, t).await;
+        }
     }
 }
 
@@ -503,7 +516,7 @@ async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() 
         ..sqlx::migrate!("migrations/sqlite")
     };
     let tenants = ["ten_a0000001", "ten_b0000002"];
-    let mut users = bursts(&tenants, 60, 1_700_000_000_000);
+    let mut users = bursts(&tenants, 60, 1_700_000_000_000, 7);
     users.reverse(); // inserted newest first: old seq order is not creation order
     {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
