@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::model::{NewUser, Object, Role, Status, Timestamp, User};
 use crate::server::users::build;
-use crate::store::{Store, StoreError};
+use crate::store::{PageRequest, Store, StoreError, UserFilter};
 
 /// Users generated and inserted in one go.
 const BATCH: u64 = 10_000;
@@ -23,14 +23,33 @@ const SPAN_MS: i64 = 3 * 365 * DAY_MS;
 /// while the store inserts this one.
 pub async fn users(store: &dyn Store, tenant_id: &str, count: u64) -> Result<u64, StoreError> {
     let now = Timestamp::now().millis();
+    // Into a tenant that has users, the new ones come after its newest: users
+    // added in creation order keep the store's fast path for searches (see
+    // migrations/sqlite/0003) and the indexes on creation time grow at their ends.
+    let newest = store
+        .list_users(
+            tenant_id,
+            &UserFilter::default(),
+            PageRequest {
+                limit: 1,
+                offset: 0,
+            },
+        )
+        .await?
+        .users
+        .first()
+        .map(|u| u.created_at.millis());
+    let span = Span {
+        start: newest
+            .map_or(now - SPAN_MS, |n| (n + 1).max(now - SPAN_MS))
+            .min(now),
+        end: now,
+    };
     let made = std::sync::atomic::AtomicU64::new(0);
-    // The i-th of `count` users was created at about i/count of the way through
-    // the past three years: newer users come later, as in a real directory,
-    // and the indexes on creation time grow at their ends.
     let make = |n: u64| {
         let tenant_id = tenant_id.to_string();
         let first = made.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || batch(&tenant_id, first, n, count, now))
+        tokio::task::spawn_blocking(move || batch(&tenant_id, first, n, count, span))
     };
     let mut load = store.bulk_load().await?;
     let mut inserted = 0;
@@ -61,19 +80,33 @@ pub async fn users(store: &dyn Store, tenant_id: &str, count: u64) -> Result<u64
     Ok(inserted)
 }
 
-/// Users `first..first + n` of `count`, created in that order.
-fn batch(tenant_id: &str, first: u64, n: u64, count: u64, now_ms: i64) -> Vec<User> {
+/// When the users of a seed were created (ms since the epoch).
+#[derive(Clone, Copy)]
+struct Span {
+    start: i64,
+    end: i64,
+}
+
+/// Users `first..first + n` of `count`, created in that order: the i-th at
+/// about i/count of the way through the span. Users beyond `count` (made up
+/// again after a collision) come last, at its end.
+fn batch(tenant_id: &str, first: u64, n: u64, count: u64, span: Span) -> Vec<User> {
     let mut rng = rand::rng();
-    let span = (SPAN_MS as f64) / (count.max(1) as f64);
+    let step = ((span.end - span.start) as f64) / (count.max(1) as f64);
     (first..first + n)
         .map(|i| {
-            let i = i.min(count.saturating_sub(1)) as f64;
-            let jitter = rng.random_range(0.0..span.max(1.0));
-            let created = now_ms - SPAN_MS + (i * span + jitter) as i64;
-            build(
-                tenant_id,
-                user_created(&mut rng, now_ms, created.min(now_ms)),
-            )
+            let created = if i < count {
+                // Within its own step, so that the order holds after rounding.
+                let jitter = if step >= 1.0 {
+                    rng.random_range(0.0..step)
+                } else {
+                    0.0
+                };
+                (span.start + (i as f64 * step + jitter) as i64).min(span.end)
+            } else {
+                span.end
+            };
+            build(tenant_id, user_created(&mut rng, span.end, created))
         })
         .collect()
 }
@@ -196,5 +229,45 @@ mod tests {
         assert!(users.iter().any(|u| u.status == Status::Inactive));
         let names: std::collections::HashSet<_> = users.iter().map(|u| &u.display_name).collect();
         assert!(names.len() > 300, "only {} distinct names", names.len());
+    }
+
+    /// Whether the tenant's users are numbered in creation order (migration 0003).
+    async fn ordered(store: &crate::store::SqliteStore, tenant_id: &str) -> bool {
+        sqlx::query_scalar("SELECT ordered FROM tenants WHERE id = ?")
+            .bind(tenant_id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn seeds_come_in_creation_order_even_into_a_tenant_with_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("seed.db").display());
+        let store = crate::store::SqliteStore::open(&url).await.unwrap();
+        let tenant = crate::model::Tenant {
+            id: "ten_seed0001".into(),
+            slug: "seed".into(),
+            name: "Seed".into(),
+            created_at: Timestamp::now(),
+        };
+        store.insert_tenant(&tenant).await.unwrap();
+        // The bulk load into an empty table, then one into a tenant with
+        // users, the newest created just now.
+        assert_eq!(users(&store, &tenant.id, 3_000).await.unwrap(), 3_000);
+        let just_now = build(&tenant.id, NewUser::default());
+        store.insert_user(&just_now).await.unwrap();
+        assert_eq!(users(&store, &tenant.id, 500).await.unwrap(), 500);
+        assert!(ordered(&store, &tenant.id).await);
+        let times: Vec<i64> = sqlx::query_scalar("SELECT created_at FROM users ORDER BY seq")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(times.len(), 3_501);
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        assert!(
+            times[0] < Timestamp::now().millis() - 300 * DAY_MS,
+            "spread over years"
+        );
     }
 }
