@@ -1,7 +1,7 @@
 //! Rows as the databases return them, and their conversion to the model.
 
 use crate::keys::{Scope, StoredKey};
-use crate::model::{Object, Tenant, Timestamp, User};
+use crate::model::{ListedUser, Object, Tenant, Timestamp, User};
 
 use super::StoreError;
 
@@ -14,46 +14,49 @@ pub const USER_COLUMNS: &str = "users.id AS id, users.tenant_id AS tenant_id, \
      users.created_at AS created_at, users.updated_at AS updated_at, \
      users.last_login_at AS last_login_at";
 
+/// The columns of a list item; the list statements select `USER_COLUMNS` and
+/// this reads the ones a list shows.
 #[derive(sqlx::FromRow)]
-pub struct UserRow {
+pub struct ListedRow {
     id: String,
     tenant_id: String,
     external_ref: Option<String>,
     display_name: Option<String>,
     email: Option<String>,
-    avatar: Option<String>,
     role: String,
     status: String,
+    created_at: i64,
+    updated_at: Option<i64>,
+    last_login_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    #[sqlx(flatten)]
+    listed: ListedRow,
+    avatar: Option<String>,
     metadata: String,
     preferences: String,
     conversation_count: i64,
     version: i64,
-    created_at: i64,
-    updated_at: Option<i64>,
-    last_login_at: Option<i64>,
 }
 
 fn object(column: &str, text: &str) -> Result<Object, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-impl TryFrom<UserRow> for User {
+impl TryFrom<ListedRow> for ListedUser {
     type Error = StoreError;
 
-    fn try_from(r: UserRow) -> Result<Self, StoreError> {
-        Ok(User {
+    fn try_from(r: ListedRow) -> Result<Self, StoreError> {
+        Ok(ListedUser {
             role: r.role.parse().map_err(StoreError::Corrupt)?,
             status: r.status.parse().map_err(StoreError::Corrupt)?,
-            metadata: object("metadata", &r.metadata)?,
-            preferences: object("preferences", &r.preferences)?,
             id: r.id,
             tenant_id: r.tenant_id,
             external_ref: r.external_ref,
             display_name: r.display_name,
             email: r.email,
-            avatar: r.avatar,
-            conversation_count: r.conversation_count,
-            version: r.version,
             created_at: Timestamp(r.created_at),
             updated_at: r.updated_at.map(Timestamp),
             last_login_at: r.last_login_at.map(Timestamp),
@@ -61,8 +64,33 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-pub fn users(rows: Vec<UserRow>) -> Result<Vec<User>, StoreError> {
-    rows.into_iter().map(User::try_from).collect()
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(r: UserRow) -> Result<Self, StoreError> {
+        let l = ListedUser::try_from(r.listed)?;
+        Ok(User {
+            metadata: object("metadata", &r.metadata)?,
+            preferences: object("preferences", &r.preferences)?,
+            id: l.id,
+            tenant_id: l.tenant_id,
+            external_ref: l.external_ref,
+            display_name: l.display_name,
+            email: l.email,
+            avatar: r.avatar,
+            role: l.role,
+            status: l.status,
+            conversation_count: r.conversation_count,
+            version: r.version,
+            created_at: l.created_at,
+            updated_at: l.updated_at,
+            last_login_at: l.last_login_at,
+        })
+    }
+}
+
+pub fn listed(rows: Vec<ListedRow>) -> Result<Vec<ListedUser>, StoreError> {
+    rows.into_iter().map(ListedUser::try_from).collect()
 }
 
 pub const TENANT_COLUMNS: &str = "id, slug, name, created_at";

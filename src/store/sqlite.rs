@@ -13,8 +13,8 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
-    self, INSERT_USERS, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow,
-    fts_phrase, json_text, like_pattern, push_user_values,
+    self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS,
+    UserRow, fts_phrase, json_text, like_pattern, push_user_values,
 };
 use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
@@ -399,10 +399,10 @@ impl Store for SqliteStore {
         };
         let rows = rows
             .iter()
-            .map(UserRow::from_row)
+            .map(ListedRow::from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(UserPage {
-            users: row::users(rows)?,
+            users: row::listed(rows)?,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
