@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use sqlx::SqlitePool;
 
 use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow};
 use super::super::{PageRequest, StoreError, UserFilter, UserPage};
@@ -58,12 +57,12 @@ struct Idle {
 impl DirectReads {
     /// Direct reads of the database file at `path`, whose idle connections are
     /// closed while the store lives (`idle`).
-    pub fn start(path: &Path, pool: &SqlitePool) -> Arc<Self> {
+    pub fn start(path: &Path) -> Arc<Self> {
         let direct = Arc::new(DirectReads {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
         });
-        super::idle::spawn_reaper(pool.clone(), &direct);
+        super::idle::spawn_reaper(&direct);
         direct
     }
 
@@ -122,6 +121,7 @@ impl DirectReads {
         drop(closing);
     }
 
+    #[cfg(test)]
     pub fn idle_count(&self) -> usize {
         self.lock().len()
     }
