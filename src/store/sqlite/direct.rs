@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use sqlx::SqlitePool;
 
 use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow};
 use super::super::{PageRequest, StoreError, UserFilter, UserPage};
@@ -57,12 +58,12 @@ struct Idle {
 impl DirectReads {
     /// Direct reads of the database file at `path`, whose idle connections are
     /// closed while the store lives (`idle`).
-    pub fn start(path: &Path) -> Arc<Self> {
+    pub fn start(path: &Path, pool: &SqlitePool) -> Arc<Self> {
         let direct = Arc::new(DirectReads {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
         });
-        super::idle::spawn_reaper(&direct);
+        super::idle::spawn_reaper(pool.clone(), &direct);
         direct
     }
 
@@ -110,15 +111,16 @@ impl DirectReads {
     }
 
     /// Closes the connections idle for longer than `timeout`, and with them
-    /// their page caches.
-    pub fn close_idle(&self, timeout: Duration) {
+    /// their page caches; returns how many.
+    pub fn close_idle(&self, timeout: Duration) -> usize {
         let closing: Vec<Idle> = {
             let mut idle = self.lock();
             let (keep, close) = idle.drain(..).partition(|i| i.since.elapsed() < timeout);
             *idle = keep;
             close
         };
-        drop(closing);
+        // Closed here, outside the lock.
+        closing.len()
     }
 
     #[cfg(test)]
@@ -294,8 +296,9 @@ mod tests {
             }
             // Closing the idle connections loses nothing: the next read opens one.
             if let Some(direct) = &file.direct {
-                assert!(direct.idle_count() > 0);
-                direct.close_idle(Duration::ZERO);
+                let open = direct.idle_count();
+                assert!(open > 0);
+                assert_eq!(direct.close_idle(Duration::ZERO), open);
                 assert_eq!(direct.idle_count(), 0);
             }
         }
