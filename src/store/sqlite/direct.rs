@@ -186,7 +186,7 @@ impl DirectReads {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut total = None;
-            let mut users = Vec::with_capacity(page.limit as usize);
+            let mut users = Vec::new();
             let mut rows = stmt.query(rusqlite::params![tenant_id, tenant_id, limit, offset])?;
             while let Some(r) = rows.next()? {
                 // `total`, then the user's columns.
