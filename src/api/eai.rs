@@ -110,8 +110,8 @@ impl User {
     }
 }
 
-impl From<&crate::model::User> for UserSummary {
-    fn from(u: &crate::model::User) -> Self {
+impl From<&crate::model::ListedUser> for UserSummary {
+    fn from(u: &crate::model::ListedUser) -> Self {
         UserSummary {
             id: u.id.clone(),
             email: u.email.clone(),

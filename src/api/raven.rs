@@ -134,8 +134,8 @@ impl User {
     }
 }
 
-impl From<&crate::model::User> for UserSummary {
-    fn from(u: &crate::model::User) -> Self {
+impl From<&crate::model::ListedUser> for UserSummary {
+    fn from(u: &crate::model::ListedUser) -> Self {
         UserSummary {
             user_id: u.id.clone(),
             tenant_id: u.tenant_id.clone(),

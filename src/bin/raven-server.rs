@@ -4,6 +4,13 @@ use clap::Parser;
 use raven_console::server::cli::{Cli, run};
 use tracing_subscriber::EnvFilter;
 
+/// glibc malloc cost ~15% of the CPU of a list request under load (its arena
+/// locks and `malloc_consolidate`, with rows freed on another thread than the
+/// one that made them: sqlx's SQLite worker); mimalloc serves the same work with
+/// about 1.25x the requests/s (docs/BENCHMARKS.md, finding 4).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

@@ -17,7 +17,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::keys::StoredKey;
-use crate::model::{Role, Status, Tenant, User};
+use crate::model::{ListedUser, Role, Status, Tenant, User};
 
 /// Filters of a user list; they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub struct PageRequest {
 /// One page of users and how many match the filters in all.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserPage {
-    pub users: Vec<User>,
+    pub users: Vec<ListedUser>,
     pub total: u64,
 }
 

@@ -9,8 +9,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::row::{
-    self, INSERT_USERS, KEY_COLUMNS, KeyRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS, UserRow,
-    json_text, like_pattern, push_user_values,
+    self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS,
+    UserRow, json_text, like_pattern, push_user_values,
 };
 use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
@@ -248,14 +248,14 @@ impl Store for PgStore {
             .push_bind(i64::from(page.limit))
             .push(" OFFSET ")
             .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
-        let rows: Vec<UserRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
+        let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
 
         let mut count = QueryBuilder::new("SELECT COUNT(*)");
         push_from_where(&mut count, tenant_id, filter);
         let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
         tx.commit().await?;
         Ok(UserPage {
-            users: row::users(rows)?,
+            users: row::listed(rows)?,
             total: u64::try_from(total).unwrap_or(0),
         })
     }
