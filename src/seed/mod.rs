@@ -231,15 +231,6 @@ mod tests {
         assert!(names.len() > 300, "only {} distinct names", names.len());
     }
 
-    /// Whether the tenant's users are numbered in creation order (migration 0003).
-    async fn ordered(store: &crate::store::SqliteStore, tenant_id: &str) -> bool {
-        sqlx::query_scalar("SELECT ordered FROM tenants WHERE id = ?")
-            .bind(tenant_id)
-            .fetch_one(store.pool())
-            .await
-            .unwrap()
-    }
-
     #[tokio::test]
     async fn seeds_come_in_creation_order_even_into_a_tenant_with_users() {
         let dir = tempfile::tempdir().unwrap();
@@ -258,7 +249,7 @@ mod tests {
         let just_now = build(&tenant.id, NewUser::default());
         store.insert_user(&just_now).await.unwrap();
         assert_eq!(users(&store, &tenant.id, 500).await.unwrap(), 500);
-        assert!(ordered(&store, &tenant.id).await);
+        assert!(store.tenant_ordered(&tenant.id).await);
         let times: Vec<i64> = sqlx::query_scalar("SELECT created_at FROM users ORDER BY seq")
             .fetch_all(store.pool())
             .await

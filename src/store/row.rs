@@ -175,6 +175,30 @@ impl KeyRow {
     }
 }
 
+/// A key and its tenant from one row of `FIND_KEY`, whose tenant columns come
+/// from an outer join.
+pub fn key_and_tenant(
+    key: KeyRow,
+    slug: Option<String>,
+    name: Option<String>,
+    created_at: Option<i64>,
+) -> Result<(StoredKey, Tenant), StoreError> {
+    let key = StoredKey::try_from(key)?;
+    let (Some(slug), Some(name), Some(created_at)) = (slug, name, created_at) else {
+        return Err(StoreError::Corrupt(format!(
+            "key {} has no tenant",
+            key.prefix
+        )));
+    };
+    let tenant = Tenant {
+        id: key.tenant_id.clone(),
+        slug,
+        name,
+        created_at: Timestamp(created_at),
+    };
+    Ok((key, tenant))
+}
+
 impl TryFrom<KeyRow> for StoredKey {
     type Error = StoreError;
 

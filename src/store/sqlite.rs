@@ -129,6 +129,16 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Whether the tenant's users are numbered in creation order (migration 0003).
+    #[cfg(test)]
+    pub(crate) async fn tenant_ordered(&self, tenant_id: &str) -> bool {
+        sqlx::query_scalar("SELECT ordered FROM tenants WHERE id = ?")
+            .bind(tenant_id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
     /// Turns a unique-constraint failure into a `Conflict` naming the field and,
     /// for a user's field, the user holding the value.
     async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
@@ -528,21 +538,13 @@ impl Store for SqliteStore {
         else {
             return Ok(None);
         };
-        let key = StoredKey::try_from(KeyRow::from_row(&row)?)?;
-        let (Some(slug), Some(name), Some(created_at)) = (
-            row.try_get::<Option<String>, _>("tenant_slug")?,
-            row.try_get::<Option<String>, _>("tenant_name")?,
-            row.try_get::<Option<i64>, _>("tenant_created_at")?,
-        ) else {
-            return Err(StoreError::Corrupt(format!("key {prefix} has no tenant")));
-        };
-        let tenant = Tenant {
-            id: key.tenant_id.clone(),
-            slug,
-            name,
-            created_at: Timestamp(created_at),
-        };
-        Ok(Some((key, tenant)))
+        row::key_and_tenant(
+            KeyRow::from_row(&row)?,
+            row.try_get("tenant_slug")?,
+            row.try_get("tenant_name")?,
+            row.try_get("tenant_created_at")?,
+        )
+        .map(Some)
     }
 
     async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError> {

@@ -426,14 +426,6 @@ async fn assert_searches_exact(store: &dyn Store, all: &[crate::model::User], te
     }
 }
 
-async fn tenant_ordered(store: &super::SqliteStore, tenant_id: &str) -> bool {
-    sqlx::query_scalar("SELECT ordered FROM tenants WHERE id = ?")
-        .bind(tenant_id)
-        .fetch_one(store.pool())
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
     // 7 in a millisecond: ties within the slack a search reads past its page;
@@ -458,10 +450,7 @@ async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
             store.insert_user(u).await.unwrap();
         }
         for t in tenants {
-            assert!(
-                tenant_ordered(&store, t).await,
-                "{t} came in creation order"
-            );
+            assert!(store.tenant_ordered(t).await, "{t} came in creation order");
             assert_searches_exact(&store, &all, t).await;
         }
 
@@ -472,8 +461,8 @@ async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
             store.insert_user(u).await.unwrap();
         }
         all.extend(late);
-        assert!(!tenant_ordered(&store, tenants[0]).await);
-        assert!(tenant_ordered(&store, tenants[1]).await);
+        assert!(!store.tenant_ordered(tenants[0]).await);
+        assert!(store.tenant_ordered(tenants[1]).await);
         for t in tenants {
             assert_searches_exact(&store, &all, t).await;
         }
@@ -556,7 +545,7 @@ async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() 
             seqs.windows(2)
                 .all(|w| (w[0].1, &w[0].2) < (w[1].1, &w[1].2))
         );
-        assert!(tenant_ordered(&store, t).await);
+        assert!(store.tenant_ordered(t).await);
         assert_searches_exact(&store, &users, t).await;
     }
 }

@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use sqlx::SqlitePool;
 
-use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow};
+use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow, key_and_tenant};
 use super::super::{PageRequest, StoreError, UserFilter, UserPage};
 use crate::keys::StoredKey;
-use crate::model::{ListedUser, Tenant, Timestamp, User};
+use crate::model::{ListedUser, Tenant, User};
 
 /// A direct read's answer; `None` when SQLite was busy, and the read should
 /// wait for it on the pool instead, off the request's thread.
@@ -149,17 +149,7 @@ impl DirectReads {
             let Some((key, slug, name, created_at)) = row else {
                 return Ok(None);
             };
-            let key = StoredKey::try_from(key)?;
-            let (Some(slug), Some(name), Some(created_at)) = (slug, name, created_at) else {
-                return Err(StoreError::Corrupt(format!("key {prefix} has no tenant")));
-            };
-            let tenant = Tenant {
-                id: key.tenant_id.clone(),
-                slug,
-                name,
-                created_at: Timestamp(created_at),
-            };
-            Ok(Some((key, tenant)))
+            key_and_tenant(key, slug, name, created_at).map(Some)
         })
     }
 
