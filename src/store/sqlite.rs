@@ -110,7 +110,9 @@ impl SqliteStore {
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Open(e.to_string()))?;
-        sqlx::migrate!("migrations/sqlite")
+        let migrator = sqlx::migrate!("migrations/sqlite");
+        announce_migrations(&pool, &migrator).await;
+        migrator
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
@@ -171,6 +173,37 @@ impl SqliteStore {
             value: value.unwrap_or_default(),
             existing_user_id,
         }
+    }
+}
+
+/// Says so before migrations run on a database that has users: some rewrite
+/// every user (0003 renumbers them, ~40 s at a million), and a server that
+/// starts silently and then answers nothing for that long looks hung.
+async fn announce_migrations(pool: &SqlitePool, migrator: &sqlx::migrate::Migrator) {
+    // A new database has no table of applied migrations yet: nothing to rewrite.
+    let Ok(applied) = sqlx::query_scalar::<_, i64>("SELECT version FROM _sqlx_migrations")
+        .fetch_all(pool)
+        .await
+    else {
+        return;
+    };
+    let pending: Vec<i64> = migrator
+        .iter()
+        .map(|m| m.version)
+        .filter(|v| !applied.contains(v))
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
+        .unwrap_or(0);
+    if users > 0 {
+        tracing::info!(
+            "updating the database for this version (migrations {pending:?}, {users} users); \
+             on a large database this takes a while"
+        );
     }
 }
 
