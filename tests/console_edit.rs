@@ -6,7 +6,7 @@ use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDet
 use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, Focus, State, update};
 use raven_console::console::config::ApiChoice;
-use raven_console::console::edit::form::{FormField, Phase};
+use raven_console::console::edit::form::{AfterDiscard, FormField, Phase};
 use raven_console::console::edit::patch::Patches;
 use raven_console::console::edit::save::{SaveFailed, Saved};
 use raven_console::model::{Object, Role, Status};
@@ -244,7 +244,12 @@ fn esc_on_a_changed_form_asks_first() {
     let mut s = editing();
     typed(&mut s, "x");
     update(&mut s, key(KeyCode::Esc));
-    assert_eq!(form(&s).phase, Phase::Discard { then_open: None });
+    assert_eq!(
+        form(&s).phase,
+        Phase::Discard {
+            then: AfterDiscard::Close
+        }
+    );
     update(&mut s, key(KeyCode::Char('n')));
     assert_eq!(form(&s).phase, Phase::Editing);
     assert_eq!(form(&s).name.value(), "Janex", "the draft is intact");
@@ -252,6 +257,36 @@ fn esc_on_a_changed_form_asks_first() {
     update(&mut s, key(KeyCode::Char('y')));
     assert!(s.form.is_none());
     assert_eq!(s.focus, Focus::Detail);
+}
+
+#[test]
+fn ctrl_c_on_a_changed_form_asks_before_quitting() {
+    let mut s = editing();
+    typed(&mut s, "x");
+    update(&mut s, ctrl('c'));
+    assert!(!s.quit, "one keystroke does not lose an edit");
+    assert_eq!(
+        form(&s).phase,
+        Phase::Discard {
+            then: AfterDiscard::Quit
+        }
+    );
+    update(&mut s, key(KeyCode::Char('n')));
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert_eq!(form(&s).name.value(), "Janex", "the draft is intact");
+    // y discards and quits; so does a second Ctrl-C.
+    update(&mut s, ctrl('c'));
+    update(&mut s, key(KeyCode::Char('y')));
+    assert!(s.quit);
+    let mut s = editing();
+    typed(&mut s, "x");
+    update(&mut s, ctrl('c'));
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+    // Nothing changed: nothing to ask.
+    let mut s = editing();
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
 }
 
 fn conflict_after_their_write(s: &mut State, id: u64) {
@@ -575,7 +610,7 @@ fn create_then_a_duplicate_ref_offers_the_holder() {
     assert_eq!(
         form(&s).phase,
         Phase::Discard {
-            then_open: Some("usr_jane".into())
+            then: AfterDiscard::Open("usr_jane".into())
         }
     );
     let fx = update(&mut s, key(KeyCode::Char('y')));

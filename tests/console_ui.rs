@@ -413,6 +413,16 @@ fn edit_form_validation_errors() {
 }
 
 #[test]
+fn quitting_with_unsaved_changes() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        typed(&mut s, " Jr.");
+        update(&mut s, ctrl('c'));
+        snap("quit_with_unsaved_changes", &s, w, h);
+    }
+}
+
+#[test]
 fn save_summary() {
     for (w, h) in SIZES {
         let mut s = editing(h, Principal::Tenant);

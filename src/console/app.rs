@@ -11,7 +11,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::config::ApiChoice;
-use super::edit::form::{FormField, Phase};
+use super::edit::form::{AfterDiscard, FormField, Phase};
 use super::edit::patch::Patches;
 use super::edit::save::{SaveFailed, Saved};
 use super::edit::{self, Form};
@@ -687,7 +687,22 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
 
 fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     if cmd == Command::Quit {
-        state.quit = true;
+        // Never an unsaved edit lost to one keystroke: a changed form asks
+        // first, and a second Ctrl-C is the answer "discard".
+        match state.form.as_mut() {
+            Some(form)
+                if form.is_dirty()
+                    && form.phase
+                        != (Phase::Discard {
+                            then: AfterDiscard::Quit,
+                        }) =>
+            {
+                form.phase = Phase::Discard {
+                    then: AfterDiscard::Quit,
+                };
+            }
+            _ => state.quit = true,
+        }
         return vec![];
     }
     if state.help {

@@ -35,7 +35,7 @@ impl Context {
             Context::Form => "Edit / create form",
             Context::Confirm => "Before sending",
             Context::Conflict => "Conflict (412)",
-            Context::Discard => "Esc on a changed form",
+            Context::Discard => "Esc or Ctrl-C on a changed form",
             Context::Help => "Help",
         }
     }

@@ -276,11 +276,21 @@ pub enum Phase {
     /// The save with this worker request id is out.
     Saving(u64),
     Conflict(Box<Conflict>),
-    /// Esc on a changed form: asks first. `then_open` is the user to open after
-    /// (the holder of a duplicate external_ref).
+    /// Esc, Ctrl-o or Ctrl-C on a changed form: asks first, then does `then`.
     Discard {
-        then_open: Option<String>,
+        then: AfterDiscard,
     },
+}
+
+/// What follows "discard the changes".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterDiscard {
+    /// Back to the detail.
+    Close,
+    /// Open this user (the holder of a duplicate external_ref).
+    Open(String),
+    /// Quit the console.
+    Quit,
 }
 
 #[derive(Debug, Clone)]

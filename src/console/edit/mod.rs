@@ -16,7 +16,7 @@ pub use form::Form;
 
 use ratatui::crossterm::event::KeyEvent;
 
-use self::form::{Conflict, FormField, Mode, Phase, values_of};
+use self::form::{AfterDiscard, Conflict, FormField, Mode, Phase, values_of};
 use self::save::{SaveFailed, Saved};
 use super::app::{Effect, Focus, Notice, State};
 use super::keys::{Command, Context};
@@ -128,7 +128,7 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             };
             if form.is_dirty() {
                 form.phase = Phase::Discard {
-                    then_open: Some(holder),
+                    then: AfterDiscard::Open(holder),
                 };
                 return vec![];
             }
@@ -137,7 +137,9 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         (Phase::Editing, Command::Back) => {
             if form.is_dirty() {
-                form.phase = Phase::Discard { then_open: None };
+                form.phase = Phase::Discard {
+                    then: AfterDiscard::Close,
+                };
             } else {
                 close(state);
             }
@@ -170,12 +172,16 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             }
             vec![]
         }
-        (Phase::Discard { then_open }, Command::Discard) => {
-            let then_open = then_open.clone();
+        (Phase::Discard { then }, Command::Discard) => {
+            let then = then.clone();
             close(state);
-            match then_open {
-                Some(id) => open_user(state, id),
-                None => vec![],
+            match then {
+                AfterDiscard::Open(id) => open_user(state, id),
+                AfterDiscard::Close => vec![],
+                AfterDiscard::Quit => {
+                    state.quit = true;
+                    vec![]
+                }
             }
         }
         _ => vec![],

@@ -13,7 +13,7 @@ use tui_input::Input;
 use super::Theme;
 use crate::console::app::State;
 use crate::console::edit::Form;
-use crate::console::edit::form::{FormField, Mode, Phase};
+use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
 use crate::console::edit::patch::{self, Values};
 
 const LABEL: u16 = 14;
@@ -81,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
     }
     match &form.phase {
         Phase::Confirm => confirm(frame, area, form, theme),
-        Phase::Discard { then_open } => discard(frame, area, then_open.as_deref(), theme),
+        Phase::Discard { then } => discard(frame, area, then, theme),
         _ => {}
     }
 }
@@ -280,13 +280,13 @@ fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
     );
 }
 
-fn discard(frame: &mut Frame, area: Rect, then_open: Option<&str>, theme: Theme) {
+fn discard(frame: &mut Frame, area: Rect, then: &AfterDiscard, theme: Theme) {
     let mut lines = vec![Line::raw("Your changes have not been saved.")];
-    if let Some(id) = then_open {
-        lines.push(Line::raw(format!("Discard them and open {id}?")));
-    } else {
-        lines.push(Line::raw("Discard them?"));
-    }
+    lines.push(Line::raw(match then {
+        AfterDiscard::Close => "Discard them?".to_string(),
+        AfterDiscard::Open(id) => format!("Discard them and open {id}?"),
+        AfterDiscard::Quit => "Discard them and quit?".to_string(),
+    }));
     let rect = popup(area, 46, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = Block::default()

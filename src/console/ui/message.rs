@@ -69,13 +69,16 @@ fn form_hint(state: &State) -> String {
     let Some(form) = &state.form else {
         return String::new();
     };
-    use crate::console::edit::form::Phase;
-    match form.phase {
+    use crate::console::edit::form::{AfterDiscard, Phase};
+    match &form.phase {
         Phase::Confirm => return "Enter send it · Esc back to the form".into(),
         Phase::Conflict(_) => {
             return "r their version + your changes · o overwrite theirs with yours · Esc back"
                 .into();
         }
+        Phase::Discard {
+            then: AfterDiscard::Quit,
+        } => return "y discard and quit · n keep editing · Ctrl-C again quits".into(),
         Phase::Discard { .. } => return "y discard the changes · n keep editing".into(),
         Phase::Saving(_) => return "saving…".into(),
         Phase::Editing => {}
