@@ -5,6 +5,7 @@
 mod direct;
 mod idle;
 
+use std::collections::hash_map::Entry;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -318,6 +319,14 @@ pub(crate) fn push_total<'a>(
     }
 }
 
+/// ` LIMIT ? OFFSET ?` of a page.
+fn push_page<'a>(qb: &mut QueryBuilder<'a, Sqlite>, page: PageRequest) {
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(page.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+}
+
 /// Matches a search reads beyond the `offset + limit` it needs, to cover ties
 /// on `created_at` at the end of the page without going back to the index.
 const SEARCH_SLACK: i64 = 100;
@@ -340,10 +349,8 @@ pub(crate) fn page_query<'a>(
     push_total(&mut qb, tenant_id, filter);
     qb.push(format!(" AS total, {USER_COLUMNS}"));
     push_from_where(&mut qb, tenant_id, filter);
-    qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
-        .push_bind(i64::from(page.limit))
-        .push(" OFFSET ")
-        .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+    qb.push(" ORDER BY users.created_at DESC, users.id DESC");
+    push_page(&mut qb, page);
     qb
 }
 
@@ -367,9 +374,8 @@ fn newest_matches_query<'a>(
     needle: &'a str,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
-    let limit = i64::from(page.limit);
     let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
-    let nth = offset.saturating_add(limit);
+    let nth = offset.saturating_add(i64::from(page.limit));
     let walk = nth.saturating_add(SEARCH_SLACK);
     let mut qb = QueryBuilder::new(prefix);
     qb.push("WITH m AS MATERIALIZED (SELECT users_search.rowid AS seq");
@@ -386,28 +392,29 @@ fn newest_matches_query<'a>(
              AND (SELECT ordered FROM tenants WHERE id = ",
         )
         .push_bind(tenant_id)
-        .push(")), bound AS (SELECT CASE WHEN (SELECT COUNT(*) FROM m) < ")
+        // `found`: how many matches there are, when `m` holds them all.
+        .push(")), bound AS (SELECT CASE WHEN n < ")
         .push_bind(walk)
         .push(
-            " THEN -1 WHEN (SELECT seq FROM low) >= (SELECT MIN(seq) FROM m) \
-             THEN (SELECT seq FROM low) END AS seq), \
+            " THEN -1 WHEN (SELECT seq FROM low) >= least THEN (SELECT seq FROM low) END AS seq, \
+             CASE WHEN n < ",
+        )
+        .push_bind(walk)
+        .push(
+            " THEN n END AS found FROM (SELECT COUNT(*) AS n, MIN(seq) AS least FROM m)), \
              p AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
              users.id AS id FROM m CROSS JOIN users INDEXED BY users_search_cover \
              ON users.seq = m.seq WHERE m.seq >= (SELECT seq FROM bound) \
-             ORDER BY users.created_at DESC, users.id DESC LIMIT ",
-        )
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset)
-        .push(
-            "), meta AS (SELECT CASE WHEN (SELECT seq FROM bound) IS NULL THEN NULL \
-             WHEN (SELECT COUNT(*) FROM m) < ",
-        )
-        .push_bind(walk)
-        .push(" THEN (SELECT COUNT(*) FROM m) ELSE ");
+             ORDER BY users.created_at DESC, users.id DESC",
+        );
+    push_page(&mut qb, page);
+    qb.push(
+        "), meta AS (SELECT CASE WHEN bound.seq IS NULL THEN NULL \
+         WHEN bound.found IS NOT NULL THEN bound.found ELSE ",
+    );
     push_total(&mut qb, tenant_id, filter);
     qb.push(format!(
-        " END AS total, (SELECT seq FROM bound) IS NOT NULL AS exact) \
+        " END AS total, bound.seq IS NOT NULL AS exact FROM bound) \
          SELECT meta.total AS total, meta.exact AS exact, {USER_COLUMNS} \
          FROM meta LEFT JOIN p LEFT JOIN users ON users.seq = p.seq \
          ORDER BY p.created_at DESC, p.id DESC"
@@ -433,12 +440,10 @@ pub(crate) fn sorted_matches_query<'a>(
     push_search_from(&mut qb, tenant_id, filter, needle, true);
     qb.push(format!(
         ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
-         FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC LIMIT "
-    ))
-    .push_bind(i64::from(page.limit))
-    .push(" OFFSET ")
-    .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
-    .push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
+         FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC"
+    ));
+    push_page(&mut qb, page);
+    qb.push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
     qb
 }
 
@@ -868,22 +873,20 @@ impl BulkLoad for SqliteBulk {
         let mut inserted = 0;
         for tenant in admitted.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
             let tenant_id = &tenant[0].tenant_id;
-            if !self.tenants.contains_key(tenant_id) {
-                let mut qb = QueryBuilder::new("SELECT ");
-                push_last_seq(&mut qb, tenant_id);
-                let last_seq: Option<i64> =
-                    qb.build_query_scalar().fetch_one(&mut self.conn).await?;
-                let last_seq =
-                    last_seq.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant_id}")))?;
-                let load = TenantLoad {
-                    last_seq,
-                    latest: i64::MIN,
-                    ordered: true,
-                };
-                self.tenants.insert(tenant_id.clone(), load);
-            }
-            let Some(load) = self.tenants.get_mut(tenant_id) else {
-                continue;
+            let load = match self.tenants.entry(tenant_id.clone()) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => {
+                    let mut qb = QueryBuilder::new("SELECT ");
+                    push_last_seq(&mut qb, tenant_id);
+                    let last_seq: Option<i64> =
+                        qb.build_query_scalar().fetch_one(&mut self.conn).await?;
+                    new.insert(TenantLoad {
+                        last_seq: last_seq
+                            .ok_or_else(|| StoreError::NotFound(format!("tenant {tenant_id}")))?,
+                        latest: i64::MIN,
+                        ordered: true,
+                    })
+                }
             };
             for u in tenant {
                 let at = u.created_at.millis();
@@ -905,23 +908,19 @@ impl BulkLoad for SqliteBulk {
         let conn = &mut self.conn;
         let started = std::time::Instant::now();
         if !self.deferred.is_empty() {
-            // What the dropped triggers would have written, all at once.
-            sqlx::query("INSERT INTO users_search(users_search) VALUES ('rebuild')")
-                .execute(&mut *conn)
-                .await?;
-            // A rebuild leaves the index in many segments, each of which every
-            // search walks; merged into one, a rare needle costs ~40% less at
-            // a million users, for ~1.5 s here.
-            sqlx::query("INSERT INTO users_search(users_search) VALUES ('optimize')")
-                .execute(&mut *conn)
-                .await?;
-            sqlx::query(
+            // What the dropped triggers would have written, all at once. A
+            // rebuild leaves the index in many segments, each of which every
+            // search walks; merged into one (`optimize`), a rare needle costs
+            // ~40% less at a million users, for ~1.5 s here.
+            for sql in [
+                "INSERT INTO users_search(users_search) VALUES ('rebuild')",
+                "INSERT INTO users_search(users_search) VALUES ('optimize')",
                 "INSERT INTO user_counts (tenant_id, role, status, n) \
                  SELECT tenant_id, role, status, COUNT(*) FROM users GROUP BY tenant_id, role, status \
                  ON CONFLICT (tenant_id, role, status) DO UPDATE SET n = n + excluded.n",
-            )
-            .execute(&mut *conn)
-            .await?;
+            ] {
+                sqlx::query(sql).execute(&mut *conn).await?;
+            }
             for (tenant, _) in self.tenants.iter().filter(|(_, load)| !load.ordered) {
                 sqlx::query("UPDATE tenants SET ordered = 0 WHERE id = ?")
                     .bind(tenant)
