@@ -156,17 +156,7 @@ async fn patch_user(
         ..Changes::default()
     }
     .validated(&EAI_NAMES)?;
-    if changes.touches_role_or_status() && !principal.manages_users() {
-        let field = if changes.role.is_some() {
-            "role"
-        } else {
-            "status"
-        };
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            message: format!("changing {field} needs the users.manage permission"),
-        });
-    }
+    changes.require_allowed_for(&principal, &EAI_NAMES)?;
     let user = users::patch(
         &state.store,
         &principal.tenant.id,

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::duplicate_keys::first_duplicate_key;
 use super::error::ApiError;
 use crate::api::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::model::{Role, Status};
@@ -33,6 +34,13 @@ pub fn json_body<T: DeserializeOwned>(
         message: format!("the request body is not valid JSON: {e}"),
         field: None,
     })?;
+    if let Ok(Some(path)) = first_duplicate_key(&bytes) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the request body has the key {path:?} more than once"),
+            field: Some(path),
+        });
+    }
     let Value::Object(object) = &value else {
         return Err(ApiError::invalid("the request body must be a JSON object"));
     };

@@ -2,6 +2,7 @@
 
 mod auth;
 pub mod cli;
+mod duplicate_keys;
 mod eai;
 mod error;
 mod extract;

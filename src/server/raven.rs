@@ -144,6 +144,7 @@ pub async fn patch(
         ..Changes::default()
     }
     .validated(&RAVEN_NAMES)?;
+    changes.require_allowed_for(&principal, &RAVEN_NAMES)?;
     let user = users::patch(
         &state.store,
         &principal.tenant.id,

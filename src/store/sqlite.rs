@@ -20,11 +20,11 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
     self, INSERT_USERS, INSERT_USERS_COLUMNS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS,
-    TenantRow, USER_COLUMNS, UserRow, fts_phrase, json_text, like_pattern, push_user_binds,
+    TenantRow, USER_COLUMNS, UserRow, fts_phrase, json_text, push_user_binds,
 };
 use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
 use crate::keys::{StoredKey, format_scopes};
-use crate::model::{Tenant, Timestamp, User};
+use crate::model::{Tenant, Timestamp, User, fold};
 use direct::{DirectReads, settled};
 
 /// Rows a bulk insert sends in one statement (16 columns each, well under
@@ -117,6 +117,7 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
+        fill_folds(&pool).await?;
         Ok(SqliteStore {
             direct: bulk_options
                 .as_ref()
@@ -175,6 +176,63 @@ impl SqliteStore {
             existing_user_id,
         }
     }
+}
+
+/// Folds the names and emails of the users stored before migration 0004,
+/// which could only lower() them (right for ASCII): each user whose fold
+/// differs is updated. 0004 leaves a row in `folds_pending` for this to find and delete (a row,
+/// not the table: a schema change here, at every start, raced the bulk loader's
+/// own).
+async fn fill_folds(pool: &SqlitePool) -> Result<(), StoreError> {
+    const BATCH: i64 = 5000;
+    let pending: Option<i64> = sqlx::query_scalar("SELECT 1 FROM folds_pending LIMIT 1")
+        .fetch_optional(pool)
+        .await?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    type Folds = (
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut after = i64::MIN;
+    let mut changed = 0usize;
+    loop {
+        let rows: Vec<Folds> = sqlx::query_as(
+            "SELECT seq, display_name, email, name_fold, email_fold FROM users \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(pool)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let mut tx = pool.begin().await?;
+        for (seq, name, email, name_fold, email_fold) in &rows {
+            let (name, email) = (row::folded(name), row::folded(email));
+            if (&name, &email) != (name_fold, email_fold) {
+                sqlx::query("UPDATE users SET name_fold = ?, email_fold = ? WHERE seq = ?")
+                    .bind(name)
+                    .bind(email)
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?;
+                changed += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    sqlx::query("DELETE FROM folds_pending")
+        .execute(pool)
+        .await?;
+    if changed > 0 {
+        tracing::info!("search: folded the names and emails of {changed} users beyond ASCII");
+    }
+    Ok(())
 }
 
 /// Says so before migrations run on a database that has users: some rewrite
@@ -267,12 +325,14 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f:
     qb.push(" FROM users WHERE users.tenant_id = ")
         .push_bind(tenant_id);
     if let Some(needle) = f.search.as_deref() {
-        let pattern = like_pattern(needle);
-        qb.push(" AND (users.display_name LIKE ")
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\' OR users.email LIKE ")
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+        // The folded text against the folded needle: the trigram index's
+        // folding (`model::fold`), where LIKE would fold ASCII only.
+        let needle = fold(needle);
+        qb.push(" AND (instr(users.name_fold, ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR instr(users.email_fold, ")
+            .push_bind(needle)
+            .push(") > 0)");
     }
     push_filters(qb, f);
 }
@@ -721,7 +781,8 @@ impl Store for SqliteStore {
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = ?, display_name = ?, email = ?, avatar = ?, \
              role = ?, status = ?, metadata = ?, preferences = ?, version = version + 1, \
-             updated_at = ? WHERE tenant_id = ? AND id = ? AND version = ? \
+             updated_at = ?, name_fold = ?, email_fold = ? \
+             WHERE tenant_id = ? AND id = ? AND version = ? \
              RETURNING {USER_COLUMNS}"
         ))
         .bind(&user.external_ref)
@@ -733,6 +794,8 @@ impl Store for SqliteStore {
         .bind(json_text(&user.metadata))
         .bind(json_text(&user.preferences))
         .bind(Timestamp::now().millis())
+        .bind(row::folded(&user.display_name))
+        .bind(row::folded(&user.email))
         .bind(&user.tenant_id)
         .bind(&user.id)
         .bind(expected_version)
