@@ -226,7 +226,10 @@ async fn the_document_declares_the_refusals_bounds_and_links_the_server_has() {
     for (path, method) in ops {
         let responses = &doc["paths"][path][method]["responses"];
         for status in ["400", "401", "403", "414", "429", "431", "503"] {
-            assert!(responses[status].is_object(), "{method} {path}: no {status}");
+            assert!(
+                responses[status].is_object(),
+                "{method} {path}: no {status}"
+            );
         }
         assert!(responses["429"]["headers"]["Retry-After"].is_object());
         if method != "get" {
@@ -250,7 +253,10 @@ async fn the_document_declares_the_refusals_bounds_and_links_the_server_has() {
     // Links name their target by operationId (camel case, as OpenAPI spells it).
     let links = &doc["paths"]["/api/v1/users"]["post"]["responses"]["201"]["links"];
     assert_eq!(links["RavenPatch"]["operationId"], "raven_patch");
-    assert_eq!(links["EaiGet"]["parameters"]["id"], "$response.body#/user_id");
+    assert_eq!(
+        links["EaiGet"]["parameters"]["id"],
+        "$response.body#/user_id"
+    );
     let ids: Vec<&str> = doc["paths"]
         .as_object()
         .unwrap()
