@@ -76,6 +76,7 @@ fn detail(version: u32) -> UserDetail {
         raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
         eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
         etag: Some(format!("\"v{version}\"")),
+        extra: Default::default(),
     }
 }
 
@@ -83,7 +84,7 @@ fn detail(version: u32) -> UserDetail {
 fn listed(who: Principal) -> State {
     let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
     let Some(Effect::List { id, .. }) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -93,7 +94,8 @@ fn listed(who: Principal) -> State {
             id: *id,
             result: Ok(Page {
                 rows: vec![row()],
-                total: 1,
+                total: Some(1),
+                limit: None,
             }),
         },
     );

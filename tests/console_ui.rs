@@ -75,11 +75,12 @@ fn state(d: Dialects, height: u16, total: u64) -> State {
         height,
     );
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant))));
+    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant).into())));
     let n = u64::from(s.limit).min(total);
     let page = Page {
         rows: (0..n).map(|i| row(i, d)).collect(),
-        total,
+        total: Some(total),
+        limit: None,
     };
     update(
         &mut s,
@@ -167,6 +168,7 @@ fn detail() -> UserDetail {
             last_login_at: r.last_login_at.clone(),
         }),
         etag: Some("\"v4\"".into()),
+        extra: Default::default(),
     }
 }
 
@@ -316,11 +318,12 @@ fn editing(h: u16, who: Principal) -> State {
         h,
     );
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
     let n = u64::from(s.limit).min(300);
     let page = Page {
         rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
-        total: 300,
+        total: Some(300),
+        limit: None,
     };
     update(
         &mut s,

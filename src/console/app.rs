@@ -17,7 +17,10 @@ use super::edit::save::{SaveFailed, Saved};
 use super::edit::{self, Form};
 use super::keys::{self, Command, Context};
 use super::{record, words};
-use crate::api::client::{ClientError, Dialects, ListQuery, Page, Principal, UserDetail, UserRow};
+use crate::api::client::{
+    ClientError, Connection, Dialects, ListQuery, Page, Principal, UserDetail, UserRow,
+};
+use crate::api::key::KeyInfo;
 use crate::api::{MAX_LIMIT, raven};
 use crate::model::{Role, Status};
 
@@ -55,7 +58,7 @@ pub enum Action {
     Debounced(u64),
     /// The retry timer of retry generation N ran out.
     Retry(u64),
-    Connected(Result<(Dialects, Principal), ClientError>),
+    Connected(Result<Connection, ClientError>),
     Listed {
         id: u64,
         result: Result<Page, ClientError>,
@@ -173,21 +176,55 @@ pub struct Filters {
 
 /// The page on screen: the last answer that was wanted. It stays while a newer
 /// request is out or the server is down.
+///
+/// Paging follows what the server returned, never what was asked: a server may
+/// cap its pages (Raven says so in `limit`; EAI may just send fewer rows), so
+/// the next page starts after the last row received, and `limit` is the page
+/// size the server is known to use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
     pub rows: Vec<UserRow>,
-    pub total: u64,
+    /// `None` when the server did not say how many there are.
+    pub total: Option<u64>,
     pub offset: u64,
+    /// The page size in effect: the one asked for, or the server's cap when smaller.
     pub limit: u32,
 }
 
 impl Loaded {
-    pub fn page(&self) -> u64 {
-        self.offset / u64::from(self.limit.max(1)) + 1
+    fn size(&self) -> u64 {
+        u64::from(self.limit.max(1))
     }
 
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(u64::from(self.limit.max(1))).max(1)
+    pub fn page(&self) -> u64 {
+        self.offset.div_ceil(self.size()) + 1
+    }
+
+    /// How many pages there are, counting from where this one starts; `None`
+    /// while the total is unknown.
+    pub fn pages(&self) -> Option<u64> {
+        let total = self.total?;
+        let rest = total.saturating_sub(self.offset).div_ceil(self.size());
+        Some((self.page() - 1 + rest).max(self.page()))
+    }
+
+    /// Whether a next page may hold users. Without a total the only way to
+    /// know is to ask: a page with rows may be followed by more.
+    pub fn has_next(&self) -> bool {
+        let end = self.offset + self.rows.len() as u64;
+        match self.total {
+            Some(t) => end < t,
+            None => !self.rows.is_empty(),
+        }
+    }
+
+    /// Where the next page starts: right after the last row received.
+    pub fn next_offset(&self) -> u64 {
+        self.offset + self.rows.len() as u64
+    }
+
+    pub fn prev_offset(&self) -> u64 {
+        self.offset.saturating_sub(self.size())
     }
 }
 
@@ -246,6 +283,12 @@ pub struct Server {
     pub api: ApiChoice,
     pub dialects: Option<Dialects>,
     pub principal: Option<Principal>,
+    /// The key about itself, from servers with `GET /api/v1/key`.
+    pub key: Option<KeyInfo>,
+    /// `--read-only` or `read_only = true`: the console sends no write.
+    pub read_only: bool,
+    /// A write this key was refused, learnt from a 403 where the server cannot say up front.
+    pub refused_writes: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +303,8 @@ pub struct State {
     /// The page wanted; `list.offset` is the page shown.
     pub offset: u64,
     pub limit: u32,
+    /// The page size the server was seen to cap at, once learnt.
+    pub cap: Option<u32>,
     pub list: Option<Loaded>,
     pub cursor: usize,
     pub detail: Option<DetailView>,
@@ -288,6 +333,9 @@ impl State {
                 api,
                 dialects: None,
                 principal: None,
+                key: None,
+                read_only: false,
+                refused_writes: None,
             },
             filters: Filters::default(),
             focus: Focus::List,
@@ -296,6 +344,7 @@ impl State {
             height,
             offset: 0,
             limit: page_size(height),
+            cap: None,
             list: None,
             cursor: 0,
             detail: None,
@@ -312,6 +361,46 @@ impl State {
             query_gen: 0,
             retry_gen: 0,
             failures: 0,
+        }
+    }
+
+    /// Why this console may not write, if it may not: then `e`, `c` and any
+    /// other write are off, and say this instead of failing after Ctrl-s.
+    pub fn write_block(&self) -> Option<String> {
+        if self.server.read_only {
+            return Some(
+                "the console is read-only (--read-only or the profile's read_only)".into(),
+            );
+        }
+        if self.server.key.as_ref().is_some_and(|k| !k.may_write()) {
+            return Some("this key is read-only (users:read, no users:write)".into());
+        }
+        self.server
+            .refused_writes
+            .as_ref()
+            .map(|why| format!("the server refused a write with this key ({why})"))
+    }
+
+    /// The user a bound key acts as, from `me` or from the key endpoint.
+    pub fn bound_user(&self) -> Option<UserRow> {
+        match &self.server.principal {
+            Some(Principal::User(u)) => Some(UserRow {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                email: u.email.clone(),
+                role: Some(u.role),
+                last_login_at: u.last_login_at.clone(),
+                ..UserRow::default()
+            }),
+            _ => self
+                .server
+                .key
+                .as_ref()
+                .and_then(|k| k.user_id.clone())
+                .map(|id| UserRow {
+                    id,
+                    ..UserRow::default()
+                }),
         }
     }
 
@@ -531,9 +620,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Connected(result) => {
             state.connecting = false;
             match result {
-                Ok((dialects, principal)) => {
+                Ok(Connection {
+                    dialects,
+                    principal,
+                    key,
+                }) => {
                     state.server.dialects = Some(dialects);
                     state.server.principal = Some(principal);
+                    state.server.key = key;
                     state.recovered();
                     state.request_list()
                 }
@@ -564,23 +658,80 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
     match result {
         Ok(page) => {
             state.recovered();
-            let limit = u64::from(state.limit.max(1));
-            if page.rows.is_empty() && page.total > 0 && state.offset > 0 {
-                // Users were removed under us: go to the last page that has any.
-                state.offset = (page.total - 1) / limit * limit;
-                return state.request_list();
+            let asked = state.limit.max(1);
+            let got = page.rows.len() as u64;
+            // The cap the server admits to, or the one it shows by sending fewer
+            // rows than asked while more remain.
+            let short_with_more = page
+                .total
+                .is_some_and(|t| got > 0 && got < u64::from(asked) && state.offset + got < t);
+            if let Some(cap) = page
+                .limit
+                .filter(|l| *l > 0 && *l < asked)
+                .or_else(|| short_with_more.then(|| u32::try_from(got).unwrap_or(asked)))
+            {
+                state.cap = Some(state.cap.map_or(cap, |c| c.max(cap)));
+            }
+            let size = state.cap.map_or(asked, |c| c.min(asked));
+            if page.rows.is_empty() && state.offset > 0 {
+                match page.total {
+                    Some(t) if t > 0 => {
+                        // Users were removed under us: go to the last page that has any.
+                        let size = u64::from(size);
+                        state.offset = (t - 1) / size * size;
+                        return state.request_list();
+                    }
+                    Some(_) => {}
+                    None => {
+                        // Without a total, an empty page is how the end shows itself:
+                        // stay on the last page that had users.
+                        if let Some(l) = &state.list {
+                            state.offset = l.offset;
+                            state.info = Some("That was the last page.".into());
+                            return vec![];
+                        }
+                    }
+                }
             }
             state.cursor = state.cursor.min(page.rows.len().saturating_sub(1));
+            // Nothing from the start is a total the server need not state.
+            let total = page
+                .total
+                .or_else(|| (page.rows.is_empty() && state.offset == 0).then_some(0));
             state.list = Some(Loaded {
                 rows: page.rows,
-                total: page.total,
+                total,
                 offset: state.offset,
-                limit: state.limit,
+                limit: size,
             });
             vec![]
         }
+        Err(e @ ClientError::Forbidden { .. }) => match state.bound_user() {
+            Some(me) => own_user(state, me),
+            None => state.fail(&e),
+        },
         Err(e) => state.fail(&e),
     }
+}
+
+/// A key bound to a user may not list the tenant: instead of a dead end, the
+/// list is that one user, opened, with what the key may edit.
+fn own_user(state: &mut State, me: UserRow) -> Vec<Effect> {
+    state.offset = 0;
+    state.cursor = 0;
+    state.list = Some(Loaded {
+        rows: vec![me.clone()],
+        total: Some(1),
+        offset: 0,
+        limit: state.limit,
+    });
+    state.info = Some(
+        "This key is bound to one user and may not list others: here is its own record.".into(),
+    );
+    if state.focus == Focus::List && state.detail.is_none() {
+        return state.open_detail(me);
+    }
+    vec![]
 }
 
 fn on_fetched(
@@ -723,23 +874,25 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
 
 fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let rows = state.list.as_ref().map_or(0, |l| l.rows.len());
-    let total = state.list.as_ref().map_or(0, |l| l.total);
-    let limit = u64::from(state.limit);
+    let (next, prev) = page_targets(state);
+    let target = match cmd {
+        Command::NextPage => next,
+        Command::PrevPage => prev,
+        _ => None,
+    };
+    if let Some(offset) = target {
+        state.offset = offset;
+        state.cursor = 0;
+        return state.request_list();
+    }
+    if matches!(cmd, Command::Edit | Command::Create) && writes_off(state) {
+        return vec![];
+    }
     match cmd {
         Command::Up => state.cursor = state.cursor.saturating_sub(1),
         Command::Down => state.cursor = (state.cursor + 1).min(rows.saturating_sub(1)),
         Command::First => state.cursor = 0,
         Command::Last => state.cursor = rows.saturating_sub(1),
-        Command::NextPage if state.offset + limit < total => {
-            state.offset += limit;
-            state.cursor = 0;
-            return state.request_list();
-        }
-        Command::PrevPage if state.offset > 0 => {
-            state.offset = state.offset.saturating_sub(limit);
-            state.cursor = 0;
-            return state.request_list();
-        }
         Command::Open if rows > 0 => {
             let Some(row) = state.selected().cloned() else {
                 return vec![];
@@ -772,6 +925,42 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+/// Where `n` and `p` go. From the page on screen, after the rows it holds; while
+/// a page asked for is still out, one page size on from that, but only when
+/// the server's page size is known (its pages came back full), so no key press
+/// can step over a user.
+fn page_targets(state: &State) -> (Option<u64>, Option<u64>) {
+    let Some(l) = state.list.as_ref() else {
+        return (None, None);
+    };
+    if state.pending_list.is_none() || state.offset == l.offset {
+        let next = l.has_next().then(|| l.next_offset());
+        let prev = (l.offset > 0).then(|| l.prev_offset());
+        return (next, prev);
+    }
+    let size = u64::from(l.limit.max(1));
+    let rhythm = l.rows.len() as u64 == size;
+    let next = state.offset + size;
+    let next = match l.total {
+        Some(t) => (next < t).then_some(next),
+        None => rhythm.then_some(next),
+    };
+    let prev = (state.offset > 0).then(|| state.offset.saturating_sub(size));
+    (next.filter(|_| rhythm || l.total.is_some()), prev)
+}
+
+/// Says why a write cannot be made, when it cannot: before a form is opened, not after Ctrl-s.
+fn writes_off(state: &mut State) -> bool {
+    let Some(why) = state.write_block() else {
+        return false;
+    };
+    state.error = Some(Notice {
+        text: format!("Editing is off: {why}."),
+        retry_in: None,
+    });
+    true
 }
 
 /// Focuses `wanted`, or the first usable field. A greyed field says why instead.
@@ -881,6 +1070,7 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         Command::Refresh => return state.request_detail(),
+        Command::Edit if writes_off(state) => return vec![],
         Command::Edit => {
             match state.detail.as_mut() {
                 Some(d) if d.user.is_some() => edit::open_form(state),

@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod keys;
 pub mod record;
 pub mod ui;
+pub mod visible;
 pub mod words;
 pub mod worker;
 
@@ -47,7 +48,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             token_hint,
         } => (url, token, token_hint),
     };
-    let client = Client::new(&url, token).map_err(|e| UsageError(e.to_string()))?;
+    let client = Client::new(&url, token)
+        .map_err(|e| UsageError(e.to_string()))?
+        .read_only(resolved.read_only);
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
@@ -67,6 +70,7 @@ async fn event_loop(
     let theme = Theme::from_env();
     let height = terminal.size()?.height;
     let mut state = State::new(client.base_url(), token_hint, api, height);
+    state.server.read_only = client.is_read_only();
     let (tx, mut rx) = unbounded_channel::<Action>();
     let worker = worker::spawn(client, tx.clone());
     let mut events = EventStream::new();

@@ -105,6 +105,7 @@ mod tests {
                 last_login_at: None,
             }),
             etag: Some("\"v2\"".into()),
+            extra: Default::default(),
         };
         let v = combine(&row, &d);
         assert_eq!(v["external_ref"], "crm-1");

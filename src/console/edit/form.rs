@@ -637,6 +637,7 @@ mod tests {
                 last_login_at: None,
             }),
             etag: Some("\"v3\"".into()),
+            extra: Default::default(),
         };
         (row, d)
     }

@@ -8,6 +8,7 @@
 //! keeps the form open with the draft, a 412 shows mine against theirs, and
 //! Esc on a changed form asks first.
 
+pub mod check;
 pub mod form;
 pub mod patch;
 pub mod save;
@@ -324,9 +325,33 @@ pub(crate) fn on_saved(
     }
     match result {
         Ok(saved) => {
+            let Some(form) = state.form.as_ref() else {
+                return vec![];
+            };
+            let before = form.base.clone();
+            let draft = form.draft().ok();
             apply_written(state, &saved);
-            close(state);
-            state.info = Some("Saved.".into());
+            let missed = match (draft, state.form.as_ref()) {
+                (Some(draft), Some(form)) => check::not_taken(&before, &draft, &form.base),
+                _ => vec![],
+            };
+            if missed.is_empty() {
+                close(state);
+                state.info = Some("Saved.".into());
+            } else {
+                // The answer shows the old value: the change did not take. The
+                // draft stays in the form, its baseline is now the server's.
+                if let Some(form) = state.form.as_mut() {
+                    form.phase = Phase::Editing;
+                }
+                note_error(
+                    state,
+                    format!(
+                        "Not all of it took: the server kept {}. Your draft is kept; Ctrl-s sends it again.",
+                        missed.join(", ")
+                    ),
+                );
+            }
         }
         Err(failed) => {
             let partial = !failed.written.is_empty();
@@ -334,6 +359,7 @@ pub(crate) fn on_saved(
                 apply_written(state, &failed.written);
             }
             let hint = state.server.token_hint.clone();
+            learn_refusal(state, &failed.error);
             let Some(form) = state.form.as_mut() else {
                 return vec![];
             };
@@ -374,6 +400,19 @@ pub(crate) fn on_saved(
         }
     }
     vec![]
+}
+
+/// A server that cannot say up front what a key may do says it with the first
+/// 403 on a write: from then on `e` and `c` are off with its reason. Not for a
+/// key bound to a user, whose refusals are about one field, not every write.
+fn learn_refusal(state: &mut State, error: &ClientError) {
+    if let ClientError::Forbidden { code, message } = error
+        && code != "user_inactive"
+        && state.server.key.is_none()
+        && !matches!(state.server.principal, Some(Principal::User(_)))
+    {
+        state.server.refused_writes = Some(message.clone());
+    }
 }
 
 /// A save or create that the server refused or never got: the draft stays, the
@@ -441,6 +480,7 @@ pub(crate) fn on_created(
         }
         Err(error) => {
             let hint = state.server.token_hint.clone();
+            learn_refusal(state, &error);
             if let Some(form) = state.form.as_mut() {
                 form.phase = Phase::Editing;
             }

@@ -7,13 +7,14 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Theme, json};
 use crate::console::app::{DetailView, State};
+use crate::console::visible::visible;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, theme: Theme) {
     let name = d.row.name.as_deref().unwrap_or("(no name)");
     let mut title = vec![
         Span::raw(" "),
-        Span::styled(name.to_string(), theme.title()),
-        Span::styled(format!(" {} ", d.row.id), theme.dim()),
+        Span::styled(visible(name).into_owned(), theme.title()),
+        Span::styled(format!(" {} ", visible(&d.row.id)), theme.dim()),
     ];
     let lines: Vec<Line> = match (&d.record, &d.error) {
         (Some(rec), _) => json::lines(rec, theme),

@@ -25,7 +25,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
         Mode::Edit { row, .. } => vec![
             Span::styled(" Edit ", theme.title()),
             Span::styled(
-                row.name.clone().unwrap_or_else(|| "(no name)".into()),
+                crate::console::visible::visible(row.name.as_deref().unwrap_or("(no name)"))
+                    .into_owned(),
                 theme.title(),
             ),
             Span::styled(format!(" {} ", row.id), theme.dim()),

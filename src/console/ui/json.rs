@@ -88,8 +88,10 @@ fn scalar_span(v: &Value, theme: Theme) -> Span<'static> {
     }
 }
 
+/// A JSON string literal, hidden characters escaped so they show.
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+    let q = serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""));
+    crate::console::visible::json_escaped(&q).into_owned()
 }
 
 #[cfg(test)]
