@@ -525,3 +525,131 @@ fn the_spinner_turns_only_while_busy() {
     update(&mut s, Action::Tick);
     assert_eq!(s.spinner, 1);
 }
+
+/// Connected with a key the server described, before the first page came back.
+fn connected_as(key: raven_console::api::key::KeyInfo, who: Principal) -> (State, u64) {
+    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
+    s.start();
+    let fx = update(
+        &mut s,
+        Action::Connected(Ok(raven_console::api::client::Connection {
+            dialects: Dialects::BOTH,
+            principal: who,
+            key: Some(key),
+        })),
+    );
+    let (id, _) = list_req(&fx);
+    (s, id)
+}
+
+fn key_info(scopes: &[&str], user: Option<&str>) -> raven_console::api::key::KeyInfo {
+    raven_console::api::key::KeyInfo {
+        key: "rk_live_AbCd1234…".into(),
+        tenant_id: "ten_1".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        user_id: user.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
+    let (mut s, id) = connected_as(key_info(&["users:read"], None), Principal::Tenant);
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 19, 300)),
+        },
+    );
+    assert!(s.write_block().is_some_and(|w| w.contains("users:read")));
+    for c in ['e', 'c'] {
+        assert_eq!(update(&mut s, ch(c)), vec![], "{c} sends nothing");
+        assert!(s.form.is_none());
+        assert_eq!(s.detail, None);
+        let text = &s.error.as_ref().expect("a reason").text;
+        assert!(
+            text.starts_with("Editing is off: this key is read-only"),
+            "{text}"
+        );
+    }
+    // Browsing is untouched.
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Enter)).as_slice(),
+        [Effect::Get { .. }]
+    ));
+}
+
+#[test]
+fn the_read_only_flag_wins_over_a_read_write_key() {
+    let (mut s, _) = connected_as(
+        key_info(&["users:read", "users:write"], None),
+        Principal::Tenant,
+    );
+    assert_eq!(s.write_block(), None);
+    s.server.read_only = true;
+    assert!(s.write_block().is_some_and(|w| w.contains("--read-only")));
+}
+
+#[test]
+fn a_bound_key_refused_the_list_opens_its_own_user() {
+    // Raven-only servers have no `me`: the key endpoint names the user.
+    let (mut s, id) = connected_as(
+        key_info(&["users:read", "users:write"], Some("usr_me")),
+        Principal::Unknown,
+    );
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(ClientError::Forbidden {
+                code: "forbidden".into(),
+                message: "this API key is bound to a user without the users.manage permission"
+                    .into(),
+            }),
+        },
+    );
+    let [Effect::Get { user_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_me");
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.error, None, "not a dead end");
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.rows.len(), l.total), (1, Some(1)));
+    assert_eq!(s.write_block(), None, "it may edit its own user");
+}
+
+#[test]
+fn a_tenant_key_refused_the_list_still_says_so() {
+    let (mut s, id) = connected_as(key_info(&["users:write"], None), Principal::Tenant);
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(ClientError::Forbidden {
+                code: "insufficient_scope".into(),
+                message: "this API key lacks the users:read scope".into(),
+            }),
+        },
+    );
+    assert!(s.error.as_ref().unwrap().text.contains("users:read"));
+}
+
+#[test]
+fn a_capped_page_moves_on_by_the_rows_received() {
+    let mut s = connected(Dialects::BOTH);
+    // The server had answered 10 of the 19 asked, with 300 in all.
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 10, 300)),
+        },
+    );
+    assert_eq!(s.cap, Some(10));
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.page(), l.pages()), (1, Some(30)));
+    let (_, q) = list_req(&update(&mut s, ch('n')));
+    assert_eq!(q.offset, 10, "not 19: rows 10..19 would never be shown");
+}

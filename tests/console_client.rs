@@ -119,6 +119,71 @@ async fn a_key_bound_to_a_member_acts_as_that_user() {
 }
 
 #[tokio::test]
+async fn the_key_endpoint_tells_a_key_its_powers_and_never_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, store) = serve(dir.path()).await;
+    let read = admin::create_key(&*store, "acme", &[Scope::UsersRead], None)
+        .await
+        .unwrap();
+    let c = Client::new(&url, Some(read.clone())).unwrap();
+    let info = c
+        .key_info()
+        .await
+        .unwrap()
+        .expect("raven-server has /api/v1/key");
+    assert_eq!(info.scopes, ["users:read"]);
+    assert!(!info.may_write());
+    assert_eq!(info.user_id, None);
+    assert!(info.tenant_id.starts_with("ten_"), "{info:?}");
+    // The public prefix only, as `key list` shows it: never enough to use the key.
+    assert!(
+        info.key.starts_with(&read[..16]) && info.key.ends_with('…'),
+        "{info:?}"
+    );
+    assert!(!info.key.contains(&read), "{info:?}");
+
+    let member = Client::new(&url, Some(read))
+        .unwrap()
+        .list(
+            Dialects::BOTH,
+            &ListQuery {
+                limit: 1,
+                status: Some(raven_console::model::Status::Active),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows
+        .remove(0);
+    let bound = admin::create_key(
+        &*store,
+        "acme",
+        &[Scope::UsersRead, Scope::UsersWrite],
+        Some(&member.id),
+    )
+    .await
+    .unwrap();
+    let info = Client::new(&url, Some(bound))
+        .unwrap()
+        .key_info()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(info.may_write());
+    assert_eq!(info.user_id.as_deref(), Some(member.id.as_str()));
+
+    let err = Client::new(&url, Some("rk_live_nope".into()))
+        .unwrap()
+        .key_info()
+        .await;
+    assert!(
+        matches!(err, Err(ClientError::Unauthorized { .. })),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_key_is_unauthorized_and_not_transient() {
     let dir = tempfile::tempdir().unwrap();
     let (url, _store) = serve(dir.path()).await;

@@ -513,3 +513,108 @@ fn create_form_with_a_duplicate_ref() {
         snap("create_duplicate", &s, w, h);
     }
 }
+
+#[test]
+fn a_list_without_a_total() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::EAI, h, 300);
+        let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+        let page = Page {
+            rows: (0..10).map(|i| row(i, Dialects::EAI)).collect(),
+            total: None,
+            limit: None,
+        };
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Ok(page),
+            },
+        );
+        snap("no_total", &s, w, h);
+    }
+}
+
+#[test]
+fn a_read_only_key_on_the_status_line_and_e_refused() {
+    for (w, h) in SIZES {
+        let mut s = State::new(
+            "http://127.0.0.1:3000",
+            "the key in $RAVEN_TOKEN",
+            ApiChoice::Auto,
+            h,
+        );
+        s.start();
+        let fx = update(
+            &mut s,
+            Action::Connected(Ok(raven_console::api::client::Connection {
+                dialects: Dialects::BOTH,
+                principal: Principal::Tenant,
+                key: Some(raven_console::api::key::KeyInfo {
+                    key: "rk_live_AbCd1234…".into(),
+                    tenant_id: "ten_k3x9q2ab".into(),
+                    scopes: vec!["users:read".into()],
+                    user_id: None,
+                }),
+            })),
+        );
+        let page = Page {
+            rows: (0..u64::from(s.limit))
+                .map(|i| row(i, Dialects::BOTH))
+                .collect(),
+            total: Some(300),
+            limit: None,
+        };
+        update(
+            &mut s,
+            Action::Listed {
+                id: list_id(&fx),
+                result: Ok(page),
+            },
+        );
+        update(&mut s, key(KeyCode::Char('e')));
+        snap("read_only", &s, w, h);
+    }
+}
+
+/// Names and a detail carrying bidi controls and a zero-width space, and a field no spec names.
+#[test]
+fn hidden_characters_are_drawn_visibly() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+        let mut rows: Vec<UserRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
+        rows[0].name = Some("admin\u{202E}nimda".into());
+        rows[1].email = Some("ravi\u{200B}@example.com".into());
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Ok(Page {
+                    rows,
+                    total: Some(5),
+                    limit: None,
+                }),
+            },
+        );
+        snap("hidden_chars_list", &s, w, h);
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Get { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let mut d = detail();
+        if let Some(e) = d.eai.as_mut() {
+            e.name = Some("admin\u{202E}nimda".into());
+        }
+        d.extra
+            .insert("department".into(), json!("Ops\u{2066}x\u{2069}"));
+        update(
+            &mut s,
+            Action::Fetched {
+                id: *id,
+                result: Ok(Box::new(d)),
+            },
+        );
+        snap("hidden_chars_detail", &s, w, h);
+    }
+}

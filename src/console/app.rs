@@ -665,10 +665,17 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
             let short_with_more = page
                 .total
                 .is_some_and(|t| got > 0 && got < u64::from(asked) && state.offset + got < t);
+            // Without a total, a short page shows itself as a cap when users follow it.
+            let short_before = state.list.as_ref().and_then(|l| {
+                let n = l.rows.len();
+                (got > 0 && n > 0 && n < asked as usize && state.offset == l.next_offset())
+                    .then(|| u32::try_from(n).unwrap_or(asked))
+            });
             if let Some(cap) = page
                 .limit
                 .filter(|l| *l > 0 && *l < asked)
                 .or_else(|| short_with_more.then(|| u32::try_from(got).unwrap_or(asked)))
+                .or(short_before)
             {
                 state.cap = Some(state.cap.map_or(cap, |c| c.max(cap)));
             }

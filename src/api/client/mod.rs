@@ -355,10 +355,18 @@ impl Client {
                 wire::eai_user_utc(&mut user);
                 Ok(Principal::User(Box::new(user)))
             }
-            Err(ClientError::NotFound { code, .. }) if code == "no_current_user" => {
+            // raven-server says `no_current_user`; any 404 there means the same.
+            Err(ClientError::NotFound { .. } | ClientError::Api { status: 404, .. }) => {
                 Ok(Principal::Tenant)
             }
-            Err(e) => Err(e),
+            Err(
+                e @ (ClientError::Unauthorized { .. }
+                | ClientError::Forbidden { .. }
+                | ClientError::PlainHttp { .. }),
+            ) => Err(e),
+            Err(e) if e.is_transient() => Err(e),
+            // A `me` of its own shape, or none: who the key is stays unknown.
+            Err(_) => Ok(Principal::Unknown),
         }
     }
 

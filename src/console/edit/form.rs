@@ -374,9 +374,17 @@ impl Form {
         if let Principal::User(u) = who
             && !u.role.can_manage_users()
         {
-            let why = format!("needs users.manage; the key's user is a {}", u.role);
-            locked.insert(FormField::Role, why.clone());
-            locked.insert(FormField::Status, why);
+            // DESIGN.md: such a key may change only its name, avatar and preferences.
+            let why = format!("needs users.manage ({} key)", u.role);
+            for f in [
+                FormField::Role,
+                FormField::Status,
+                FormField::Email,
+                FormField::ExternalRef,
+                FormField::Metadata,
+            ] {
+                locked.insert(f, why.clone());
+            }
         }
         if !dialects.eai {
             for f in [FormField::Role, FormField::Status] {

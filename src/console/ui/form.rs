@@ -117,8 +117,8 @@ fn line_field(
 ) {
     let focused = editing && form.focus == f;
     let mut width = usize::from(VALUE.min(area.width.saturating_sub(LABEL)));
-    if form.errors.contains_key(&f) {
-        // Room for the server's message on the same line.
+    if form.errors.contains_key(&f) || form.locked.contains_key(&f) {
+        // Room for the server's message, or the reason for the lock, on the same line.
         width = width.min(input_of(form, f).value().chars().count() + 1);
     }
     let mut spans = vec![label(form, f, editing, theme)];
@@ -147,6 +147,9 @@ fn line_field(
         _ => {
             let input = input_of(form, f);
             spans.push(text_value(frame, area, input, width, focused, theme));
+            if let Some(why) = form.locked.get(&f) {
+                spans.push(Span::styled(format!(" locked: {why}"), theme.inactive()));
+            }
         }
     }
     if let Some(err) = form.errors.get(&f) {

@@ -52,13 +52,14 @@ fn server_line(state: &State, theme: Theme) -> Line<'static> {
         Span::styled(s.url.clone(), theme.title()),
         Span::styled(" · ", theme.dim()),
         Span::raw(dialect),
-        Span::styled(" · acts as ", theme.dim()),
-        Span::raw(who),
     ];
+    // Before "acts as", which a long name may push off a narrow screen.
     if state.write_block().is_some() {
         spans.push(Span::styled(" · ", theme.dim()));
         spans.push(Span::styled("read-only", theme.error()));
     }
+    spans.push(Span::styled(" · acts as ", theme.dim()));
+    spans.push(Span::raw(who));
     Line::from(spans)
 }
 
