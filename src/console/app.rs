@@ -732,9 +732,7 @@ fn own_user(state: &mut State, me: UserRow) -> Vec<Effect> {
         offset: 0,
         limit: state.limit,
     });
-    state.info = Some(
-        "This key is bound to one user and may not list others: here is its own record.".into(),
-    );
+    state.info = Some("This key may see only its own user: here it is.".into());
     if state.focus == Focus::List && state.detail.is_none() {
         return state.open_detail(me);
     }
