@@ -169,6 +169,7 @@ fn detail() -> UserDetail {
         }),
         etag: Some("\"v4\"".into()),
         extra: Default::default(),
+        status: None,
     }
 }
 

@@ -273,6 +273,33 @@ impl DetailView {
 pub struct Notice {
     pub text: String,
     pub retry_in: Option<Duration>,
+    /// What it is about, so it goes when its cause does, and not before.
+    pub about: About,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum About {
+    /// Reaching the server or listing: gone with the next good answer.
+    #[default]
+    Server,
+    /// Loading the user in the detail pane: gone when it loads.
+    Detail,
+    /// The form: its draft, or a save of it. Gone when the form closes.
+    Form,
+    /// A JSON field that does not parse: gone when it does.
+    Draft,
+    /// Why a key did nothing: gone with the next good answer, like `Server`.
+    Note,
+}
+
+impl Notice {
+    pub fn new(text: String, about: About) -> Notice {
+        Notice {
+            text,
+            retry_in: None,
+            about,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -559,16 +586,14 @@ impl State {
             self.error = Some(Notice {
                 text,
                 retry_in: Some(delay),
+                about: About::Server,
             });
             vec![Effect::After {
                 delay,
                 action: Box::new(Action::Retry(self.retry_gen)),
             }]
         } else {
-            self.error = Some(Notice {
-                text,
-                retry_in: None,
-            });
+            self.error = Some(Notice::new(text, About::Server));
             vec![]
         }
     }
@@ -584,7 +609,18 @@ impl State {
         self.failures = 0;
         // A pending retry timer is now pointless.
         self.retry_gen += 1;
-        self.error = None;
+        self.clear_error(&[About::Server, About::Note]);
+    }
+
+    /// Drops the error line if it is about one of `causes`.
+    pub(crate) fn clear_error(&mut self, causes: &[About]) {
+        if self
+            .error
+            .as_ref()
+            .is_some_and(|e| causes.contains(&e.about))
+        {
+            self.error = None;
+        }
     }
 }
 
@@ -711,6 +747,7 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
                 offset: state.offset,
                 limit: size,
             });
+            status_from_list(state);
             vec![]
         }
         Err(e @ ClientError::Forbidden { .. }) => match state.bound_user() {
@@ -718,6 +755,53 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
             None => state.fail(&e),
         },
         Err(e) => state.fail(&e),
+    }
+}
+
+/// A user opened by id (just created) learns its status when the list that
+/// holds it arrives after its detail did.
+fn status_from_list(state: &mut State) {
+    let (Some(view), Some(list)) = (state.detail.as_mut(), state.list.as_ref()) else {
+        return;
+    };
+    if view.row.status.is_some() {
+        return;
+    }
+    let Some(status) = list
+        .rows
+        .iter()
+        .find(|r| r.id == view.row.id)
+        .and_then(|r| r.status)
+    else {
+        return;
+    };
+    view.row.status = Some(status);
+    if let Some(user) = view.user.take() {
+        view.show(user);
+    }
+}
+
+/// Fills what the row of a user opened by id alone (just created, or the
+/// holder of a taken value) lacks, from its views and from the list.
+fn fill_row(row: &mut UserRow, d: &UserDetail, listed: Option<&UserRow>) {
+    let e = d.eai.as_ref();
+    let r = d.raven.as_ref();
+    if row.name.is_none() {
+        row.name = e
+            .and_then(|e| e.name.clone())
+            .or_else(|| r.and_then(|r| r.display_name.clone()));
+    }
+    if row.email.is_none() {
+        row.email = e.and_then(|e| e.email.clone());
+    }
+    if row.role.is_none() {
+        row.role = e.map(|e| e.role);
+    }
+    if row.external_ref.is_none() {
+        row.external_ref = r.and_then(|r| r.external_ref.clone());
+    }
+    if row.status.is_none() {
+        row.status = listed.and_then(|l| l.status).or(d.status);
     }
 }
 
@@ -749,12 +833,22 @@ fn on_fetched(
     }
     state.pending_detail = None;
     let hint = state.server.token_hint.clone();
+    // The list may know what GET one does not (EAI's status is only on list items).
+    let listed = state.detail.as_ref().and_then(|v| {
+        let l = state.list.as_ref()?;
+        l.rows.iter().find(|r| r.id == v.row.id).cloned()
+    });
     let Some(view) = state.detail.as_mut() else {
         return vec![];
     };
     match result {
         Ok(d) => {
+            fill_row(&mut view.row, &d, listed.as_ref());
             view.show(d);
+            state.clear_error(&[About::Detail]);
+            let Some(view) = state.detail.as_mut() else {
+                return vec![];
+            };
             if std::mem::take(&mut view.edit_when_loaded) && state.focus == Focus::Detail {
                 edit::open_form(state);
             }
@@ -767,10 +861,7 @@ fn on_fetched(
         Err(e) => {
             let text = words::explain(&e, &hint);
             view.error = Some(text.clone());
-            state.error = Some(Notice {
-                text,
-                retry_in: None,
-            });
+            state.error = Some(Notice::new(text, About::Detail));
             vec![]
         }
     }
@@ -961,10 +1052,7 @@ fn writes_off(state: &mut State) -> bool {
     let Some(why) = state.write_block() else {
         return false;
     };
-    state.error = Some(Notice {
-        text: format!("Editing is off: {why}."),
-        retry_in: None,
-    });
+    state.error = Some(Notice::new(format!("Editing is off: {why}."), About::Note));
     true
 }
 
@@ -979,10 +1067,10 @@ fn focus_field(state: &mut State, wanted: Option<Field>) {
     if let Some(f) = target {
         match state.unavailable(f) {
             Some(why) => {
-                state.error = Some(Notice {
-                    text: format!("{} is greyed out: {why}.", f.label()),
-                    retry_in: None,
-                });
+                state.error = Some(Notice::new(
+                    format!("{} is greyed out: {why}.", f.label()),
+                    About::Note,
+                ));
             }
             None => state.focus = Focus::Filter(f),
         }

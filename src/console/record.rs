@@ -112,6 +112,7 @@ mod tests {
             }),
             etag: Some("\"v2\"".into()),
             extra: Default::default(),
+            status: None,
         };
         let v = combine(&row, &d);
         assert_eq!(v["external_ref"], "crm-1");

@@ -154,6 +154,8 @@ pub struct UserDetail {
     pub etag: Option<String>,
     /// Top-level fields the server sent that neither spec names, shown as they came.
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// EAI's status, which its profile does not carry: from the list, found by email.
+    pub status: Option<Status>,
 }
 
 /// Who the key acts as.
@@ -479,8 +481,30 @@ impl Client {
             }
             detail.eai = Some(u);
             detail.etag = detail.etag.or(etag);
+            detail.status = self.status_of(&detail).await;
         }
         Ok(detail)
+    }
+
+    /// The user's EAI status: a field of the profile where a server sends one,
+    /// else the list item found by searching for the email. Best effort: a
+    /// key that may not list, or a user without email, leaves it unknown.
+    async fn status_of(&self, d: &UserDetail) -> Option<Status> {
+        if let Some(s) = d.extra.get("status").and_then(|v| v.as_str()) {
+            return s.parse().ok();
+        }
+        let e = d.eai.as_ref()?;
+        let email = e.email.clone()?;
+        let q = [
+            ("search", email),
+            ("limit", "10".to_string()),
+            ("offset", "0".to_string()),
+        ];
+        let (list, _) = self.get_json::<wire::EaiList>(EAI_BASE, &q).await.ok()?;
+        list.data
+            .into_iter()
+            .find(|u| u.id == e.id)
+            .map(|u| u.status)
     }
 
     /// `PATCH` one user in the Raven dialect; with `if_match`, only that version.

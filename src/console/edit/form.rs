@@ -646,6 +646,7 @@ mod tests {
             }),
             etag: Some("\"v3\"".into()),
             extra: Default::default(),
+            status: None,
         };
         (row, d)
     }

@@ -19,7 +19,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use self::form::{AfterDiscard, Conflict, FormField, Mode, Phase, values_of};
 use self::save::{SaveFailed, Saved};
-use super::app::{Effect, Focus, Notice, State};
+use super::app::{About, Effect, Focus, Notice, State};
 use super::keys::{Command, Context};
 use super::words;
 use crate::api::client::{ClientError, Principal, UserDetail, UserRow};
@@ -70,10 +70,7 @@ pub(crate) fn open_create(state: &mut State) {
 }
 
 fn note_error(state: &mut State, text: String) {
-    state.error = Some(Notice {
-        text,
-        retry_in: None,
-    });
+    state.error = Some(Notice::new(text, About::Form));
 }
 
 pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
@@ -81,6 +78,10 @@ pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
         && form.phase == Phase::Editing
     {
         form.type_key(ev);
+        // "does not parse" lasts exactly as long as it is true.
+        if form.draft().is_ok() {
+            state.clear_error(&[About::Draft]);
+        }
     }
 }
 
@@ -95,7 +96,7 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 Err((field, e)) => {
                     form.focus = field;
                     let text = format!("{} does not parse: {e}. Nothing was sent.", field.label());
-                    note_error(state, text);
+                    state.error = Some(Notice::new(text, About::Draft));
                 }
                 Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
                     state.info = Some("Nothing changed, nothing to save.".into());
@@ -207,6 +208,8 @@ fn rebase(state: &mut State, theirs: &UserDetail) {
 
 fn close(state: &mut State) {
     let was_edit = state.form.take().is_some_and(|f| !f.is_create());
+    // "Your draft is kept" and the like are about a form that is gone.
+    state.clear_error(&[About::Form, About::Draft]);
     state.focus = if was_edit && state.detail.is_some() {
         Focus::Detail
     } else {
@@ -338,6 +341,10 @@ pub(crate) fn on_saved(
             if missed.is_empty() {
                 close(state);
                 state.info = Some("Saved.".into());
+                if state.has_filters() {
+                    // The user may no longer match them: the list and its total say so.
+                    return state.request_list();
+                }
             } else {
                 // The answer shows the old value: the change did not take. The
                 // draft stays in the form, its baseline is now the server's.
@@ -498,6 +505,9 @@ pub(crate) fn on_edited(state: &mut State, field: FormField, result: Result<Stri
         Ok(text) => {
             form.set_json_text(field, &text);
             form.focus = field;
+            if form.draft().is_ok() {
+                state.clear_error(&[About::Draft]);
+            }
         }
         Err(why) => note_error(
             state,
