@@ -653,3 +653,58 @@ fn a_capped_page_moves_on_by_the_rows_received() {
     let (_, q) = list_req(&update(&mut s, ch('n')));
     assert_eq!(q.offset, 10, "not 19: rows 10..19 would never be shown");
 }
+
+#[test]
+fn while_a_search_is_out_the_old_rows_are_stale_and_not_opened() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "jan".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.stale(), "the rows answer no search, and 'jan' is typed");
+    assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![]);
+    assert!(s.detail.is_none());
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still being updated")
+    );
+    let id = s.pending_list().expect("the search is out");
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 3, 3)),
+        },
+    );
+    assert!(!s.stale());
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Enter)).as_slice(),
+        [Effect::Get { .. }]
+    ));
+}
+
+#[test]
+fn offline_the_retry_counts_down_and_page_keys_wait() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(unreachable()),
+        },
+    );
+    let left = |s: &State| s.error.as_ref().and_then(|e| e.retry_in);
+    assert_eq!(left(&s), Some(Duration::from_secs(1)));
+    assert!(s.counting());
+    for _ in 0..4 {
+        update(&mut s, Action::Tick);
+    }
+    assert_eq!(left(&s), Some(Duration::from_millis(600)));
+    assert_eq!(update(&mut s, ch('n')), vec![], "no page asked for offline");
+    assert_eq!(s.offset, 0);
+}

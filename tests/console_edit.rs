@@ -823,15 +823,30 @@ fn a_save_under_filters_asks_for_the_list_again() {
     let mut s = listed(Principal::Tenant);
     update(&mut s, key(KeyCode::Char('f')));
     update(&mut s, key(KeyCode::Tab)); // role
-    update(&mut s, key(KeyCode::Right)); // admin
+    let fx = update(&mut s, key(KeyCode::Right)); // admin
+    let Some(Effect::List { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let mut admin = row();
+    admin.role = Some(Role::Admin);
+    update(
+        &mut s,
+        Action::Listed {
+            id: *id,
+            result: Ok(Page {
+                rows: vec![admin],
+                total: Some(1),
+                limit: None,
+            }),
+        },
+    );
     update(&mut s, key(KeyCode::Enter));
     assert!(s.has_filters());
     let fx = update(&mut s, key(KeyCode::Char('e')));
-    let Some(Effect::Get { id, .. }) = fx.iter().find(|e| matches!(e, Effect::Get { .. })) else {
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     let id = *id;
-    // The list answer to the filter change may still be out; the form opens regardless.
     update(
         &mut s,
         Action::Fetched {

@@ -33,6 +33,8 @@ pub const INDEXED_SEARCH_CHARS: usize = 3;
 /// Screen rows that are not table rows: the filter bar, the table header, three status lines.
 pub const CHROME_ROWS: u16 = 5;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The clock's beat while something is in flight or a retry counts down.
+pub const TICK: Duration = Duration::from_millis(100);
 
 /// Users on one page when the terminal is `height` rows tall: as many as fit.
 pub fn page_size(height: u16) -> u32 {
@@ -189,6 +191,9 @@ pub struct Loaded {
     pub offset: u64,
     /// The page size in effect: the one asked for, or the server's cap when smaller.
     pub limit: u32,
+    /// The filters these rows answer (offset and limit zeroed), to tell when
+    /// they no longer match what is typed.
+    pub filters: ListQuery,
 }
 
 impl Loaded {
@@ -509,6 +514,28 @@ impl State {
         }
     }
 
+    /// The filters of [`State::query`] alone, without the page.
+    pub fn filters_now(&self) -> ListQuery {
+        ListQuery {
+            offset: 0,
+            limit: 0,
+            ..self.query()
+        }
+    }
+
+    /// The rows on screen answer filters that have since changed: they are
+    /// shown dimmed, and not opened, until the answer to what is typed arrives.
+    pub fn stale(&self) -> bool {
+        self.list
+            .as_ref()
+            .is_some_and(|l| l.filters != self.filters_now())
+    }
+
+    /// A retry is counting down (the clock must beat for the countdown).
+    pub fn counting(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.retry_in.is_some())
+    }
+
     pub fn has_filters(&self) -> bool {
         let q = self.query();
         q.external_ref.is_some() || q.role.is_some() || q.status.is_some() || q.search.is_some()
@@ -633,6 +660,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);
             }
+            if let Some(left) = state.error.as_mut().and_then(|e| e.retry_in.as_mut()) {
+                *left = left.saturating_sub(TICK);
+            }
             vec![]
         }
         Action::Debounced(g) if g == state.query_gen && state.debounce_pending => {
@@ -746,6 +776,7 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
                 total,
                 offset: state.offset,
                 limit: size,
+                filters: state.filters_now(),
             });
             status_from_list(state);
             vec![]
@@ -815,6 +846,7 @@ fn own_user(state: &mut State, me: UserRow) -> Vec<Effect> {
         total: Some(1),
         offset: 0,
         limit: state.limit,
+        filters: state.filters_now(),
     });
     state.info = Some("This key may see only its own user: here it is.".into());
     if state.focus == Focus::List && state.detail.is_none() {
@@ -976,10 +1008,21 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Command::PrevPage => prev,
         _ => None,
     };
+    if target.is_some() && state.counting() {
+        // Offline: a page asked for now would arrive later, by surprise.
+        return vec![];
+    }
     if let Some(offset) = target {
         state.offset = offset;
         state.cursor = 0;
         return state.request_list();
+    }
+    if matches!(cmd, Command::Open | Command::Edit) && state.stale() {
+        state.error = Some(Notice::new(
+            "The list is still being updated for what is typed: wait for it.".into(),
+            About::Note,
+        ));
+        return vec![];
     }
     if matches!(cmd, Command::Edit | Command::Create) && writes_off(state) {
         return vec![];

@@ -75,7 +75,7 @@ async fn event_loop(
     let worker = worker::spawn(client, tx.clone());
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut tick = tokio::time::interval(app::TICK);
 
     let effects = state.start();
     perform(effects, &worker, &tx);
@@ -92,7 +92,7 @@ async fn event_loop(
                 Some(Err(_)) | None => Action::Quit,
             },
             Some(a) = rx.recv() => a,
-            _ = tick.tick(), if state.busy() => Action::Tick,
+            _ = tick.tick(), if state.busy() || state.counting() => Action::Tick,
         };
         #[cfg(debug_assertions)]
         test_panic(&action);

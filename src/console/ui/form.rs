@@ -153,7 +153,13 @@ fn line_field(
         }
     }
     if let Some(err) = form.errors.get(&f) {
-        spans.push(Span::styled(format!(" ✗ {err}"), theme.error()));
+        // The whole message is on the message line; here it is cut visibly.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.push(Span::styled(
+            crate::console::visible::fit(&format!(" ✗ {err}"), room),
+            theme.error(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -148,8 +148,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let dialects = state.server.dialects.unwrap_or(Dialects::BOTH);
     let cols = layout(dialects, area.width);
     let header = Row::new(cols.iter().map(|(c, _)| Cell::from(c.title))).style(theme.header());
+    let stale = state.stale();
     let rows = list.rows.iter().map(|r| {
-        let style = if r.status == Some(Status::Inactive) {
+        let style = if stale {
+            theme.dim()
+        } else if r.status == Some(Status::Inactive) {
             theme.inactive()
         } else {
             theme.plain()

@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     let [bar, body, msg, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(message::height(state, frame.area().width)),
         Constraint::Length(2),
     ])
     .areas(frame.area());

@@ -8,17 +8,20 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use crate::api::client::Principal;
 use crate::console::app::State;
-use crate::console::visible::visible;
+use crate::console::visible::{fit, visible};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let [server, page] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
-    frame.render_widget(Paragraph::new(server_line(state, theme)), server);
+    frame.render_widget(
+        Paragraph::new(server_line(state, theme, usize::from(server.width))),
+        server,
+    );
     render_page(frame, page, state, theme);
 }
 
-fn server_line(state: &State, theme: Theme) -> Line<'static> {
+fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
     let s = &state.server;
     let dialect = match (s.dialects, &state.error) {
         (Some(d), _) => d.label(),
@@ -59,7 +62,8 @@ fn server_line(state: &State, theme: Theme) -> Line<'static> {
         spans.push(Span::styled("read-only", theme.error()));
     }
     spans.push(Span::styled(" · acts as ", theme.dim()));
-    spans.push(Span::raw(who));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    spans.push(Span::raw(fit(&who, width.saturating_sub(used))));
     Line::from(spans)
 }
 
