@@ -579,7 +579,7 @@ fn create_then_a_duplicate_ref_offers_the_holder() {
     typed(&mut s, "Jane Again");
     update(&mut s, ctrl('s'));
     let fx = update(&mut s, key(KeyCode::Enter));
-    let [Effect::Create { id, user }] = fx.as_slice() else {
+    let [Effect::Create { id, user, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(user.external_ref.as_deref(), Some("crm-1"));
@@ -642,7 +642,7 @@ fn a_created_user_opens_and_the_list_refreshes() {
         &mut s,
         Action::Created {
             id: *id,
-            result: Ok(Box::new(user)),
+            result: Ok(Box::new(user.into())),
         },
     );
     assert!(
@@ -686,7 +686,7 @@ fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
         &mut s,
         Action::Created {
             id: *id,
-            result: Ok(Box::new(user)),
+            result: Ok(Box::new(user.into())),
         },
     );
     let get = fx

@@ -70,9 +70,9 @@ impl Driver {
                         .await
                         .map(Box::new),
                 },
-                Effect::Create { id, user } => Action::Created {
+                Effect::Create { id, user, rest } => Action::Created {
                     id,
-                    result: c.create(&user).await.map(|(u, _)| Box::new(u)),
+                    result: save::create(c, &user, rest.as_deref()).await.map(Box::new),
                 },
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.

@@ -13,7 +13,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::config::ApiChoice;
 use super::edit::form::{AfterDiscard, FormField, Phase};
 use super::edit::patch::Patches;
-use super::edit::save::{SaveFailed, Saved};
+use super::edit::save::{Created, SaveFailed, Saved};
 use super::edit::{self, Form};
 use super::keys::{self, Command, Context};
 use super::{record, words};
@@ -77,7 +77,7 @@ pub enum Action {
     /// The answer to [`Effect::Create`].
     Created {
         id: u64,
-        result: Result<Box<raven::User>, ClientError>,
+        result: Result<Box<Created>, ClientError>,
     },
     /// `$EDITOR` came back with the new text of a JSON field, or did not run.
     Edited {
@@ -112,9 +112,11 @@ pub enum Effect {
         patches: Box<Patches>,
         if_match: Option<String>,
     },
+    /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
     Create {
         id: u64,
         user: raven::CreateUser,
+        rest: Option<Box<crate::api::eai::PatchUser>>,
     },
     /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
     /// carries it out itself, paused, and answers [`Action::Edited`].
@@ -245,6 +247,10 @@ pub struct DetailView {
     pub user: Option<Box<UserDetail>>,
     /// `e` was pressed before the user had loaded: open the form when it has.
     pub edit_when_loaded: bool,
+    /// Long lines wrap (the default) rather than end at the border; `w` toggles.
+    pub wrap: bool,
+    /// Columns of each line as drawn, to bound scrolling when lines wrap.
+    widths: Vec<usize>,
 }
 
 impl DetailView {
@@ -257,15 +263,28 @@ impl DetailView {
             error: None,
             user: None,
             edit_when_loaded: false,
+            wrap: true,
+            widths: Vec::new(),
         }
+    }
+
+    /// Screen rows the record takes in a pane `inner` columns wide.
+    pub fn rows(&self, inner: usize) -> usize {
+        if !self.wrap {
+            return self.lines;
+        }
+        let inner = inner.max(1);
+        self.widths.iter().map(|w| w.div_ceil(inner).max(1)).sum()
     }
 
     /// Shows `d` (fetched or just saved).
     pub fn show(&mut self, d: Box<UserDetail>) {
+        use unicode_width::UnicodeWidthStr;
         let rec = record::combine(&self.row, &d);
-        self.lines = serde_json::to_string_pretty(&rec)
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
+        let text = serde_json::to_string_pretty(&rec).unwrap_or_default();
+        let text = super::visible::json_escaped(&text);
+        self.widths = text.lines().map(UnicodeWidthStr::width).collect();
+        self.lines = self.widths.len();
         self.record = Some(rec);
         self.error = None;
         self.user = Some(d);
@@ -332,6 +351,8 @@ pub struct State {
     /// Which page of keys the help shows on a narrow terminal: 0 browsing, 1 editing.
     pub help_page: usize,
     pub height: u16,
+    /// Columns of the terminal (the detail pane wraps to it).
+    pub width: u16,
     /// The page wanted; `list.offset` is the page shown.
     pub offset: u64,
     pub limit: u32,
@@ -374,6 +395,7 @@ impl State {
             help: false,
             help_page: 0,
             height,
+            width: 80,
             offset: 0,
             limit: page_size(height),
             cap: None,
@@ -655,7 +677,10 @@ impl State {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(ev) => on_key(state, ev),
-        Action::Resize { height, .. } => on_resize(state, height),
+        Action::Resize { width, height } => {
+            state.width = width;
+            on_resize(state, height)
+        }
         Action::Tick => {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);
@@ -1049,6 +1074,7 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return fx;
         }
         Command::Create => edit::open_create(state),
+        Command::ClearAll => return clear_all(state),
         Command::Search => focus_field(state, Some(Field::Search)),
         Command::FilterBar => focus_field(state, None),
         Command::Refresh => {
@@ -1160,6 +1186,7 @@ fn filter_command(state: &mut State, field: Field, cmd: Command) -> Vec<Effect> 
             }
             vec![]
         }
+        Command::ClearAll => clear_all(state),
         Command::Clear => {
             state.focus = Focus::List;
             let changed = match field {
@@ -1175,6 +1202,23 @@ fn filter_command(state: &mut State, field: Field, cmd: Command) -> Vec<Effect> 
         }
         _ => vec![],
     }
+}
+
+/// `x` (or Ctrl-x in the bar): every filter back to "any", one request.
+fn clear_all(state: &mut State) -> Vec<Effect> {
+    state.focus = Focus::List;
+    let f = &mut state.filters;
+    let changed = [
+        take_input(&mut f.external_ref),
+        take_input(&mut f.search),
+        f.role.take().is_some(),
+        f.status.take().is_some(),
+    ]
+    .contains(&true);
+    if changed || state.debounce_pending {
+        return state.filters_changed(false);
+    }
+    vec![]
 }
 
 fn take_input(input: &mut Input) -> bool {
@@ -1206,6 +1250,13 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         Command::Refresh => return state.request_detail(),
+        Command::Wrap => {
+            if let Some(d) = state.detail.as_mut() {
+                d.wrap = !d.wrap;
+                d.scroll = 0;
+            }
+            return vec![];
+        }
         Command::Edit if writes_off(state) => return vec![],
         Command::Edit => {
             match state.detail.as_mut() {
@@ -1222,7 +1273,9 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     if let Some(d) = state.detail.as_mut() {
-        let max = d.lines.saturating_sub(viewport);
+        let max = d
+            .rows(usize::from(state.width.saturating_sub(2)))
+            .saturating_sub(viewport);
         d.scroll = match cmd {
             Command::Up => d.scroll.saturating_sub(1),
             Command::Down => d.scroll + 1,

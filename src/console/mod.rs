@@ -68,8 +68,9 @@ async fn event_loop(
     api: ApiChoice,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
-    let height = terminal.size()?.height;
-    let mut state = State::new(client.base_url(), token_hint, api, height);
+    let size = terminal.size()?;
+    let mut state = State::new(client.base_url(), token_hint, api, size.height);
+    state.width = size.width;
     state.server.read_only = client.is_read_only();
     let (tx, mut rx) = unbounded_channel::<Action>();
     let worker = worker::spawn(client, tx.clone());

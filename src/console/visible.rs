@@ -52,14 +52,17 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 
 /// JSON text (as `serde_json` writes it) with each hidden character escaped
 /// as `\uXXXX` (a surrogate pair beyond the BMP), which is still the same JSON.
+/// `serde_json` escapes C0 controls in strings already, so a newline left in
+/// the text is layout and stays.
 pub fn json_escaped(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(is_hidden) {
+    let hidden = |c: char| c >= ' ' && is_hidden(c);
+    if !json.chars().any(hidden) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
     let mut units = [0u16; 2];
     for c in json.chars() {
-        if is_hidden(c) {
+        if hidden(c) {
             for u in c.encode_utf16(&mut units) {
                 out.push_str(&format!("\\u{u:04x}"));
             }
@@ -106,8 +109,9 @@ mod tests {
     #[test]
     fn json_keeps_its_meaning() {
         let v = serde_json::json!({"name": "x\u{202E}y", "tag": "\u{E0041}"});
-        let text = serde_json::to_string(&v).unwrap();
+        let text = serde_json::to_string_pretty(&v).unwrap();
         let escaped = json_escaped(&text);
+        assert_eq!(escaped.lines().count(), text.lines().count(), "layout kept");
         assert!(escaped.contains("x\\u202ey"), "{escaped}");
         assert!(escaped.contains("\\udb40\\udc41"), "{escaped}");
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();

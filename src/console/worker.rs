@@ -68,9 +68,11 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Saved { id, result });
                 });
             }
-            Effect::Create { id, user } => {
+            Effect::Create { id, user, rest } => {
                 tokio::spawn(async move {
-                    let result = client.create(&user).await.map(|(u, _)| Box::new(u));
+                    let result = save::create(&client, &user, rest.as_deref())
+                        .await
+                        .map(Box::new);
                     let _ = answers.send(Action::Created { id, result });
                 });
             }

@@ -101,6 +101,12 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
                     state.info = Some("Nothing changed, nothing to save.".into());
                 }
+                Ok(_) if form.is_empty_create() => {
+                    note_error(
+                        state,
+                        "Nothing to create: give a name, an external_ref or an email first.".into(),
+                    );
+                }
                 Ok(_) => form.phase = Phase::Confirm,
             }
             vec![]
@@ -232,7 +238,11 @@ fn send(state: &mut State) -> Vec<Effect> {
     };
     let effect = match &form.mode {
         Mode::Create => match form.create_body() {
-            Ok(user) => Effect::Create { id, user },
+            Ok(user) => Effect::Create {
+                id,
+                user,
+                rest: form.create_rest().map(Box::new),
+            },
             Err(_) => return vec![],
         },
         Mode::Edit { row, etag, .. } => match form.patches() {
@@ -464,15 +474,28 @@ fn refused(state: &mut State, error: &ClientError, lead: &str, hint: &str) {
 pub(crate) fn on_created(
     state: &mut State,
     id: u64,
-    result: Result<Box<raven::User>, ClientError>,
+    result: Result<Box<save::Created>, ClientError>,
 ) -> Vec<Effect> {
     if state.form.as_ref().map(|f| &f.phase) != Some(&Phase::Saving(id)) {
         return vec![];
     }
     match result {
-        Ok(user) => {
+        Ok(created) => {
+            let save::Created { user, rest_failed } = *created;
             close(state);
-            state.info = Some(format!("Created {}.", user.user_id));
+            match rest_failed {
+                None => state.info = Some(format!("Created {}.", user.user_id)),
+                Some(e) => {
+                    let why = words::explain(&e, &state.server.token_hint);
+                    note_error(
+                        state,
+                        format!(
+                            "Created {}, but its email, role or status were not set: {why} Edit it to try again.",
+                            user.user_id
+                        ),
+                    );
+                }
+            }
             let row = UserRow {
                 id: user.user_id.clone(),
                 name: user.display_name.clone(),

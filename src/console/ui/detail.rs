@@ -17,6 +17,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, them
         Span::styled(format!(" {} ", visible(&d.row.id)), theme.dim()),
     ];
     let lines: Vec<Line> = match (&d.record, &d.error) {
+        (Some(rec), _) if d.wrap => json::wrap(
+            json::lines(rec, theme),
+            usize::from(area.width.saturating_sub(2)),
+        ),
         (Some(rec), _) => json::lines(rec, theme),
         (None, Some(err)) => vec![Line::styled(err.clone(), theme.error())],
         (None, None) => vec![Line::styled("loading…", theme.dim())],
@@ -36,7 +40,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, them
         .border_style(theme.dim())
         .title(Line::from(title))
         .title_bottom(Line::styled(
-            " Esc back · ↑↓ PgUp PgDn scroll · r reload ",
+            if d.wrap {
+                " Esc back · ↑↓ PgUp PgDn scroll · w no wrap · r reload "
+            } else {
+                " Esc back · ↑↓ PgUp PgDn scroll · w wrap · r reload "
+            },
             theme.dim(),
         ));
     let _ = state;

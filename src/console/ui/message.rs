@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::Theme;
-use crate::console::app::{Focus, State};
+use crate::console::app::{Field, Focus, State};
 
 /// At most this many lines; a longer message is cut with an ellipsis.
 const MAX_LINES: usize = 4;
@@ -69,10 +69,14 @@ fn hint(state: &State) -> String {
     let greyed = state.greyed();
     match state.focus {
         Focus::Filter(f) => {
-            let hint = if f.is_text() {
-                "type to filter · Tab next · Enter done · Esc clear"
-            } else {
-                "← → pick · Tab next · Enter done · Esc clear"
+            let hint = match f {
+                Field::ExternalRef => {
+                    "exact match on the whole external_ref · Tab next · Enter done · Esc clear · Ctrl-x clear all"
+                }
+                Field::Search => {
+                    "name or email contains it · Tab next · Enter done · Esc clear · Ctrl-x clear all"
+                }
+                _ => "← → pick · Tab next · Enter done · Esc clear · Ctrl-x clear all",
             };
             match greyed.is_empty() {
                 true => hint.to_string(),
@@ -82,6 +86,9 @@ fn hint(state: &State) -> String {
         Focus::Detail => "Esc back to the list · e edit · r reload · ? all keys".to_string(),
         Focus::Form => form_hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),
+        _ if state.has_filters() => {
+            "/ search · f filters · x clear all filters · Enter open · n p pages".to_string()
+        }
         _ => "/ search · f filters · Enter open · n p pages".to_string(),
     }
 }
