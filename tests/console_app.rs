@@ -708,3 +708,46 @@ fn offline_the_retry_counts_down_and_page_keys_wait() {
     assert_eq!(update(&mut s, ch('n')), vec![], "no page asked for offline");
     assert_eq!(s.offset, 0);
 }
+
+#[test]
+fn x_clears_every_filter_with_one_request() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "jan".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Tab)); // to ref (wraps around)
+    update(&mut s, key(KeyCode::Enter));
+    s.filters.role = Some(Role::Admin);
+    assert!(s.has_filters());
+    let (_, q) = list_req(&update(&mut s, ch('x')));
+    assert_eq!((q.search, q.role), (None, None));
+    assert!(!s.has_filters());
+    assert_eq!(update(&mut s, ch('x')), vec![], "nothing left to clear");
+}
+
+#[test]
+fn w_toggles_wrapping_in_the_detail() {
+    let mut s = connected(Dialects::BOTH);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let mut d = UserDetail::default();
+    d.extra
+        .insert("note".into(), serde_json::json!("x".repeat(500)));
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(d)),
+        },
+    );
+    let view = s.detail.as_ref().unwrap();
+    assert!(view.wrap, "wrapping is the default");
+    let (wrapped, cut) = (view.rows(78), view.lines);
+    assert!(wrapped > cut, "{wrapped} rows wrapped, {cut} lines");
+    update(&mut s, ch('w'));
+    assert!(!s.detail.as_ref().unwrap().wrap);
+    assert_eq!(s.detail.as_ref().unwrap().rows(78), cut);
+}

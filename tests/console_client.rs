@@ -346,3 +346,51 @@ mod save {
         }
     }
 }
+
+#[tokio::test]
+async fn a_create_sets_what_only_eai_carries_in_a_second_request() {
+    use raven_console::api::{eai, raven};
+    use raven_console::console::edit::save;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, store) = serve(dir.path()).await;
+    let key = admin::create_key(
+        &*store,
+        "acme",
+        &[Scope::UsersRead, Scope::UsersWrite],
+        None,
+    )
+    .await
+    .unwrap();
+    let c = Client::new(&url, Some(key)).unwrap();
+    let user = raven::CreateUser {
+        display_name: Some("Nia Okoro".into()),
+        ..raven::CreateUser::default()
+    };
+    let rest = eai::PatchUser {
+        email: Some(Some("nia@example.com".into())),
+        role: Some(Role::Admin),
+        ..eai::PatchUser::default()
+    };
+    let made = save::create(&c, &user, Some(&rest)).await.unwrap();
+    assert_eq!(made.rest_failed, None);
+    let d = c.get(Dialects::BOTH, &made.user.user_id).await.unwrap();
+    let e = d.eai.unwrap();
+    assert_eq!(e.role, Role::Admin);
+    assert_eq!(e.email.as_deref(), Some("nia@example.com"));
+    assert_eq!(
+        d.status,
+        Some(raven_console::model::Status::Active),
+        "found by email"
+    );
+
+    // A taken email: the user is made, and the failed half is said.
+    let again = save::create(&c, &user, Some(&rest)).await.unwrap();
+    assert!(
+        matches!(
+            again.rest_failed,
+            Some(ClientError::Api { status: 409, .. })
+        ),
+        "{:?}",
+        again.rest_failed
+    );
+}

@@ -875,3 +875,41 @@ fn a_save_under_filters_asks_for_the_list_again() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn an_empty_create_is_refused_before_anything_is_sent() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(update(&mut s, ctrl('s')), vec![]);
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Nothing to create")
+    );
+}
+
+#[test]
+fn create_sets_email_role_and_status_through_eai() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    typed(&mut s, "crm-9");
+    update(&mut s, key(KeyCode::Tab)); // name
+    typed(&mut s, "Nia");
+    update(&mut s, key(KeyCode::Tab)); // email
+    typed(&mut s, "nia@example.com");
+    update(&mut s, key(KeyCode::Tab)); // role
+    update(&mut s, key(KeyCode::Left)); // member -> admin
+    update(&mut s, ctrl('s'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Create { user, rest, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user.display_name.as_deref(), Some("Nia"));
+    let rest = rest.as_ref().expect("an EAI half");
+    assert_eq!(rest.email, Some(Some("nia@example.com".into())));
+    assert_eq!(rest.role, Some(Role::Admin));
+    assert_eq!(rest.status, None, "active is what a create makes anyway");
+}
