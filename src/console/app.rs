@@ -961,6 +961,7 @@ fn contexts(state: &State) -> Vec<Context> {
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     // A note lasts until the admin does something else.
     state.info = None;
+    state.clear_error(&[About::Note]);
     if let Some(cmd) = keys::lookup(&contexts(state), &ev) {
         return command(state, cmd);
     }

@@ -78,8 +78,8 @@ pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
         && form.phase == Phase::Editing
     {
         form.type_key(ev);
-        // "does not parse" lasts exactly as long as it is true.
-        if form.draft().is_ok() {
+        // "does not parse" and "nothing to create" last exactly as long as they are true.
+        if form.draft().is_ok() && !(form.is_create() && form.is_empty_create()) {
             state.clear_error(&[About::Draft]);
         }
     }
@@ -101,11 +101,9 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
                     state.info = Some("Nothing changed, nothing to save.".into());
                 }
-                Ok(_) if form.is_empty_create() => {
-                    note_error(
-                        state,
-                        "Nothing to create: give a name, an external_ref or an email first.".into(),
-                    );
+                Ok(_) if form.is_create() && form.is_empty_create() => {
+                    let text = "Nothing to create: give a name, an external_ref or an email first.";
+                    state.error = Some(Notice::new(text.into(), About::Draft));
                 }
                 Ok(_) => form.phase = Phase::Confirm,
             }

@@ -14,7 +14,7 @@ use super::Theme;
 use crate::console::app::State;
 use crate::console::edit::Form;
 use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
-use crate::console::edit::patch::{self, Values};
+use crate::console::edit::patch;
 
 const LABEL: u16 = 14;
 const VALUE: u16 = 34;
@@ -245,11 +245,8 @@ fn popup(area: Rect, width: u16, height: u16) -> Rect {
 /// The compact summary of the change, before anything is sent.
 fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
     let draft = form.draft().unwrap_or_else(|_| form.base.clone());
-    let base = if form.is_create() {
-        Values::default()
-    } else {
-        form.base.clone()
-    };
+    // A create's baseline is what a create makes (no name; member, active).
+    let base = form.base.clone();
     let mut lines: Vec<Line> = patch::summary(&base, &draft)
         .into_iter()
         .map(|l| Line::from(vec![Span::styled("• ", theme.key()), Span::raw(l)]))
