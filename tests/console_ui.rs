@@ -619,3 +619,75 @@ fn hidden_characters_are_drawn_visibly() {
         snap("hidden_chars_detail", &s, w, h);
     }
 }
+
+/// A conflict whose summary is longer than its column: it wraps, nothing is cut.
+#[test]
+fn conflict_view_with_a_long_summary() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        edited(
+            &mut s,
+            FormField::Metadata,
+            r#"{"plan": "enterprise", "source": "web", "seats": 30, "trial": true,
+                "region": "eu-central-1", "owner": "platform-team", "cost_center": "CC-4711",
+                "tags": ["alpha", "beta", "gamma"], "notes": "renewal due in the spring"}"#,
+        );
+        update(&mut s, ctrl('s'));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Save { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let mut theirs = detail();
+        theirs.etag = Some("\"v6\"".into());
+        let r = theirs.raven.as_mut().unwrap();
+        r.metadata.insert("seats".into(), json!(40));
+        let failed = SaveFailed {
+            written: Default::default(),
+            error: ClientError::Api {
+                status: 412,
+                code: "precondition_failed".into(),
+                message: "changed".into(),
+                field: None,
+                user_id: None,
+            },
+            theirs: Some(Box::new(theirs)),
+        };
+        update(
+            &mut s,
+            Action::Saved {
+                id: *id,
+                result: Err(Box::new(failed)),
+            },
+        );
+        snap("conflict_long", &s, w, h);
+    }
+}
+
+/// A value wider than the pane wraps in the detail.
+#[test]
+fn detail_wraps_a_long_value() {
+    let (w, h) = SIZES[0];
+    let mut s = state(Dialects::BOTH, h, 300);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let Some(Effect::Get { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let mut d = detail();
+    if let Some(e) = d.eai.as_mut() {
+        e.avatar = Some(format!(
+            "https://avatars.example.com/{}.jpg",
+            "x".repeat(90)
+        ));
+    }
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(d)),
+        },
+    );
+    for _ in 0..8 {
+        update(&mut s, key(KeyCode::Down));
+    }
+    snap("detail_wrapped", &s, w, h);
+}
