@@ -361,11 +361,9 @@ impl Client {
             Err(ClientError::NotFound { .. } | ClientError::Api { status: 404, .. }) => {
                 Ok(Principal::Tenant)
             }
-            Err(
-                e @ (ClientError::Unauthorized { .. }
-                | ClientError::Forbidden { .. }
-                | ClientError::PlainHttp { .. }),
-            ) => Err(e),
+            Err(e @ (ClientError::Unauthorized { .. } | ClientError::PlainHttp { .. })) => Err(e),
+            // Every key of an inactive user is refused: say so now, not at each request.
+            Err(e @ ClientError::Forbidden { .. }) if is_user_inactive(&e) => Err(e),
             Err(e) if e.is_transient() => Err(e),
             // A `me` of its own shape, or none: who the key is stays unknown.
             Err(_) => Ok(Principal::Unknown),
@@ -571,6 +569,10 @@ impl Client {
         }
         decode(self.send(req).await?).await
     }
+}
+
+fn is_user_inactive(e: &ClientError) -> bool {
+    matches!(e, ClientError::Forbidden { code, .. } if code == "user_inactive")
 }
 
 fn encode_segment(s: &str) -> String {

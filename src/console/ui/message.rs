@@ -17,6 +17,7 @@ const MAX_LINES: usize = 4;
 /// Lines the message takes at `width` columns.
 pub fn height(state: &State, width: u16) -> u16 {
     let (text, _) = message(state, Theme { color: false });
+    let text = crate::console::visible::visible(&text);
     let width = usize::from(width.saturating_sub(2)).max(1);
     wrap(&text, width).len().clamp(1, MAX_LINES) as u16
 }
@@ -48,6 +49,8 @@ fn message(state: &State, theme: Theme) -> (String, ratatui::style::Style) {
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let (text, style) = message(state, theme);
+    // Messages quote the server (names, vendor error text): show what is there.
+    let text = crate::console::visible::visible(&text).into_owned();
     let width = usize::from(area.width.saturating_sub(2)).max(1);
     let mut lines = wrap(&text, width);
     let room = usize::from(area.height).max(1);
