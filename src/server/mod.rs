@@ -6,6 +6,7 @@ mod duplicate_keys;
 mod eai;
 mod error;
 mod extract;
+mod key;
 mod listen;
 mod log;
 pub mod openapi;
@@ -52,6 +53,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route(EAI_BASE, get(eai::list))
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
+        .route(crate::api::key::KEY_PATH, get(key::get))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)

@@ -23,6 +23,7 @@ use crate::api::ErrorBody;
     paths(
         raven::list, raven::create, raven::get, raven::patch,
         eai::list, eai::get_me, eai::patch_me, eai::get, eai::patch,
+        super::key::get,
     ),
     modifiers(&BearerKey, &IfMatchShape, &Links, &SharedRefusals),
     security(("api_key" = [])),
