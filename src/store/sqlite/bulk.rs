@@ -199,4 +199,3 @@ impl BulkLoad for SqliteBulk {
         Ok(())
     }
 }
-

@@ -30,8 +30,8 @@ use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
-pub(crate) use query::{page_query, push_total, sorted_matches_query};
 use query::*;
+pub(crate) use query::{page_query, push_total, sorted_matches_query};
 
 /// Rows a bulk insert sends in one statement (16 columns each, well under
 /// SQLite's limit of 32,766 bound values).
@@ -68,7 +68,6 @@ pub struct SqliteStore {
     /// still meet the busy timeout.
     writer: tokio::sync::Mutex<()>,
 }
-
 
 impl SqliteStore {
     #[cfg(test)]
@@ -373,4 +372,3 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
-

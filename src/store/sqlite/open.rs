@@ -69,7 +69,6 @@ impl SqliteStore {
     }
 }
 
-
 /// Folds the names and emails of the users stored before migration 0004,
 /// which could only lower() them (right for ASCII): each user whose fold
 /// differs is updated. 0004 leaves a row in `folds_pending` for this to find and delete (a row,
@@ -157,4 +156,3 @@ async fn announce_migrations(pool: &SqlitePool, migrator: &sqlx::migrate::Migrat
         );
     }
 }
-

@@ -9,7 +9,11 @@ use super::*;
 pub(super) const SEQ_BITS: u32 = 40;
 
 /// `(SELECT ...)`: the first or the last `seq` of the tenant's range.
-pub(super) fn push_seq_bound<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, last: bool) {
+pub(super) fn push_seq_bound<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    last: bool,
+) {
     let top = if last {
         format!(" | {}", (1_i64 << SEQ_BITS) - 1)
     } else {
@@ -59,7 +63,11 @@ pub(super) fn push_search_from<'a>(
 /// `FROM ... WHERE ...` of a user list without a trigram search: the tenant's
 /// users by the list indexes, or a LIKE over them for a needle too short for
 /// trigrams.
-pub(super) fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
+pub(super) fn push_from_where<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+) {
     qb.push(" FROM users WHERE users.tenant_id = ")
         .push_bind(tenant_id);
     if let Some(needle) = f.search.as_deref() {
@@ -298,4 +306,3 @@ pub(super) fn push_last_seq<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'
     push_seq_bound(qb, tenant_id, false);
     qb.push(")");
 }
-
