@@ -110,7 +110,7 @@ fn seed(c: &mut Criterion) {
                 let now = Timestamp::now().millis();
                 (0..USERS)
                     .map(|_| {
-                        raven_console::server::users::build(
+                        raven_console::model::build_user(
                             "ten_bench",
                             raven_console::seed::user(&mut rng, now),
                         )

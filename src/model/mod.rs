@@ -103,3 +103,24 @@ pub struct NewUser {
     pub created_at: Option<Timestamp>,
     pub last_login_at: Option<Timestamp>,
 }
+
+/// A new user record from `NewUser`, with a fresh id and version 1.
+pub fn build_user(tenant_id: &str, new: NewUser) -> User {
+    User {
+        id: new_user_id(),
+        tenant_id: tenant_id.to_string(),
+        external_ref: new.external_ref,
+        display_name: new.display_name,
+        email: new.email,
+        avatar: new.avatar,
+        role: new.role,
+        status: new.status,
+        metadata: new.metadata,
+        preferences: new.preferences,
+        conversation_count: new.conversation_count,
+        version: 1,
+        created_at: new.created_at.unwrap_or_else(Timestamp::now),
+        updated_at: None,
+        last_login_at: new.last_login_at,
+    }
+}

@@ -7,8 +7,8 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::json;
 
+use crate::model::build_user;
 use crate::model::{NewUser, Object, Role, Status, Timestamp, User};
-use crate::server::users::build;
 use crate::store::{PageRequest, Store, StoreError, UserFilter};
 
 /// Users generated and inserted in one go.
@@ -106,7 +106,7 @@ fn batch(tenant_id: &str, first: u64, n: u64, count: u64, span: Span) -> Vec<Use
             } else {
                 span.end
             };
-            build(tenant_id, user_created(&mut rng, span.end, created))
+            build_user(tenant_id, user_created(&mut rng, span.end, created))
         })
         .collect()
 }
@@ -246,7 +246,7 @@ mod tests {
         // The bulk load into an empty table, then one into a tenant with
         // users, the newest created just now.
         assert_eq!(users(&store, &tenant.id, 3_000).await.unwrap(), 3_000);
-        let just_now = build(&tenant.id, NewUser::default());
+        let just_now = build_user(&tenant.id, NewUser::default());
         store.insert_user(&just_now).await.unwrap();
         assert_eq!(users(&store, &tenant.id, 500).await.unwrap(), 500);
         assert!(store.tenant_ordered(&tenant.id).await);

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::auth::Principal;
 use super::error::ApiError;
-use super::openapi::AccessErrors;
+use super::openapi_parts::AccessErrors;
 use crate::api::key::KeyInfo;
 
 /// The calling key: its public prefix, tenant, scopes and bound user.

@@ -10,6 +10,7 @@ mod key;
 mod listen;
 mod log;
 pub mod openapi;
+mod openapi_parts;
 mod raven;
 mod respond;
 pub mod users;

@@ -1,3 +1,6 @@
+//! Writing a user response: the JSON body with the user's ETag beside it, the
+//! one shape every GET, POST and PATCH of a user answers with.
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

@@ -10,8 +10,8 @@ use super::error::ApiError;
 use super::extract::{IfMatch, LIST_PARAMS, Query};
 use crate::keys::Scope;
 use crate::model::{
-    self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, Timestamp, User,
-    merge_patch, validate_email, validate_object, validate_text,
+    self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, User, merge_patch,
+    validate_email, validate_object, validate_text,
 };
 use crate::store::{PageRequest, Store, StoreError, UserPage};
 
@@ -195,30 +195,9 @@ pub async fn create(
     tenant_id: &str,
     new: NewUser,
 ) -> Result<User, ApiError> {
-    let user = build(tenant_id, new);
+    let user = model::build_user(tenant_id, new);
     store.insert_user(&user).await?;
     Ok(user)
-}
-
-/// A new user record from `NewUser`, with a fresh id and version 1.
-pub fn build(tenant_id: &str, new: NewUser) -> User {
-    User {
-        id: model::new_user_id(),
-        tenant_id: tenant_id.to_string(),
-        external_ref: new.external_ref,
-        display_name: new.display_name,
-        email: new.email,
-        avatar: new.avatar,
-        role: new.role,
-        status: new.status,
-        metadata: new.metadata,
-        preferences: new.preferences,
-        conversation_count: new.conversation_count,
-        version: 1,
-        created_at: new.created_at.unwrap_or_else(Timestamp::now),
-        updated_at: None,
-        last_login_at: new.last_login_at,
-    }
 }
 
 /// How often a PATCH without If-Match re-reads and retries after losing a race.

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{PageRequest, Store, StoreError, UserFilter, open};
+use crate::model::build_user;
 use crate::model::{NewUser, Tenant, Timestamp};
-use crate::server::users::build;
 
 async fn store_with_tenant() -> (Arc<dyn Store>, Tenant) {
     let store = open("sqlite::memory:").await.unwrap();
@@ -46,7 +46,7 @@ fn named(name: &str, external_ref: Option<&str>) -> NewUser {
 #[tokio::test]
 async fn update_is_a_compare_and_set_on_the_version() {
     let (store, t) = store_with_tenant().await;
-    let user = build(&t.id, named("Ada", None));
+    let user = build_user(&t.id, named("Ada", None));
     store.insert_user(&user).await.unwrap();
     let mut next = user.clone();
     next.display_name = Some("Ada L.".into());
@@ -65,9 +65,9 @@ async fn update_is_a_compare_and_set_on_the_version() {
 #[tokio::test]
 async fn a_taken_external_ref_names_its_holder() {
     let (store, t) = store_with_tenant().await;
-    let first = build(&t.id, named("One", Some("ext-1")));
+    let first = build_user(&t.id, named("One", Some("ext-1")));
     store.insert_user(&first).await.unwrap();
-    let second = build(&t.id, named("Two", Some("ext-1")));
+    let second = build_user(&t.id, named("Two", Some("ext-1")));
     match store.insert_user(&second).await {
         Err(StoreError::Conflict {
             field,
@@ -86,9 +86,9 @@ async fn a_taken_external_ref_names_its_holder() {
 async fn bulk_insert_skips_duplicates_and_search_finds_substrings_in_one_tenant() {
     let (store, t) = store_with_tenant().await;
     let users = vec![
-        build(&t.id, named("Grace Hopper", Some("a"))),
-        build(&t.id, named("Dup", Some("a"))),
-        build(&t.id, named("Hopper Jr", Some("b"))),
+        build_user(&t.id, named("Grace Hopper", Some("a"))),
+        build_user(&t.id, named("Dup", Some("a"))),
+        build_user(&t.id, named("Hopper Jr", Some("b"))),
     ];
     assert_eq!(store.insert_users(&users).await.unwrap(), 2);
     let filter = UserFilter {
@@ -164,13 +164,13 @@ async fn a_total_without_search_is_a_sum_of_kept_counts_and_stays_exact() {
     };
     store.insert_tenant(&t).await.unwrap();
     let mut users: Vec<_> = (0..7)
-        .map(|i| build(&t.id, named(&format!("User {i}"), Some(&format!("e{i}")))))
+        .map(|i| build_user(&t.id, named(&format!("User {i}"), Some(&format!("e{i}")))))
         .collect();
     users[0].role = Role::Admin;
     users[1].role = Role::Admin;
     store.insert_users(&users).await.unwrap();
     // A duplicate external_ref goes nowhere and counts nothing.
-    let dup = build(&t.id, named("Dup", Some("e3")));
+    let dup = build_user(&t.id, named("Dup", Some("e3")));
     assert_eq!(store.insert_users(&[dup]).await.unwrap(), 0);
 
     let page = PageRequest {
@@ -250,14 +250,14 @@ async fn a_bulk_load_into_an_empty_file_builds_what_it_put_off_and_skips_duplica
 
     let mut load = store.bulk_load().await.unwrap();
     let first = vec![
-        build(&t.id, named("Grace Hopper", Some("a"))),
-        build(&t.id, named("Dup of a", Some("a"))),
-        build(&t.id, named("Alan Turing", Some("b"))),
+        build_user(&t.id, named("Grace Hopper", Some("a"))),
+        build_user(&t.id, named("Dup of a", Some("a"))),
+        build_user(&t.id, named("Alan Turing", Some("b"))),
     ];
     assert_eq!(load.insert(&first).await.unwrap(), 2);
-    let mut again = build(&t.id, named("Dup of b", Some("b")));
+    let mut again = build_user(&t.id, named("Dup of b", Some("b")));
     again.email = Some("x@example.com".into());
-    let mut other = build(&t.id, named("Ada Lovelace", Some("c")));
+    let mut other = build_user(&t.id, named("Ada Lovelace", Some("c")));
     other.email = Some("x@example.com".into());
     // b is taken by the first batch; the email by `again`... which did not go in.
     assert_eq!(load.insert(&[again, other]).await.unwrap(), 1);
@@ -273,8 +273,8 @@ async fn a_bulk_load_into_an_empty_file_builds_what_it_put_off_and_skips_duplica
 
     // Into a table that has users: the plain path, the unique indexes decide.
     let mut load = store.bulk_load().await.unwrap();
-    let dup = build(&t.id, named("Another a", Some("a")));
-    let new = build(&t.id, named("Barbara Liskov", Some("d")));
+    let dup = build_user(&t.id, named("Another a", Some("a")));
+    let new = build_user(&t.id, named("Barbara Liskov", Some("d")));
     assert_eq!(load.insert(&[dup, new]).await.unwrap(), 1);
     load.finish().await.unwrap();
     assert_eq!(total(&*store, &t.id, Some("liskov")).await, 1);
@@ -294,7 +294,7 @@ async fn a_bulk_load_dropped_unfinished_leaves_nothing() {
     };
     store.insert_tenant(&t).await.unwrap();
     let mut load = store.bulk_load().await.unwrap();
-    load.insert(&[build(&t.id, named("Ghost", Some("g")))])
+    load.insert(&[build_user(&t.id, named("Ghost", Some("g")))])
         .await
         .unwrap();
     drop(load);
@@ -309,12 +309,12 @@ async fn a_bulk_load_dropped_unfinished_leaves_nothing() {
     assert_eq!(all.total, 0);
     // The dropped indexes are still there: a duplicate is refused.
     store
-        .insert_user(&build(&t.id, named("One", Some("g"))))
+        .insert_user(&build_user(&t.id, named("One", Some("g"))))
         .await
         .unwrap();
     assert!(matches!(
         store
-            .insert_user(&build(&t.id, named("Two", Some("g"))))
+            .insert_user(&build_user(&t.id, named("Two", Some("g"))))
             .await,
         Err(StoreError::Conflict { .. })
     ));
@@ -356,7 +356,7 @@ fn bursts(tenants: &[&str], n: usize, start_ms: i64, per_ms: usize) -> Vec<crate
     const NAMES: [&str; 4] = ["Ann Nilsson", "Bo Larsson", "Cy Smith", "Di Nilsen"];
     (0..n)
         .map(|i| {
-            let mut u = build(
+            let mut u = build_user(
                 tenants[i % tenants.len()],
                 NewUser {
                     created_at: Some(Timestamp(start_ms + (i / per_ms) as i64)),

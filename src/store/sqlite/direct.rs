@@ -210,8 +210,8 @@ mod tests {
 
     use super::super::SqliteStore;
     use crate::keys::{self, Scope};
+    use crate::model::build_user;
     use crate::model::{NewUser, Tenant, Timestamp};
-    use crate::server::users::build;
     use crate::store::{PageRequest, Store, UserFilter};
 
     #[tokio::test]
@@ -232,7 +232,7 @@ mod tests {
         let metadata = serde_json::json!({"plan": "pro", "seats": 3});
         let users: Vec<_> = (0..7)
             .map(|i| {
-                let mut u = build(
+                let mut u = build_user(
                     &tenant.id,
                     NewUser {
                         display_name: Some(format!("User {i}")),
