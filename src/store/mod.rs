@@ -4,6 +4,7 @@
 mod error;
 mod postgres;
 mod row;
+mod shared;
 mod sqlite;
 #[cfg(test)]
 mod tests;

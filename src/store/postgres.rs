@@ -12,8 +12,8 @@ use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS,
     UserRow, json_text, like_pattern, push_user_values,
 };
-use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
-use crate::keys::{StoredKey, format_scopes};
+use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
+use crate::keys::StoredKey;
 use crate::model::{Tenant, Timestamp, User};
 
 /// Rows a bulk insert sends in one statement (15 columns each, well under
@@ -98,34 +98,15 @@ impl PgStore {
     }
 
     async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
-        let Some(db) = e.as_database_error().filter(|d| d.is_unique_violation()) else {
-            return e.into();
-        };
-        let (field, column, value) = match db.constraint() {
-            Some("users_external_ref") => {
-                ("external_ref", "external_ref", user.external_ref.clone())
-            }
-            Some("users_email") => ("email", "email", user.email.clone()),
-            _ => return e.into(),
-        };
-        let existing_user_id = match &value {
-            Some(v) => sqlx::query_scalar::<_, String>(&format!(
-                "SELECT id FROM users WHERE tenant_id = $1 AND {column} = $2 AND id <> $3"
-            ))
-            .bind(&user.tenant_id)
-            .bind(v)
-            .bind(&user.id)
-            .fetch_optional(&self.pool)
-            .await
-            .ok()
-            .flatten(),
-            None => None,
-        };
-        StoreError::Conflict {
-            field,
-            value: value.unwrap_or_default(),
-            existing_user_id,
-        }
+        shared::conflict_or(e, user, |column, value| async move {
+            shared::holder_query::<Postgres>(column, user, value)
+                .build_query_scalar::<String>()
+                .fetch_optional(&self.pool)
+                .await
+                .ok()
+                .flatten()
+        })
+        .await
     }
 }
 
@@ -164,19 +145,9 @@ impl Store for PgStore {
                 .bind(t.created_at.millis())
                 .execute(&self.pool)
                 .await;
-        match result {
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) =>
-            {
-                Err(StoreError::Conflict {
-                    field: "slug",
-                    value: t.slug.clone(),
-                    existing_user_id: None,
-                })
-            }
-            other => other.map(drop).map_err(Into::into),
-        }
+        result
+            .map(drop)
+            .map_err(|e| shared::tenant_conflict_or(e, &t.slug))
     }
 
     async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -190,19 +161,10 @@ impl Store for PgStore {
     }
 
     async fn insert_key(&self, k: &StoredKey) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO api_keys (prefix, tenant_id, hash, scopes, user_id, created_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&k.prefix)
-        .bind(&k.tenant_id)
-        .bind(&k.hash)
-        .bind(format_scopes(&k.scopes))
-        .bind(&k.user_id)
-        .bind(k.created_at.millis())
-        .bind(k.revoked_at.map(Timestamp::millis))
-        .execute(&self.pool)
-        .await?;
+        shared::insert_key_query::<Postgres>(k)
+            .build()
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -25,8 +25,8 @@ use super::row::{
     self, INSERT_USERS, INSERT_USERS_COLUMNS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS,
     TenantRow, USER_COLUMNS, UserRow, fts_phrase, json_text, push_user_binds,
 };
-use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage};
-use crate::keys::{StoredKey, format_scopes};
+use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
+use crate::keys::StoredKey;
 use crate::model::{Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
@@ -88,35 +88,15 @@ impl SqliteStore {
     /// Turns a unique-constraint failure into a `Conflict` naming the field and,
     /// for a user's field, the user holding the value.
     async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
-        let Some(db) = e.as_database_error().filter(|d| d.is_unique_violation()) else {
-            return e.into();
-        };
-        let message = db.message().to_string();
-        let (field, column, value) = if message.contains("external_ref") {
-            ("external_ref", "external_ref", user.external_ref.clone())
-        } else if message.contains("email") {
-            ("email", "email", user.email.clone())
-        } else {
-            return e.into();
-        };
-        let existing_user_id = match &value {
-            Some(v) => sqlx::query_scalar::<_, String>(&format!(
-                "SELECT id FROM users WHERE tenant_id = ? AND {column} = ? AND id <> ?"
-            ))
-            .bind(&user.tenant_id)
-            .bind(v)
-            .bind(&user.id)
-            .fetch_optional(&self.pool)
-            .await
-            .ok()
-            .flatten(),
-            None => None,
-        };
-        StoreError::Conflict {
-            field,
-            value: value.unwrap_or_default(),
-            existing_user_id,
-        }
+        shared::conflict_or(e, user, |column, value| async move {
+            shared::holder_query::<Sqlite>(column, user, value)
+                .build_query_scalar::<String>()
+                .fetch_optional(&self.pool)
+                .await
+                .ok()
+                .flatten()
+        })
+        .await
     }
 }
 
@@ -136,19 +116,9 @@ impl Store for SqliteStore {
                 .bind(t.created_at.millis())
                 .execute(&self.pool)
                 .await;
-        match result {
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) =>
-            {
-                Err(StoreError::Conflict {
-                    field: "slug",
-                    value: t.slug.clone(),
-                    existing_user_id: None,
-                })
-            }
-            other => other.map(drop).map_err(Into::into),
-        }
+        result
+            .map(drop)
+            .map_err(|e| shared::tenant_conflict_or(e, &t.slug))
     }
 
     async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
@@ -163,19 +133,10 @@ impl Store for SqliteStore {
 
     async fn insert_key(&self, k: &StoredKey) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        sqlx::query(
-            "INSERT INTO api_keys (prefix, tenant_id, hash, scopes, user_id, created_at, revoked_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&k.prefix)
-        .bind(&k.tenant_id)
-        .bind(&k.hash)
-        .bind(format_scopes(&k.scopes))
-        .bind(&k.user_id)
-        .bind(k.created_at.millis())
-        .bind(k.revoked_at.map(Timestamp::millis))
-        .execute(&self.pool)
-        .await?;
+        shared::insert_key_query::<Sqlite>(k)
+            .build()
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

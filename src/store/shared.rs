@@ -1,0 +1,125 @@
+//! What the two stores write and refuse alike, built once for either database:
+//! the key insert (placeholders come from `QueryBuilder`), and the reading of a
+//! unique violation (the `on_constraint` of realworld-axum-sqlx).
+
+use sqlx::{Database, QueryBuilder};
+
+use super::StoreError;
+use crate::keys::{StoredKey, format_scopes};
+use crate::model::{Timestamp, User};
+
+/// A unique value a write collided with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    Slug,
+    ExternalRef,
+    Email,
+}
+
+/// The unique value `e` says was taken, if it is a unique violation.
+/// PostgreSQL names the constraint; SQLite names the columns in its message.
+pub fn taken(e: &sqlx::Error) -> Option<Taken> {
+    let db = e.as_database_error().filter(|d| d.is_unique_violation())?;
+    let what = db.constraint().unwrap_or_else(|| db.message());
+    if what.contains("external_ref") {
+        Some(Taken::ExternalRef)
+    } else if what.contains("email") {
+        Some(Taken::Email)
+    } else if what.contains("slug") {
+        Some(Taken::Slug)
+    } else {
+        None
+    }
+}
+
+impl Taken {
+    /// The field as the API names it, and the user's value of it.
+    fn of(self, user: &User) -> (&'static str, Option<&String>) {
+        match self {
+            Taken::ExternalRef => ("external_ref", user.external_ref.as_ref()),
+            Taken::Email => ("email", user.email.as_ref()),
+            Taken::Slug => ("slug", None),
+        }
+    }
+}
+
+/// What a store answers when writing `user` hit a unique value: `Conflict`
+/// naming the field and, as `holder` finds it, the user who holds the value.
+/// Any other error passes through.
+pub async fn conflict_or<F, Fut>(e: sqlx::Error, user: &User, holder: F) -> StoreError
+where
+    F: FnOnce(&'static str, String) -> Fut,
+    Fut: Future<Output = Option<String>>,
+{
+    let Some((field, value)) = taken(&e).filter(|t| *t != Taken::Slug).map(|t| t.of(user)) else {
+        return e.into();
+    };
+    let existing_user_id = match value {
+        Some(v) => holder(field, v.clone()).await,
+        None => None,
+    };
+    StoreError::Conflict {
+        field,
+        value: value.cloned().unwrap_or_default(),
+        existing_user_id,
+    }
+}
+
+/// `SELECT id` of the other user of `user`'s tenant whose `column` is `value`.
+pub fn holder_query<'a, DB>(
+    column: &'static str,
+    user: &'a User,
+    value: String,
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut qb = QueryBuilder::new("SELECT id FROM users WHERE tenant_id = ");
+    qb.push_bind(&user.tenant_id)
+        .push(format!(" AND {column} = "))
+        .push_bind(value)
+        .push(" AND id <> ")
+        .push_bind(&user.id);
+    qb
+}
+
+/// The insert of an API key.
+pub fn insert_key_query<'a, DB>(k: &'a StoredKey) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a Vec<u8>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO api_keys (prefix, tenant_id, hash, scopes, user_id, created_at, revoked_at) ",
+    );
+    qb.push_values([k], |mut b, k| {
+        b.push_bind(&k.prefix)
+            .push_bind(&k.tenant_id)
+            .push_bind(&k.hash)
+            .push_bind(format_scopes(&k.scopes))
+            .push_bind(&k.user_id)
+            .push_bind(k.created_at.millis())
+            .push_bind(k.revoked_at.map(Timestamp::millis));
+    });
+    qb
+}
+
+/// A tenant insert's unique violation: its slug is taken.
+pub fn tenant_conflict_or(e: sqlx::Error, slug: &str) -> StoreError {
+    if taken(&e).is_some() {
+        StoreError::Conflict {
+            field: "slug",
+            value: slug.to_string(),
+            existing_user_id: None,
+        }
+    } else {
+        e.into()
+    }
+}
