@@ -66,6 +66,25 @@ pub enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Copy a live SQLite database to a new file, consistent, while it serves
+    #[command(
+        long_about = "Copy a live SQLite database to a new file. The copy is the database as of \
+                      one moment (SQLite's VACUUM INTO, a single read transaction), taken while \
+                      the server keeps serving and writing; it is compacted, and written under \
+                      FILE only once complete.\n\n\
+                      To restore: stop raven-server, copy the backup over the database file \
+                      (removing any -wal and -shm files beside it), and start it again; \
+                      migrations run as usual.\n\n\
+                      Against PostgreSQL this says to use pg_dump, with the command line.",
+        after_help = "Example:\n  raven-server backup --to /var/backups/raven-$(date +%F).db"
+    )]
+    Backup {
+        /// The file to write; it must not exist yet
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+        #[command(flatten)]
+        db: Database,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +184,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db).await?;
             admin::revoke_key(store.as_ref(), &prefix).await?;
             eprintln!("revoked {prefix}; it is refused from now on");
+            Ok(())
+        }
+        Command::Backup { to, db } => {
+            let store = open(&db).await?;
+            let started = std::time::Instant::now();
+            store.backup(&to).await.context("backing up")?;
+            let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "backed up to {} ({:.1} MiB) in {:.1}s",
+                to.display(),
+                size as f64 / (1024.0 * 1024.0),
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         Command::Seed { tenant, count, db } => {

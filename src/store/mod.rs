@@ -92,6 +92,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Writes a consistent copy of the database to `to`, a file that must not
+    /// exist yet, while the database stays in use. `Unsupported` where the
+    /// database has its own tool for it (PostgreSQL: pg_dump).
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError>;
 }
 
 /// A bulk load in progress (see [`Store::bulk_load`]).

@@ -309,4 +309,16 @@ impl Store for PgStore {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(format!(
+            "raven-server does not back up PostgreSQL itself; use PostgreSQL's own tool, \
+             which takes a consistent snapshot while replicas keep serving:\n  \
+             pg_dump --format=custom --file={} \"$RAVEN_DATABASE_URL\"\n\
+             and to restore into an empty database:\n  \
+             pg_restore --dbname=\"$RAVEN_DATABASE_URL\" {}",
+            to.display(),
+            to.display()
+        )))
+    }
 }

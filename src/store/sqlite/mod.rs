@@ -2,6 +2,7 @@
 //! substring search through an FTS5 trigram index. The hot reads of every
 //! request run on the request's own thread (`direct`).
 
+mod backup;
 mod bulk;
 mod direct;
 mod idle;
@@ -331,5 +332,9 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        backup::vacuum_into(&self.pool, to).await
     }
 }
