@@ -3,6 +3,9 @@
 //!
 //! The map of the modules is `docs/ARCHITECTURE.md`.
 
+/// `--version` of both binaries: the package version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RAVEN_COMMIT"), ")");
+
 pub mod admin;
 pub mod api;
 pub mod console;
@@ -11,4 +14,5 @@ pub mod model;
 pub mod paths;
 pub mod seed;
 pub mod server;
+pub mod shell;
 pub mod store;

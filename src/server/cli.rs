@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::admin;
 use crate::keys::{Scope, format_scopes};
@@ -12,7 +12,7 @@ use crate::store;
 #[derive(Debug, Parser)]
 #[command(
     name = "raven-server",
-    version,
+    version = crate::VERSION,
     about = "The Users API server: Raven Users API v1 and EAI Users REST API v3 over one store",
     long_about = "The Users API server behind raven-console. It speaks the Raven Users API v1 \
                   (/api/v1/users) and the EAI Users REST API v3 (/api/eai/v3/users) over one \
@@ -42,6 +42,8 @@ impl Database {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve both Users APIs over HTTP until Ctrl-C or SIGTERM
+    #[command(after_help = "Examples:\n  raven-server serve\n  \
+        raven-server serve --listen 0.0.0.0:3000 --database postgres://raven@db/raven")]
     Serve {
         /// Address to listen on (port 0 picks a free one)
         #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
@@ -56,6 +58,7 @@ pub enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Add realistic demo users to a tenant
+    #[command(after_help = "Example:\n  raven-server seed --tenant acme --count 1000")]
     Seed {
         /// Tenant id (ten_...) or slug
         #[arg(long, value_name = "TEN")]
@@ -85,11 +88,33 @@ pub enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  \
+        raven-server completions bash > ~/.local/share/bash-completion/completions/raven-server\n  \
+        raven-server completions zsh > ~/.zfunc/_raven-server\n  \
+        raven-server completions fish > ~/.config/fish/completions/raven-server.fish")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        #[arg(value_name = "SHELL")]
+        shell: crate::shell::Shell,
+    },
+    /// Write man pages for raven-server and each of its commands
+    #[command(
+        after_help = "Example:\n  raven-server man --dir ~/.local/share/man/man1 && man raven-server"
+    )]
+    Man {
+        /// Directory to write the pages into (made if missing)
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Create a tenant and print its id
+    #[command(
+        after_help = "Example:\n  raven-server tenant create --name \"Acme Corp\" --slug acme"
+    )]
     Create {
         /// Display name of the tenant
         #[arg(long)]
@@ -105,6 +130,10 @@ pub enum TenantCommand {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Create an API key and print it (the only time it is shown)
+    #[command(
+        after_help = "Examples:\n  raven-server key create --tenant acme --scopes users:read\n  \
+        raven-server key create --tenant acme --scopes users:read,users:write --user usr_..."
+    )]
     Create {
         /// Tenant id (ten_...) or slug
         #[arg(long, value_name = "TEN")]
@@ -119,6 +148,7 @@ pub enum KeyCommand {
         db: Database,
     },
     /// List a tenant's keys: prefixes, scopes, user, state; never a key
+    #[command(after_help = "Example:\n  raven-server key list --tenant acme")]
     List {
         /// Tenant id (ten_...) or slug
         #[arg(long, value_name = "TEN")]
@@ -127,6 +157,7 @@ pub enum KeyCommand {
         db: Database,
     },
     /// Revoke a key by its prefix (as `key list` shows it); refused from then on
+    #[command(after_help = "Example:\n  raven-server key revoke rk_live_AbCd1234")]
     Revoke {
         /// The key's prefix, e.g. rk_live_AbCd1234
         #[arg(value_name = "KEY_PREFIX")]
@@ -184,6 +215,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&db).await?;
             admin::revoke_key(store.as_ref(), &prefix).await?;
             eprintln!("revoked {prefix}; it is refused from now on");
+            Ok(())
+        }
+        Command::Completions { shell } => {
+            crate::shell::completions(Cli::command(), shell);
+            Ok(())
+        }
+        Command::Man { dir } => {
+            for page in crate::shell::man_pages(Cli::command(), &dir)? {
+                println!("{}", page.display());
+            }
             Ok(())
         }
         Command::Backup { to, db } => {
