@@ -74,6 +74,12 @@ async fn requests_during_a_database_outage_get_503_and_the_server_recovers() {
         .post("/api/v1/users", &key, json!({"display_name": "During"}))
         .await;
     assert_eq!(status, 503, "{body}");
+    // Not ready (take it out of the load balancer), but alive (do not restart it).
+    let (status, body) = common::send(s.http.get(format!("{}/readyz", s.base))).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    let (status, _) = common::send(s.http.get(format!("{}/healthz", s.base))).await;
+    assert_eq!(status, 200);
 
     Cluster::start(&dir, port);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -95,4 +101,6 @@ async fn requests_during_a_database_outage_get_503_and_the_server_recovers() {
         .post("/api/v1/users", &key, json!({"display_name": "After"}))
         .await;
     assert_eq!(status, 201);
+    let (status, body) = common::send(s.http.get(format!("{}/readyz", s.base))).await;
+    assert_eq!((status.as_u16(), body), (200, json!({"status": "ready"})));
 }

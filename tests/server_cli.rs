@@ -97,3 +97,61 @@ fn man_pages_cover_every_command() {
         "{key_create}"
     );
 }
+
+#[test]
+fn log_format_json_writes_one_object_per_request_with_the_text_lines_fields() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let mut child = Command::new(BIN)
+        .args([
+            "--log-format",
+            "json",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+        ])
+        .env("RAVEN_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut objects = Vec::new();
+    let mut base = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if let Some(url) = v["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("listening on "))
+        {
+            base = url.split_whitespace().next().map(str::to_string);
+            break;
+        }
+        objects.push(v);
+    }
+    let base = base.expect("no listening line");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let got = reqwest::get(format!("{base}/readyz?secret=1"))
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 200);
+    });
+    let line = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["target"], "raven::http", "{v}");
+    assert_eq!(v["method"], "GET");
+    assert_eq!(v["path"], "/readyz");
+    assert_eq!(v["status"], 200);
+    assert!(v["ms"].as_f64().is_some(), "{v}");
+    assert!(
+        !line.contains("secret"),
+        "the query string was logged: {line}"
+    );
+}

@@ -1,7 +1,7 @@
 use std::io::IsTerminal;
 
 use clap::Parser;
-use raven_console::server::cli::{Cli, run};
+use raven_console::server::cli::{Cli, LogFormat, run};
 use tracing_subscriber::EnvFilter;
 
 /// glibc malloc cost ~15% of the CPU of a list request under load (its arena
@@ -13,17 +13,25 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("RAVEN_LOG")
-                // sqlx warns of every statement over a second with its whole
-                // text: a seed's index builds, a migration. Noise by default.
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx::query=error")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_env("RAVEN_LOG")
+        // sqlx warns of every statement over a second with its whole text:
+        // a seed's index builds, a migration. Noise by default.
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::query=error"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => {
+            raven_console::server::log_request_fields(true);
+            logs.json()
+                .flatten_event(true)
+                .with_current_span(false)
+                .init();
+        }
+    }
+    match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("raven-server: {e:#}");

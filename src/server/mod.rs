@@ -27,6 +27,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use log::use_fields as log_request_fields;
 
 use crate::api::{EAI_BASE, RAVEN_BASE};
 use crate::store::Store;
@@ -56,6 +57,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .route(&eai_one, get(eai::get).patch(eai::patch))
         .route(crate::api::key::KEY_PATH, get(key::get))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -75,9 +77,17 @@ pub async fn serve(
     listen::serve(listener, router(store), shutdown).await
 }
 
-async fn healthz(State(state): State<AppState>) -> Response {
+/// Liveness: the process answers. It does not ask the database, so an
+/// orchestrator does not restart replicas that only wait for it to come back.
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+/// Readiness: 200 only while the database answers, so a load balancer sends
+/// requests elsewhere meanwhile (503 `unavailable` in our shape).
+async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ok"})).into_response(),
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
