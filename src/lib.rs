@@ -9,6 +9,7 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RAVEN_C
 pub mod admin;
 pub mod api;
 pub mod console;
+pub mod import;
 pub mod keys;
 pub mod model;
 pub mod paths;

@@ -41,6 +41,22 @@ impl UserFilter {
     }
 }
 
+/// A user's values that are unique within a tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueKey {
+    ExternalRef,
+    Email,
+}
+
+impl UniqueKey {
+    pub fn column(self) -> &'static str {
+        match self {
+            UniqueKey::ExternalRef => "external_ref",
+            UniqueKey::Email => "email",
+        }
+    }
+}
+
 /// Which slice of the list: newest first, id as tiebreak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
@@ -73,6 +89,17 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts many users in few transactions, skipping any whose external_ref
     /// or email is taken; returns how many went in.
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError>;
+    /// Inserts every user in one transaction, new ids in the tenant's order; a
+    /// taken external_ref or email fails them all (`Conflict`) and nothing is
+    /// written (`raven-server import`).
+    async fn insert_all(&self, users: &[User]) -> Result<(), StoreError>;
+    /// Which of `values` users of the tenant already hold as `key`.
+    async fn taken(
+        &self,
+        tenant_id: &str,
+        key: UniqueKey,
+        values: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError>;
     /// Starts a bulk load (`raven-server seed`): insert batches, then `finish`.
     /// What the store can make faster for many rows at once it does here; on
     /// SQLite the whole load is one transaction, so nothing of it is visible,

@@ -229,6 +229,36 @@ impl Store for PgStore {
         Ok(inserted)
     }
 
+    async fn insert_all(&self, users: &[User]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for chunk in users.chunks(BULK_ROWS) {
+            let mut qb = QueryBuilder::new(INSERT_USERS);
+            push_user_values(&mut qb, chunk);
+            if let Err(e) = qb.build().execute(&mut *tx).await {
+                return Err(shared::batch_conflict_or(e));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn taken(
+        &self,
+        tenant_id: &str,
+        key: super::UniqueKey,
+        values: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in values.chunks(shared::TAKEN_CHUNK) {
+            let rows: Vec<String> = shared::taken_query::<Postgres>(tenant_id, key, chunk)
+                .build_query_scalar()
+                .fetch_all(&self.pool)
+                .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
         Ok(Box::new(Batches(self)))
     }

@@ -4,7 +4,7 @@
 
 use sqlx::{Database, QueryBuilder};
 
-use super::StoreError;
+use super::{StoreError, UniqueKey};
 use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Timestamp, User};
 
@@ -111,6 +111,21 @@ where
     qb
 }
 
+/// A batch insert's unique violation: which field, not which row (the
+/// caller checked the batch against the tenant first; this is a race lost).
+pub fn batch_conflict_or(e: sqlx::Error) -> StoreError {
+    let field = match taken(&e) {
+        Some(Taken::ExternalRef) => "external_ref",
+        Some(Taken::Email) => "email",
+        _ => return e.into(),
+    };
+    StoreError::Conflict {
+        field,
+        value: "(a value another writer took meanwhile)".into(),
+        existing_user_id: None,
+    }
+}
+
 /// A tenant insert's unique violation: its slug is taken.
 pub fn tenant_conflict_or(e: sqlx::Error, slug: &str) -> StoreError {
     if taken(&e).is_some() {
@@ -122,4 +137,30 @@ pub fn tenant_conflict_or(e: sqlx::Error, slug: &str) -> StoreError {
     } else {
         e.into()
     }
+}
+
+/// Values a `taken` look-up sends in one statement.
+pub const TAKEN_CHUNK: usize = 500;
+
+/// `SELECT` of those of `values` (at most `TAKEN_CHUNK`) the tenant's users
+/// hold as `key`.
+pub fn taken_query<'a, DB>(
+    tenant_id: &'a str,
+    key: UniqueKey,
+    values: &'a [String],
+) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let column = key.column();
+    let mut qb = QueryBuilder::new(format!("SELECT {column} FROM users WHERE tenant_id = "));
+    qb.push_bind(tenant_id).push(format!(" AND {column} IN ("));
+    let mut list = qb.separated(", ");
+    for v in values {
+        list.push_bind(v);
+    }
+    qb.push(")");
+    qb
 }

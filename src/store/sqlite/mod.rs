@@ -220,6 +220,48 @@ impl Store for SqliteStore {
         Ok(inserted)
     }
 
+    async fn insert_all(&self, users: &[User]) -> Result<(), StoreError> {
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
+            for chunk in tenant.chunks(BULK_ROWS) {
+                let done = insert_query("INSERT", &chunk[0].tenant_id, chunk)
+                    .build()
+                    .execute(&mut *tx)
+                    .await;
+                match done {
+                    Ok(d) if d.rows_affected() == 0 => {
+                        return Err(StoreError::NotFound(format!(
+                            "tenant {}",
+                            chunk[0].tenant_id
+                        )));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Err(shared::batch_conflict_or(e)),
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn taken(
+        &self,
+        tenant_id: &str,
+        key: super::UniqueKey,
+        values: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut found = std::collections::HashSet::new();
+        for chunk in values.chunks(shared::TAKEN_CHUNK) {
+            let rows: Vec<String> = shared::taken_query::<Sqlite>(tenant_id, key, chunk)
+                .build_query_scalar()
+                .fetch_all(&self.pool)
+                .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+
     async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
         match &self.options {
             Some(options) => Ok(Box::new(SqliteBulk::begin(options).await?)),
