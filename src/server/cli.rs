@@ -64,6 +64,9 @@ pub enum Command {
         /// Address to listen on (port 0 picks a free one)
         #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
         listen: SocketAddr,
+        /// Serve GET /metrics on this address only, not on --listen
+        #[arg(long, value_name = "ADDR")]
+        metrics_listen: Option<SocketAddr>,
         #[command(flatten)]
         db: Database,
     },
@@ -214,7 +217,11 @@ pub enum KeyCommand {
 /// Runs a parsed command; what it prints for scripts goes to stdout, the rest to stderr.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, db } => serve(listen, &db.url()).await,
+        Command::Serve {
+            listen,
+            metrics_listen,
+            db,
+        } => serve(listen, metrics_listen, &db.url()).await,
         Command::Tenant(TenantCommand::Create { name, slug, db }) => {
             let store = open(&db).await?;
             let tenant = admin::create_tenant(store.as_ref(), &name, slug.as_deref()).await?;
@@ -338,16 +345,38 @@ async fn open(db: &Database) -> anyhow::Result<std::sync::Arc<dyn store::Store>>
         .with_context(|| format!("opening the database {url}"))
 }
 
-async fn serve(listen: SocketAddr, url: &str) -> anyhow::Result<()> {
+async fn serve(
+    listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
+    url: &str,
+) -> anyhow::Result<()> {
     let store = store::open(url)
         .await
         .with_context(|| format!("opening the database {url}"))?;
+    super::metrics::install().context("starting the metrics recorder")?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
+    let mut app = super::router(store.clone());
+    match metrics_listen {
+        None => app = app.merge(super::metrics_router(store.clone(), false)),
+        Some(at) => {
+            let metrics = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listening on {at} for metrics"))?;
+            let at = metrics.local_addr()?;
+            tracing::info!("metrics on http://{at}/metrics");
+            let page = super::metrics_router(store.clone(), true);
+            tokio::spawn(async move {
+                if let Err(e) = super::serve_router(metrics, page, shutdown_signal()).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
+    }
     tracing::info!("listening on http://{addr} (database {url})");
-    super::serve(listener, store, shutdown_signal()).await?;
+    super::serve_router(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

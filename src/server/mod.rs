@@ -9,6 +9,7 @@ mod extract;
 mod key;
 mod listen;
 mod log;
+pub mod metrics;
 pub mod openapi;
 mod openapi_parts;
 mod raven;
@@ -63,8 +64,22 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(timeout))
+        .layer(axum::middleware::from_fn(metrics::measure))
         .layer(axum::middleware::from_fn(log::request))
         .with_state(AppState { store })
+}
+
+/// `GET /metrics` alone, to merge into `router` or, `standalone`, to serve on
+/// an address of its own (`serve --metrics-listen`) that need not be public.
+pub fn metrics_router(store: Arc<dyn Store>, standalone: bool) -> Router {
+    let page = Router::new().route("/metrics", get(metrics::page));
+    let page = if standalone {
+        page.fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+    } else {
+        page
+    };
+    page.with_state(AppState { store })
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and lets the
@@ -75,6 +90,15 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     listen::serve(listener, router(store), shutdown).await
+}
+
+/// Serves `app` as `serve` does: the same connection limits and graceful stop.
+pub async fn serve_router(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listen::serve(listener, app, shutdown).await
 }
 
 /// Liveness: the process answers. It does not ask the database, so an

@@ -120,6 +120,9 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// The pool's connections now: (open, idle), for `/metrics`.
+    fn pool_use(&self) -> (u32, usize);
+
     /// Writes a consistent copy of the database to `to`, a file that must not
     /// exist yet, while the database stays in use. `Unsupported` where the
     /// database has its own tool for it (PostgreSQL: pg_dump).

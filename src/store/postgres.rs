@@ -340,6 +340,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
         Err(StoreError::Unsupported(format!(
             "raven-server does not back up PostgreSQL itself; use PostgreSQL's own tool, \

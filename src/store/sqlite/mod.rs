@@ -376,6 +376,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn pool_use(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
+    }
+
     async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
         backup::vacuum_into(&self.pool, to).await
     }
