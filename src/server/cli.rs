@@ -1,10 +1,12 @@
 //! The `raven-server` command line (DESIGN.md fixes its shape).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use super::{ConnLimits, RateLimit, ServeOptions, Timeouts};
 use crate::admin;
 use crate::keys::{Scope, format_scopes};
 use crate::store;
@@ -39,6 +41,56 @@ impl Database {
     }
 }
 
+/// What one client may hold (SECURITY.md, "Availability").
+#[derive(Debug, Args)]
+pub struct ServeLimits {
+    /// Seconds a connection has to send a complete request head, counted from
+    /// connecting (whatever it sends meanwhile: nothing, part of a line, an HTTP/2
+    /// preface) and, on a kept-alive connection, from a request's first byte; then
+    /// it is closed
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a kept-alive connection (HTTP/1.1 or HTTP/2) may stay idle between
+    /// requests before it is closed
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Connections open at once; at the cap a new one closes the connection idle
+    /// the longest (never one with a request in flight), so silent sockets cannot
+    /// lock clients out
+    #[arg(long, default_value_t = 1024, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Requests per second per API key, with a burst (default: one second's
+    /// worth), e.g. 20 or 20,40; over it: 429 with Retry-After. Counted per
+    /// process: each replica allows this much. Default: no limit
+    #[arg(long, value_name = "REQS_PER_S[,BURST]")]
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl ServeLimits {
+    fn options(&self) -> ServeOptions {
+        ServeOptions {
+            connections: ConnLimits {
+                timeouts: Timeouts {
+                    header: self.header_timeout,
+                    idle: self.idle_timeout,
+                },
+                max_connections: self.max_connections as usize,
+            },
+            rate_limit: self.rate_limit,
+        }
+    }
+}
+
+/// A positive number of seconds; decimals allowed (`0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds between 0 and 86400"))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve both Users APIs over HTTP until Ctrl-C or SIGTERM
@@ -46,6 +98,8 @@ pub enum Command {
         /// Address to listen on (port 0 picks a free one)
         #[arg(long, default_value = "127.0.0.1:3000", value_name = "ADDR")]
         listen: SocketAddr,
+        #[command(flatten)]
+        limits: ServeLimits,
         #[command(flatten)]
         db: Database,
     },
@@ -120,7 +174,7 @@ pub enum KeyCommand {
 /// Runs a parsed command; what it prints for scripts goes to stdout, the rest to stderr.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { listen, db } => serve(listen, &db.url()).await,
+        Command::Serve { listen, limits, db } => serve(listen, &limits, &db.url()).await,
         Command::Tenant(TenantCommand::Create { name, slug, db }) => {
             let store = open(&db).await?;
             let tenant = admin::create_tenant(store.as_ref(), &name, slug.as_deref()).await?;
@@ -187,7 +241,7 @@ async fn open(db: &Database) -> anyhow::Result<std::sync::Arc<dyn store::Store>>
         .with_context(|| format!("opening the database {url}"))
 }
 
-async fn serve(listen: SocketAddr, url: &str) -> anyhow::Result<()> {
+async fn serve(listen: SocketAddr, limits: &ServeLimits, url: &str) -> anyhow::Result<()> {
     let store = store::open(url)
         .await
         .with_context(|| format!("opening the database {url}"))?;
@@ -196,7 +250,7 @@ async fn serve(listen: SocketAddr, url: &str) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!("listening on http://{addr} (database {url})");
-    super::serve(listener, store, shutdown_signal()).await?;
+    super::serve_with(listener, store, limits.options(), shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }
