@@ -36,13 +36,17 @@ pub async fn run(
     let mut conn = std::pin::pin!(conn);
     // Set once the connection was asked to close gracefully: drop it after this.
     let mut closing: Option<Instant> = None;
+    // A request that ends or a head that starts now moves the deadline to no
+    // sooner than this from now, so looking again this often is never late, and
+    // the service need not wake this task on every request.
     let recheck = timeouts.header.min(timeouts.idle);
     loop {
+        let soon = Instant::now() + recheck;
         let wake = match (state.due(&timeouts), closing) {
-            (Due::Busy, _) => Instant::now() + recheck,
-            (Due::At(_, Why::Idle), Some(grace)) => grace,
-            (Due::At(at, _), Some(grace)) => at.min(grace),
-            (Due::At(at, _), None) => at,
+            (Due::Busy, _) => soon,
+            (Due::At(_, Why::Idle), Some(grace)) => grace.min(soon),
+            (Due::At(at, _), Some(grace)) => at.min(grace).min(soon),
+            (Due::At(at, _), None) => at.min(soon),
         };
         tokio::select! {
             ended = conn.as_mut() => {

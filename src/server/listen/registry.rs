@@ -155,7 +155,10 @@ mod tests {
         let b = conn(false, false);
         let eb = r.insert(Arc::clone(&b));
         assert!(r.make_room());
-        assert!(b.is_shed() && !a.is_shed(), "a silent one before a served one");
+        assert!(
+            b.is_shed() && !a.is_shed(),
+            "a silent one before a served one"
+        );
         assert!(r.make_room(), "room while the shed one closes");
         drop(eb);
 
@@ -172,7 +175,10 @@ mod tests {
         drop(ec);
         let _ee = r.insert(conn(false, true));
         assert!(!r.can_admit());
-        assert!(!r.make_room(), "a connection with a request in flight is never shed");
+        assert!(
+            !r.make_room(),
+            "a connection with a request in flight is never shed"
+        );
         assert_eq!(r.len(), 2);
     }
 }

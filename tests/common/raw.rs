@@ -1,0 +1,199 @@
+//! Raw TCP for what an HTTP client library will not send: malformed framing,
+//! oversized heads, silent and half-sent connections, bare HTTP/2 frames.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Header lines as sent, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {} body is not JSON ({e}): {:?}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// Asserts our JSON error shape with this status and code.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json"),
+            "{self:?}"
+        );
+        let json = self.json();
+        assert_eq!(json["error"]["code"], code, "{json}");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{json}"
+        );
+    }
+}
+
+/// Connects, sends `request`, and reads one response.
+pub async fn exchange(addr: &str, request: &[u8]) -> RawResponse {
+    let mut sock = TcpStream::connect(addr).await.expect("connect");
+    // The server may answer and close before it has read everything.
+    let _ = sock.write_all(request).await;
+    read_response(&mut sock).await.unwrap_or_else(|| {
+        panic!(
+            "no response to {:?}",
+            String::from_utf8_lossy(&request[..request.len().min(200)])
+        )
+    })
+}
+
+/// Reads one response (head, then a body of its content-length); `None` on EOF first.
+pub async fn read_response(sock: &mut TcpStream) -> Option<RawResponse> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = tokio::time::timeout(Duration::from_secs(10), sock.read(&mut chunk))
+            .await
+            .expect("response within 10 s")
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()?
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .expect("status code");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map_or(0, |(_, v)| v.parse().expect("content-length"));
+    let mut body = buf[head_end..].to_vec();
+    while body.len() < length {
+        let n = sock.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Some(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Whether the server closed `sock` (EOF or reset) before `deadline`; what it
+/// sends meanwhile is read and dropped.
+pub async fn closed_before(sock: &mut TcpStream, deadline: Instant) -> bool {
+    let mut chunk = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, sock.read(&mut chunk)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
+/// Raises the soft open-files limit to the hard one: a test that holds a
+/// thousand sockets must not be stopped by a default of 1,024.
+pub fn raise_open_files_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
+/// One HTTP/2 frame: type, flags, stream id, payload.
+pub struct Frame {
+    pub kind: u8,
+    pub flags: u8,
+    pub stream: u32,
+    pub payload: Vec<u8>,
+}
+
+pub const DATA: u8 = 0;
+pub const HEADERS: u8 = 1;
+pub const SETTINGS: u8 = 4;
+pub const GOAWAY: u8 = 7;
+pub const END_STREAM: u8 = 1;
+
+pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u32;
+    let mut f = vec![(len >> 16) as u8, (len >> 8) as u8, len as u8, kind, flags];
+    f.extend_from_slice(&stream.to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// `GET path` on stream 1 as one HEADERS frame (HPACK literals, no Huffman).
+pub fn h2_get(path: &str) -> Vec<u8> {
+    let mut block = vec![0x82, 0x86]; // :method GET, :scheme http
+    block.push(0x44); // :path, literal with incremental indexing
+    block.push(path.len() as u8);
+    block.extend_from_slice(path.as_bytes());
+    block.extend_from_slice(&[0x41, 0x01, b'x']); // :authority x
+    frame(HEADERS, 0x04 | END_STREAM, 1, &block)
+}
+
+/// The next frame; `None` on EOF, reset, or `deadline`.
+pub async fn read_frame(sock: &mut TcpStream, deadline: Instant) -> Option<Frame> {
+    let mut head = [0u8; 9];
+    tokio::time::timeout_at(deadline, sock.read_exact(&mut head))
+        .await
+        .ok()?
+        .ok()?;
+    let len = (usize::from(head[0]) << 16) | (usize::from(head[1]) << 8) | usize::from(head[2]);
+    let mut payload = vec![0u8; len];
+    tokio::time::timeout_at(deadline, sock.read_exact(&mut payload))
+        .await
+        .ok()?
+        .ok()?;
+    Some(Frame {
+        kind: head[3],
+        flags: head[4],
+        stream: u32::from_be_bytes([head[5], head[6], head[7], head[8]]) & 0x7fff_ffff,
+        payload,
+    })
+}
