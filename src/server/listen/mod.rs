@@ -145,8 +145,8 @@ fn raise_open_files_limit(max_connections: usize) {
                 }
             }
         }
-        let need = max_connections as u64 + 64;
-        if (lim.rlim_cur as u64) < need {
+        let need = max_connections as libc::rlim_t + 64;
+        if lim.rlim_cur < need {
             tracing::warn!(
                 "the open files limit ({}) is below --max-connections plus the database's \
                  files ({need}); connections past it will wait",
