@@ -22,8 +22,8 @@ use std::sync::Arc;
 
 pub type Conn = Connection<'static, TokioIo<Io>, ConnService, TokioExecutor>;
 
-/// After asking an idle connection to close (HTTP/2: GOAWAY), how long it may
-/// take before it is dropped.
+/// After asking a connection to close (HTTP/2: GOAWAY), how long it may take,
+/// once nothing is in flight, before it is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 pub async fn run(
@@ -60,9 +60,9 @@ pub async fn run(
                 break;
             }
             _ = stop.changed(), if closing.is_none() => {
+                // Requests in flight finish; the rest closes now or after the grace.
                 conn.as_mut().graceful_shutdown();
-                // Shutdown has its own drain limit; the deadlines still apply meanwhile.
-                closing = Some(Instant::now() + Duration::from_secs(24 * 3600));
+                closing = Some(Instant::now() + CLOSE_GRACE);
             }
             () = tokio::time::sleep_until(wake) => {
                 let now = Instant::now();

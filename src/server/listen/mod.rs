@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -66,11 +66,12 @@ pub async fn serve(
     let mut builder = Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
+        // Its default (30 s, once a timer is set) also runs while a kept-alive
+        // connection is idle; `drive` keeps both deadlines instead.
+        .header_read_timeout(None)
         .max_headers(HYPER_MAX_HEADERS)
         // One buffer per write, so that `io` sees hyper's error reply whole.
         .writev(false);
-    builder.http2().timer(TokioTimer::new());
     tokio::pin!(shutdown);
     'accept: loop {
         // Every connection has a request in flight: new clients wait in the backlog.
