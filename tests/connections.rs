@@ -193,3 +193,63 @@ async fn a_later_request_head_that_stalls_is_cut_off_by_the_header_timeout() {
         "a stalled second head was held for the whole idle timeout"
     );
 }
+
+#[tokio::test]
+async fn at_the_cap_a_new_client_is_served_by_shedding_the_longest_idle_never_a_busy_one() {
+    let s = TestServer::start_with(&["--max-connections", "3"]);
+    s.tenant("Acme", "acme");
+    let key = s.key("acme", "users:write");
+    let addr = s.addr();
+    let health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    let soon = || Instant::now() + Duration::from_millis(300);
+
+    // A: served once, then idle.
+    let mut a = TcpStream::connect(&addr).await.expect("connect");
+    a.write_all(health).await.expect("write");
+    assert_eq!(
+        raw::read_response(&mut a).await.expect("response").status,
+        200
+    );
+    // B: busy, its handler waiting for a body that is still coming.
+    let mut b = TcpStream::connect(&addr).await.expect("connect");
+    let post = format!(
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"display_name\""
+    );
+    b.write_all(post.as_bytes()).await.expect("write");
+    // C: silent.
+    let mut c = TcpStream::connect(&addr).await.expect("connect");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // At the cap, D is served: the silent C goes first.
+    let mut d = TcpStream::connect(&addr).await.expect("connect");
+    d.write_all(health).await.expect("write");
+    assert_eq!(
+        raw::read_response(&mut d).await.expect("response").status,
+        200
+    );
+    assert!(
+        raw::closed_before(&mut c, soon()).await,
+        "the silent one was kept"
+    );
+    assert!(
+        !raw::closed_before(&mut a, soon()).await,
+        "a served one went before a silent one"
+    );
+
+    // Next, E: the one idle the longest (A) goes; the busy B never.
+    let mut e = TcpStream::connect(&addr).await.expect("connect");
+    e.write_all(health).await.expect("write");
+    assert_eq!(
+        raw::read_response(&mut e).await.expect("response").status,
+        200
+    );
+    assert!(
+        raw::closed_before(&mut a, soon()).await,
+        "the longest idle was kept"
+    );
+    assert!(
+        !raw::closed_before(&mut b, soon()).await,
+        "a busy connection was shed"
+    );
+}
