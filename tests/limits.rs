@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
-use common::raw::exchange;
+use common::raw::{self, exchange};
 
 fn headers(n: usize) -> Vec<u8> {
     let mut r = b"GET /healthz HTTP/1.1\r\nHost: x\r\n".to_vec();
@@ -55,6 +55,28 @@ async fn oversized_heads_are_431_and_414_in_json() {
     assert_eq!(ok.status, 200, "{ok:?}");
     let ok = exchange(&addr, &get(8 * 1024)).await;
     assert_eq!(ok.status, 404, "{ok:?}");
+}
+
+#[tokio::test]
+async fn over_http2_the_same_limits_answer_the_same_json() {
+    let s = TestServer::start(common::Db::Sqlite).await;
+    let addr = s.addr();
+    let json = |body: Vec<u8>| -> serde_json::Value {
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&body)))
+    };
+    let many: Vec<(String, String)> = (0..150).map(|i| (format!("x-h{i}"), "v".into())).collect();
+    let got = json(raw::h2_body(&addr, &raw::h2_get_with("/healthz", &many)).await);
+    assert_eq!(got["error"]["code"], "headers_too_large", "{got}");
+    // Past hyper's HTTP/2 default of 16 KiB, within ours: still our answer.
+    let big = vec![("x-big".to_string(), "a".repeat(40 * 1024))];
+    let got = json(raw::h2_body(&addr, &raw::h2_get_with("/healthz", &big)).await);
+    assert_eq!(got["error"]["code"], "headers_too_large", "{got}");
+    let long = format!("/{}", "a".repeat(9 * 1024));
+    let got = json(raw::h2_body(&addr, &raw::h2_get(&long)).await);
+    assert_eq!(got["error"]["code"], "uri_too_long", "{got}");
+    let got = json(raw::h2_body(&addr, &raw::h2_get("/healthz")).await);
+    assert_eq!(got["status"], "ok", "{got}");
 }
 
 #[tokio::test]

@@ -16,6 +16,10 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 
 /// hyper's own cap on header fields, above ours so that ours answers first.
 pub const HYPER_MAX_HEADERS: usize = 4 * MAX_HEADERS;
+/// The HTTP/2 header list size the server accepts (names, values and 32 bytes a
+/// field), above ours for the same reason: past it the h2 crate answers a bare
+/// 431 of its own, and its frames cannot be rewritten on the way out.
+pub const H2_MAX_HEADER_LIST_BYTES: u32 = 4 * MAX_HEADER_BYTES as u32;
 
 pub fn check_head(head: &Parts) -> Result<(), ApiError> {
     let uri = head

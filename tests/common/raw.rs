@@ -167,14 +167,90 @@ pub fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
     f
 }
 
-/// `GET path` on stream 1 as one HEADERS frame (HPACK literals, no Huffman).
-pub fn h2_get(path: &str) -> Vec<u8> {
+pub const CONTINUATION: u8 = 9;
+const END_HEADERS: u8 = 4;
+
+/// An HPACK integer with an `n`-bit prefix, the prefix's other bits `flags`.
+fn hpack_int(out: &mut Vec<u8>, flags: u8, n: u32, mut v: usize) {
+    let max = (1usize << n) - 1;
+    if v < max {
+        out.push(flags | v as u8);
+        return;
+    }
+    out.push(flags | max as u8);
+    v -= max;
+    while v >= 128 {
+        out.push((v % 128) as u8 | 0x80);
+        v /= 128;
+    }
+    out.push(v as u8);
+}
+
+fn hpack_str(out: &mut Vec<u8>, s: &[u8]) {
+    hpack_int(out, 0, 7, s.len());
+    out.extend_from_slice(s);
+}
+
+/// `GET path` on stream 1 with extra header fields, as HEADERS and as many
+/// CONTINUATION frames as it takes (HPACK literals, no Huffman).
+pub fn h2_get_with(path: &str, extra: &[(String, String)]) -> Vec<u8> {
     let mut block = vec![0x82, 0x86]; // :method GET, :scheme http
-    block.push(0x44); // :path, literal with incremental indexing
-    block.push(path.len() as u8);
-    block.extend_from_slice(path.as_bytes());
+    hpack_int(&mut block, 0x40, 6, 4); // :path, literal with incremental indexing
+    hpack_str(&mut block, path.as_bytes());
     block.extend_from_slice(&[0x41, 0x01, b'x']); // :authority x
-    frame(HEADERS, 0x04 | END_STREAM, 1, &block)
+    for (name, value) in extra {
+        block.push(0x00); // literal, new name, not indexed
+        hpack_str(&mut block, name.as_bytes());
+        hpack_str(&mut block, value.as_bytes());
+    }
+    let mut out = Vec::new();
+    let chunks: Vec<&[u8]> = block.chunks(16_384).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let last = if i + 1 == chunks.len() {
+            END_HEADERS
+        } else {
+            0
+        };
+        if i == 0 {
+            out.extend(frame(HEADERS, last | END_STREAM, 1, chunk));
+        } else {
+            out.extend(frame(CONTINUATION, last, 1, chunk));
+        }
+    }
+    out
+}
+
+pub fn h2_get(path: &str) -> Vec<u8> {
+    h2_get_with(path, &[])
+}
+
+/// Sends one HTTP/2 request on a new connection and returns the response's body.
+pub async fn h2_body(addr: &str, request: &[u8]) -> Vec<u8> {
+    let mut sock = TcpStream::connect(addr).await.expect("connect");
+    let mut hello = H2_PREFACE.to_vec();
+    hello.extend(frame(SETTINGS, 0, 0, &[]));
+    hello.extend_from_slice(request);
+    sock.write_all(&hello).await.expect("write");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut body = Vec::new();
+    while let Some(f) = read_frame(&mut sock, deadline).await {
+        match f.kind {
+            SETTINGS if f.flags & 1 == 0 => {
+                sock.write_all(&frame(SETTINGS, 1, 0, &[]))
+                    .await
+                    .expect("ack");
+            }
+            DATA if f.stream == 1 => {
+                body.extend_from_slice(&f.payload);
+                if f.flags & END_STREAM != 0 {
+                    break;
+                }
+            }
+            HEADERS if f.stream == 1 && f.flags & END_STREAM != 0 => break,
+            _ => {}
+        }
+    }
+    body
 }
 
 /// The next frame; `None` on EOF, reset, or `deadline`.

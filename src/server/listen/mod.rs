@@ -29,7 +29,7 @@ use tokio::time::Instant;
 
 pub use state::Timeouts;
 
-use crate::server::limits::HYPER_MAX_HEADERS;
+use crate::server::limits::{H2_MAX_HEADER_LIST_BYTES, HYPER_MAX_HEADERS};
 
 /// How long shutdown waits for requests in flight before giving up on them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -72,6 +72,9 @@ pub async fn serve(
         .max_headers(HYPER_MAX_HEADERS)
         // One buffer per write, so that `io` sees hyper's error reply whole.
         .writev(false);
+    builder
+        .http2()
+        .max_header_list_size(H2_MAX_HEADER_LIST_BYTES);
     tokio::pin!(shutdown);
     'accept: loop {
         // Every connection has a request in flight: new clients wait in the backlog.
