@@ -23,7 +23,7 @@ use super::ApiError;
 const PREFIX_LEN: usize = 16;
 /// How often buckets back at full are forgotten, so that a flood of made-up
 /// keys cannot grow the map for ever.
-const PRUNE_EVERY: Duration = Duration::from_secs(10);
+const PRUNE_EVERY: Duration = Duration::from_secs(1);
 
 /// `REQS_PER_S[,BURST]`: a steady rate per key and how many may come at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
