@@ -98,6 +98,8 @@ pub async fn serve(
                 }
             },
         };
+        // Sheds one idle connection at the cap. Should the one counted on above
+        // have turned busy meanwhile, this connection is one over until a close.
         registry.make_room();
         let _ = stream.set_nodelay(true);
         let state = Arc::new(state::ConnState::new(Instant::now()));
