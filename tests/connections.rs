@@ -253,3 +253,46 @@ async fn at_the_cap_a_new_client_is_served_by_shedding_the_longest_idle_never_a_
         "a busy connection was shed"
     );
 }
+
+#[tokio::test]
+async fn sigterm_with_silent_half_sent_and_idle_connections_open_exits_at_once() {
+    let mut s = TestServer::start(Db::Sqlite).await;
+    let addr = s.addr();
+    let _silent = TcpStream::connect(&addr).await.expect("connect");
+    let mut half = TcpStream::connect(&addr).await.expect("connect");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .await
+        .expect("write");
+    let mut idle = TcpStream::connect(&addr).await.expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    assert_eq!(
+        raw::read_response(&mut idle)
+            .await
+            .expect("response")
+            .status,
+        200
+    );
+
+    let signalled = Instant::now();
+    let pid = s.pid().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let code = loop {
+        if let Some(code) = s.try_wait() {
+            break code;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(5),
+            "open connections held the shutdown"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(code.success(), "exit status {code:?}");
+}

@@ -47,7 +47,17 @@ impl Service<Request<Incoming>> for ConnService {
         let guard = InFlight::new(Arc::clone(&self.state));
         let (head, body) = req.into_parts();
         if let Err(e) = limits::check_head(&head) {
-            let response = e.into_response().map(|b| Tracked::new(b, guard));
+            let response = e.into_response();
+            // The request log's line, which the router never sees for this one;
+            // the path cut short, since its length may be the problem.
+            let path: String = head.uri.path().chars().take(120).collect();
+            tracing::info!(
+                target: "raven::http",
+                "{} {path} {} 0.0ms",
+                head.method,
+                response.status().as_u16()
+            );
+            let response = response.map(|b| Tracked::new(b, guard));
             return Box::pin(std::future::ready(Ok(response)));
         }
         let answer = self.app.call(Request::from_parts(head, body));
