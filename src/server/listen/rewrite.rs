@@ -102,14 +102,19 @@ pub fn ours(reply: &HyperReply) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// As hyper 1.12 writes it (seen on the wire).
     const HYPER_400: &[u8] =
-        b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: Tue, 01 Dec 2026 21:00:00 GMT\r\n\r\n";
+        b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\
+                               date: Tue, 01 Dec 2026 21:00:00 GMT\r\n\r\n";
 
     #[test]
     fn finds_hyper_reply_alone_or_after_earlier_bytes() {
         let found = find(HYPER_400).expect("found");
         assert_eq!(found.at, 0);
         assert_eq!(found.status, 400);
+        let without_connection = b"HTTP/1.1 431 Request Header Fields Too Large\r\n\
+                                   content-length: 0\r\n\r\n";
+        assert_eq!(find(without_connection).map(|r| r.status), Some(431));
         let mut buf =
             b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
                 .to_vec();
