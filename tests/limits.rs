@@ -100,6 +100,24 @@ async fn malformed_framing_is_400_in_json_and_the_connection_closes() {
             String::from_utf8_lossy(bad)
         );
     }
+    // Behind pipelined requests, in the same write as their responses: the same.
+    let mut sock = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    tokio::io::AsyncWriteExt::write_all(
+        &mut sock,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n\
+          GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    for want in [200, 200] {
+        let r = raw::read_response(&mut sock).await.expect("response");
+        assert_eq!(r.status, want);
+        r.json();
+    }
+    let r = raw::read_response(&mut sock).await.expect("response");
+    r.assert_error(400, "malformed_request");
     // Still serving.
     let (status, _) = common::send(s.http.get(format!("{}/healthz", s.base))).await;
     assert_eq!(status, 200);

@@ -68,24 +68,23 @@ pub async fn exchange(addr: &str, request: &[u8]) -> RawResponse {
     })
 }
 
-/// Reads one response (head, then a body of its content-length); `None` on EOF first.
+/// Reads one response (head, then a body of its content-length), and not a
+/// byte more, so that pipelined responses can be read one by one; `None` on EOF
+/// first.
 pub async fn read_response(sock: &mut TcpStream) -> Option<RawResponse> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-        let n = tokio::time::timeout(Duration::from_secs(10), sock.read(&mut chunk))
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), sock.read(&mut byte))
             .await
             .expect("response within 10 s")
             .ok()?;
         if n == 0 {
             return None;
         }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
     let mut lines = head.split("\r\n");
     let status = lines
         .next()?
@@ -101,14 +100,8 @@ pub async fn read_response(sock: &mut TcpStream) -> Option<RawResponse> {
         .iter()
         .find(|(n, _)| n == "content-length")
         .map_or(0, |(_, v)| v.parse().expect("content-length"));
-    let mut body = buf[head_end..].to_vec();
-    while body.len() < length {
-        let n = sock.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
+    let mut body = vec![0u8; length];
+    sock.read_exact(&mut body).await.ok()?;
     Some(RawResponse {
         status,
         headers,
