@@ -62,7 +62,7 @@ fn listed_state(height: u16) -> State {
     s.start();
     let fx = update(
         &mut s,
-        Action::Connected(Ok((Dialects::BOTH, Principal::Tenant))),
+        Action::Connected(Ok((Dialects::BOTH, Principal::Tenant).into())),
     );
     let id = fx
         .iter()
@@ -73,7 +73,8 @@ fn listed_state(height: u16) -> State {
         .expect("a list request");
     let page = Page {
         rows: (0..u64::from(s.limit)).map(row).collect(),
-        total: 1_000_000,
+        total: Some(1_000_000),
+        limit: None,
     };
     update(
         &mut s,

@@ -26,7 +26,8 @@ fn page(offset: u64, n: u64, total: u64) -> Page {
                 ..UserRow::default()
             })
             .collect(),
-        total,
+        total: Some(total),
+        limit: None,
     }
 }
 
@@ -57,7 +58,10 @@ fn connected(dialects: Dialects) -> State {
             api: ApiChoice::Auto
         }]
     );
-    let fx = update(&mut s, Action::Connected(Ok((dialects, Principal::Tenant))));
+    let fx = update(
+        &mut s,
+        Action::Connected(Ok((dialects, Principal::Tenant).into())),
+    );
     let (id, q) = list_req(&fx);
     assert_eq!((q.offset, q.limit), (0, 19));
     update(
@@ -88,7 +92,7 @@ fn paging_moves_by_one_page_and_stops_at_the_ends() {
         },
     );
     let l = s.list.as_ref().unwrap();
-    assert_eq!((l.page(), l.pages()), (2, 16));
+    assert_eq!((l.page(), l.pages()), (2, Some(16)));
     let (_, q) = list_req(&update(&mut s, key(KeyCode::PageUp)));
     assert_eq!(q.offset, 0);
 
@@ -244,7 +248,7 @@ fn an_answer_to_an_old_query_is_dropped() {
             result: Ok(page(0, 2, 2)),
         },
     );
-    assert_eq!(s.list.as_ref().unwrap().total, 2);
+    assert_eq!(s.list.as_ref().unwrap().total, Some(2));
     assert!(!s.busy());
 }
 
@@ -520,4 +524,230 @@ fn the_spinner_turns_only_while_busy() {
     update(&mut s, ch('r'));
     update(&mut s, Action::Tick);
     assert_eq!(s.spinner, 1);
+}
+
+/// Connected with a key the server described, before the first page came back.
+fn connected_as(key: raven_console::api::key::KeyInfo, who: Principal) -> (State, u64) {
+    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
+    s.start();
+    let fx = update(
+        &mut s,
+        Action::Connected(Ok(raven_console::api::client::Connection {
+            dialects: Dialects::BOTH,
+            principal: who,
+            key: Some(key),
+        })),
+    );
+    let (id, _) = list_req(&fx);
+    (s, id)
+}
+
+fn key_info(scopes: &[&str], user: Option<&str>) -> raven_console::api::key::KeyInfo {
+    raven_console::api::key::KeyInfo {
+        key: "rk_live_AbCd1234…".into(),
+        tenant_id: "ten_1".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        user_id: user.map(str::to_string),
+    }
+}
+
+#[test]
+fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
+    let (mut s, id) = connected_as(key_info(&["users:read"], None), Principal::Tenant);
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 19, 300)),
+        },
+    );
+    assert!(s.write_block().is_some_and(|w| w.contains("users:read")));
+    for c in ['e', 'c'] {
+        assert_eq!(update(&mut s, ch(c)), vec![], "{c} sends nothing");
+        assert!(s.form.is_none());
+        assert_eq!(s.detail, None);
+        let text = &s.error.as_ref().expect("a reason").text;
+        assert!(
+            text.starts_with("Editing is off: this key is read-only"),
+            "{text}"
+        );
+    }
+    // Browsing is untouched.
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Enter)).as_slice(),
+        [Effect::Get { .. }]
+    ));
+}
+
+#[test]
+fn the_read_only_flag_wins_over_a_read_write_key() {
+    let (mut s, _) = connected_as(
+        key_info(&["users:read", "users:write"], None),
+        Principal::Tenant,
+    );
+    assert_eq!(s.write_block(), None);
+    s.server.read_only = true;
+    assert!(s.write_block().is_some_and(|w| w.contains("--read-only")));
+}
+
+#[test]
+fn a_bound_key_refused_the_list_opens_its_own_user() {
+    // Raven-only servers have no `me`: the key endpoint names the user.
+    let (mut s, id) = connected_as(
+        key_info(&["users:read", "users:write"], Some("usr_me")),
+        Principal::Unknown,
+    );
+    let fx = update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(ClientError::Forbidden {
+                code: "forbidden".into(),
+                message: "this API key is bound to a user without the users.manage permission"
+                    .into(),
+            }),
+        },
+    );
+    let [Effect::Get { user_id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user_id, "usr_me");
+    assert_eq!(s.focus, Focus::Detail);
+    assert_eq!(s.error, None, "not a dead end");
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.rows.len(), l.total), (1, Some(1)));
+    assert_eq!(s.write_block(), None, "it may edit its own user");
+}
+
+#[test]
+fn a_tenant_key_refused_the_list_still_says_so() {
+    let (mut s, id) = connected_as(key_info(&["users:write"], None), Principal::Tenant);
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(ClientError::Forbidden {
+                code: "insufficient_scope".into(),
+                message: "this API key lacks the users:read scope".into(),
+            }),
+        },
+    );
+    assert!(s.error.as_ref().unwrap().text.contains("users:read"));
+}
+
+#[test]
+fn a_capped_page_moves_on_by_the_rows_received() {
+    let mut s = connected(Dialects::BOTH);
+    // The server had answered 10 of the 19 asked, with 300 in all.
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 10, 300)),
+        },
+    );
+    assert_eq!(s.cap, Some(10));
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.page(), l.pages()), (1, Some(30)));
+    let (_, q) = list_req(&update(&mut s, ch('n')));
+    assert_eq!(q.offset, 10, "not 19: rows 10..19 would never be shown");
+}
+
+#[test]
+fn while_a_search_is_out_the_old_rows_are_stale_and_not_opened() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "jan".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.stale(), "the rows answer no search, and 'jan' is typed");
+    assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![]);
+    assert!(s.detail.is_none());
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("still being updated")
+    );
+    let id = s.pending_list().expect("the search is out");
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 3, 3)),
+        },
+    );
+    assert!(!s.stale());
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Enter)).as_slice(),
+        [Effect::Get { .. }]
+    ));
+}
+
+#[test]
+fn offline_the_retry_counts_down_and_page_keys_wait() {
+    let mut s = connected(Dialects::BOTH);
+    let (id, _) = list_req(&update(&mut s, ch('r')));
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Err(unreachable()),
+        },
+    );
+    let left = |s: &State| s.error.as_ref().and_then(|e| e.retry_in);
+    assert_eq!(left(&s), Some(Duration::from_secs(1)));
+    assert!(s.counting());
+    for _ in 0..4 {
+        update(&mut s, Action::Tick);
+    }
+    assert_eq!(left(&s), Some(Duration::from_millis(600)));
+    assert_eq!(update(&mut s, ch('n')), vec![], "no page asked for offline");
+    assert_eq!(s.offset, 0);
+}
+
+#[test]
+fn x_clears_every_filter_with_one_request() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('/'));
+    for c in "jan".chars() {
+        update(&mut s, ch(c));
+    }
+    update(&mut s, key(KeyCode::Tab)); // to ref (wraps around)
+    update(&mut s, key(KeyCode::Enter));
+    s.filters.role = Some(Role::Admin);
+    assert!(s.has_filters());
+    let (_, q) = list_req(&update(&mut s, ch('x')));
+    assert_eq!((q.search, q.role), (None, None));
+    assert!(!s.has_filters());
+    assert_eq!(update(&mut s, ch('x')), vec![], "nothing left to clear");
+}
+
+#[test]
+fn w_toggles_wrapping_in_the_detail() {
+    let mut s = connected(Dialects::BOTH);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let mut d = UserDetail::default();
+    d.extra
+        .insert("note".into(), serde_json::json!("x".repeat(500)));
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(d)),
+        },
+    );
+    let view = s.detail.as_ref().unwrap();
+    assert!(view.wrap, "wrapping is the default");
+    let (wrapped, cut) = (view.rows(78), view.lines);
+    assert!(wrapped > cut, "{wrapped} rows wrapped, {cut} lines");
+    update(&mut s, ch('w'));
+    assert!(!s.detail.as_ref().unwrap().wrap);
+    assert_eq!(s.detail.as_ref().unwrap().rows(78), cut);
 }

@@ -44,7 +44,7 @@ async fn a_tenant_key_sees_both_dialects_joined() {
         ..ListQuery::default()
     };
     let page = c.list(Dialects::BOTH, &q).await.unwrap();
-    assert_eq!((page.rows.len(), page.total), (7, 30));
+    assert_eq!((page.rows.len(), page.total), (7, Some(30)));
     assert!(
         page.rows
             .iter()
@@ -58,7 +58,7 @@ async fn a_tenant_key_sees_both_dialects_joined() {
     };
     let page = c.list(Dialects::BOTH, &admins).await.unwrap();
     assert!(page.rows.iter().all(|r| r.role == Some(Role::Admin)));
-    assert_eq!(page.rows.len() as u64, page.total);
+    assert_eq!(Some(page.rows.len() as u64), page.total);
 
     let id = page.rows.first().map(|r| r.id.clone()).unwrap_or_default();
     if !id.is_empty() {
@@ -116,6 +116,71 @@ async fn a_key_bound_to_a_member_acts_as_that_user() {
         )
         .await;
     assert!(matches!(err, Err(ClientError::Forbidden { .. })), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_key_endpoint_tells_a_key_its_powers_and_never_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, store) = serve(dir.path()).await;
+    let read = admin::create_key(&*store, "acme", &[Scope::UsersRead], None)
+        .await
+        .unwrap();
+    let c = Client::new(&url, Some(read.clone())).unwrap();
+    let info = c
+        .key_info()
+        .await
+        .unwrap()
+        .expect("raven-server has /api/v1/key");
+    assert_eq!(info.scopes, ["users:read"]);
+    assert!(!info.may_write());
+    assert_eq!(info.user_id, None);
+    assert!(info.tenant_id.starts_with("ten_"), "{info:?}");
+    // The public prefix only, as `key list` shows it: never enough to use the key.
+    assert!(
+        info.key.starts_with(&read[..16]) && info.key.ends_with('…'),
+        "{info:?}"
+    );
+    assert!(!info.key.contains(&read), "{info:?}");
+
+    let member = Client::new(&url, Some(read))
+        .unwrap()
+        .list(
+            Dialects::BOTH,
+            &ListQuery {
+                limit: 1,
+                status: Some(raven_console::model::Status::Active),
+                ..ListQuery::default()
+            },
+        )
+        .await
+        .unwrap()
+        .rows
+        .remove(0);
+    let bound = admin::create_key(
+        &*store,
+        "acme",
+        &[Scope::UsersRead, Scope::UsersWrite],
+        Some(&member.id),
+    )
+    .await
+    .unwrap();
+    let info = Client::new(&url, Some(bound))
+        .unwrap()
+        .key_info()
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(info.may_write());
+    assert_eq!(info.user_id.as_deref(), Some(member.id.as_str()));
+
+    let err = Client::new(&url, Some("rk_live_nope".into()))
+        .unwrap()
+        .key_info()
+        .await;
+    assert!(
+        matches!(err, Err(ClientError::Unauthorized { .. })),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -280,4 +345,52 @@ mod save {
             other => panic!("{other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_create_sets_what_only_eai_carries_in_a_second_request() {
+    use raven_console::api::{eai, raven};
+    use raven_console::console::edit::save;
+    let dir = tempfile::tempdir().unwrap();
+    let (url, store) = serve(dir.path()).await;
+    let key = admin::create_key(
+        &*store,
+        "acme",
+        &[Scope::UsersRead, Scope::UsersWrite],
+        None,
+    )
+    .await
+    .unwrap();
+    let c = Client::new(&url, Some(key)).unwrap();
+    let user = raven::CreateUser {
+        display_name: Some("Nia Okoro".into()),
+        ..raven::CreateUser::default()
+    };
+    let rest = eai::PatchUser {
+        email: Some(Some("nia@example.com".into())),
+        role: Some(Role::Admin),
+        ..eai::PatchUser::default()
+    };
+    let made = save::create(&c, &user, Some(&rest)).await.unwrap();
+    assert_eq!(made.rest_failed, None);
+    let d = c.get(Dialects::BOTH, &made.user.user_id).await.unwrap();
+    let e = d.eai.unwrap();
+    assert_eq!(e.role, Role::Admin);
+    assert_eq!(e.email.as_deref(), Some("nia@example.com"));
+    assert_eq!(
+        d.status,
+        Some(raven_console::model::Status::Active),
+        "found by email"
+    );
+
+    // A taken email: the user is made, and the failed half is said.
+    let again = save::create(&c, &user, Some(&rest)).await.unwrap();
+    assert!(
+        matches!(
+            again.rest_failed,
+            Some(ClientError::Api { status: 409, .. })
+        ),
+        "{:?}",
+        again.rest_failed
+    );
 }

@@ -9,8 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+mod standin;
+
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use raven_console::api::client::Client;
+use raven_console::api::client::{Client, Dialects, ListQuery};
 use raven_console::api::raven::CreateUser;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_raven-server");
@@ -550,4 +552,138 @@ fn a_panic_restores_the_terminal_before_the_message() {
         left < message,
         "the message printed onto the restored screen"
     );
+}
+
+#[test]
+fn paging_a_capped_stand_in_server_reaches_its_last_user() {
+    // A vendor's Raven server answering at most 10 users a page, whatever is asked.
+    let vendor = standin::Standin::start(
+        standin::Dialect::Raven,
+        standin::Switches {
+            page_cap: Some(10),
+            ..standin::Switches::default()
+        },
+        25,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &vendor.url, "--token", standin::KEY],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    c.wait_for("page 1 of 3 · 25 users");
+    c.wait_for("Person 025");
+    c.keys("n");
+    c.wait_for("page 2 of 3");
+    c.wait_for("Person 015");
+    c.keys("n");
+    c.wait_for("page 3 of 3");
+    c.wait_for("Person 001");
+    c.keys("n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(c.text().contains("page 3 of 3"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn a_read_only_key_says_so_and_e_and_c_do_not_open_forms() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let db = format!("sqlite://{}", dir.path().join("raven.db").display());
+    let key = server_cmd(
+        &db,
+        &[
+            "key",
+            "create",
+            "--tenant",
+            "acme",
+            "--scopes",
+            "users:read",
+        ],
+    );
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &server.url, "--token", &key],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    c.wait_for("· read-only ·");
+    c.keys("e");
+    c.wait_for("Editing is off: this key is read-only");
+    c.keys("\x1b");
+    c.keys("c");
+    c.wait_for("Editing is off: this key is read-only");
+    assert!(!c.text().contains("New user"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn the_read_only_flag_never_opens_a_form_even_with_a_write_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &server.url, "--token", &server.key, "--read-only"],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    c.wait_for("· read-only ·");
+    c.keys("c");
+    c.wait_for("Editing is off: the console is read-only");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn a_key_bound_to_a_member_opens_its_own_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let db = format!("sqlite://{}", dir.path().join("raven.db").display());
+    let member = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::new(&server.url, Some(server.key.clone())).unwrap();
+        let q = ListQuery {
+            limit: 1,
+            role: Some(raven_console::model::Role::Member),
+            status: Some(raven_console::model::Status::Active),
+            ..ListQuery::default()
+        };
+        let page = client.list(Dialects::BOTH, &q).await.expect("a member");
+        page.rows.into_iter().next().expect("a member")
+    });
+    let key = server_cmd(
+        &db,
+        &[
+            "key",
+            "create",
+            "--tenant",
+            "acme",
+            "--scopes",
+            "users:read,users:write",
+            "--user",
+            &member.id,
+        ],
+    );
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &server.url, "--token", &key],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    // Not "No data yet": the key's own user, opened.
+    c.wait_for(&format!("\"id\": \"{}\"", member.id));
+    c.wait_for(&format!(
+        "acts as {} (member",
+        member.name.as_deref().unwrap_or("")
+    ));
+    c.wait_for("may see only its own user");
+    c.keys("e");
+    c.wait_for("locked: needs users.manage (member key)");
+    c.keys("\x1b");
+    c.keys("\x1b");
+    c.wait_for("page 1 of 1 · 1 user");
+    c.keys("q");
+    assert!(c.wait_exit().success());
 }

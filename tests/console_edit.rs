@@ -76,6 +76,8 @@ fn detail(version: u32) -> UserDetail {
         raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
         eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
         etag: Some(format!("\"v{version}\"")),
+        extra: Default::default(),
+        status: None,
     }
 }
 
@@ -83,7 +85,7 @@ fn detail(version: u32) -> UserDetail {
 fn listed(who: Principal) -> State {
     let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
     let Some(Effect::List { id, .. }) = fx.first() else {
         panic!("{fx:?}")
     };
@@ -93,7 +95,8 @@ fn listed(who: Principal) -> State {
             id: *id,
             result: Ok(Page {
                 rows: vec![row()],
-                total: 1,
+                total: Some(1),
+                limit: None,
             }),
         },
     );
@@ -576,7 +579,7 @@ fn create_then_a_duplicate_ref_offers_the_holder() {
     typed(&mut s, "Jane Again");
     update(&mut s, ctrl('s'));
     let fx = update(&mut s, key(KeyCode::Enter));
-    let [Effect::Create { id, user }] = fx.as_slice() else {
+    let [Effect::Create { id, user, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
     assert_eq!(user.external_ref.as_deref(), Some("crm-1"));
@@ -639,7 +642,7 @@ fn a_created_user_opens_and_the_list_refreshes() {
         &mut s,
         Action::Created {
             id: *id,
-            result: Ok(Box::new(user)),
+            result: Ok(Box::new(user.into())),
         },
     );
     assert!(
@@ -664,4 +667,249 @@ fn a_late_answer_to_an_abandoned_save_changes_nothing() {
         },
     );
     assert_eq!(form(&s).phase, Phase::Saving(id));
+}
+
+#[test]
+fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    typed(&mut s, "crm-77");
+    update(&mut s, ctrl('s'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Create { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let mut user = raven_user("", json!({}));
+    user.user_id = "usr_new".into();
+    user.display_name = None;
+    let fx = update(
+        &mut s,
+        Action::Created {
+            id: *id,
+            result: Ok(Box::new(user.into())),
+        },
+    );
+    let get = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Get { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let list = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::List { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let mut d = detail(1);
+    if let Some(e) = d.eai.as_mut() {
+        e.id = "usr_new".into();
+        e.name = Some("New Person".into());
+    }
+    update(
+        &mut s,
+        Action::Fetched {
+            id: get,
+            result: Ok(Box::new(d)),
+        },
+    );
+    let view = s.detail.as_ref().unwrap();
+    assert_eq!(
+        view.row.name.as_deref(),
+        Some("New Person"),
+        "the title has a name"
+    );
+    assert_eq!(view.row.status, None, "not known yet");
+    let mut new_row = row();
+    new_row.id = "usr_new".into();
+    new_row.status = Some(Status::Inactive);
+    update(
+        &mut s,
+        Action::Listed {
+            id: list,
+            result: Ok(Page {
+                rows: vec![new_row, row()],
+                total: Some(2),
+                limit: None,
+            }),
+        },
+    );
+    let view = s.detail.as_ref().unwrap();
+    assert_eq!(view.row.status, Some(Status::Inactive));
+    assert_eq!(view.record.as_ref().unwrap()["status"], "inactive");
+    // And the form no longer says status is not known.
+    update(&mut s, key(KeyCode::Char('e')));
+    assert!(!form(&s).locked.contains_key(&FormField::Status));
+}
+
+#[test]
+fn a_json_error_goes_when_the_json_is_fixed() {
+    let mut s = editing();
+    set_json(&mut s, FormField::Metadata, "{\n  \"plan\": pro\n}");
+    update(&mut s, ctrl('s'));
+    assert!(s.error.is_some());
+    set_json(&mut s, FormField::Metadata, "{\n  \"plan\": \"pro\"\n}");
+    assert_eq!(s.error, None);
+}
+
+#[test]
+fn draft_is_kept_goes_with_the_discarded_draft() {
+    let mut s = editing();
+    typed(&mut s, " Doe");
+    let (id, _, _) = save(&mut s);
+    let failed = SaveFailed {
+        written: Saved::default(),
+        error: ClientError::Unreachable {
+            url: "http://raven.test".into(),
+            reason: "Connection refused".into(),
+        },
+        theirs: None,
+    };
+    update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    );
+    assert!(s.error.as_ref().unwrap().text.contains("draft is kept"));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char('y')));
+    assert!(s.form.is_none());
+    assert_eq!(s.error, None, "no draft, no 'draft is kept'");
+}
+
+#[test]
+fn a_good_reload_clears_a_failed_one() {
+    let mut s = editing();
+    update(&mut s, key(KeyCode::Esc)); // unchanged: closes at once
+    assert_eq!(s.focus, Focus::Detail);
+    let fx = update(&mut s, key(KeyCode::Char('r')));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Err(ClientError::Api {
+                status: 400,
+                code: "invalid_request".into(),
+                message: "bad id".into(),
+                field: None,
+                user_id: None,
+            }),
+        },
+    );
+    assert!(s.error.is_some());
+    let fx = update(&mut s, key(KeyCode::Char('r')));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail(4))),
+        },
+    );
+    assert_eq!(s.error, None);
+}
+
+#[test]
+fn a_save_under_filters_asks_for_the_list_again() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('f')));
+    update(&mut s, key(KeyCode::Tab)); // role
+    let fx = update(&mut s, key(KeyCode::Right)); // admin
+    let Some(Effect::List { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let mut admin = row();
+    admin.role = Some(Role::Admin);
+    update(
+        &mut s,
+        Action::Listed {
+            id: *id,
+            result: Ok(Page {
+                rows: vec![admin],
+                total: Some(1),
+                limit: None,
+            }),
+        },
+    );
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.has_filters());
+    let fx = update(&mut s, key(KeyCode::Char('e')));
+    let [Effect::Get { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let id = *id;
+    update(
+        &mut s,
+        Action::Fetched {
+            id,
+            result: Ok(Box::new(detail(3))),
+        },
+    );
+    assert!(s.form.is_some(), "{:?}", s.error);
+    typed(&mut s, "!");
+    let (id, _, _) = save(&mut s);
+    let saved = Saved {
+        raven: Some(raven_user("Jane!", json!({"plan": "pro"}))),
+        eai: Some(eai_user("Jane!", json!({"theme": "dark", "beta": true}))),
+        etag: Some("\"v4\"".into()),
+    };
+    let fx = update(
+        &mut s,
+        Action::Saved {
+            id,
+            result: Ok(Box::new(saved)),
+        },
+    );
+    assert_eq!(s.info.as_deref(), Some("Saved."));
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::List { .. })),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn an_empty_create_is_refused_before_anything_is_sent() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    assert_eq!(update(&mut s, ctrl('s')), vec![]);
+    assert_eq!(form(&s).phase, Phase::Editing);
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Nothing to create")
+    );
+}
+
+#[test]
+fn create_sets_email_role_and_status_through_eai() {
+    let mut s = listed(Principal::Tenant);
+    update(&mut s, key(KeyCode::Char('c')));
+    typed(&mut s, "crm-9");
+    update(&mut s, key(KeyCode::Tab)); // name
+    typed(&mut s, "Nia");
+    update(&mut s, key(KeyCode::Tab)); // email
+    typed(&mut s, "nia@example.com");
+    update(&mut s, key(KeyCode::Tab)); // role
+    update(&mut s, key(KeyCode::Left)); // member -> admin
+    update(&mut s, ctrl('s'));
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let [Effect::Create { user, rest, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(user.display_name.as_deref(), Some("Nia"));
+    let rest = rest.as_ref().expect("an EAI half");
+    assert_eq!(rest.email, Some(Some("nia@example.com".into())));
+    assert_eq!(rest.role, Some(Role::Admin));
+    assert_eq!(rest.status, None, "active is what a create makes anyway");
 }

@@ -75,11 +75,12 @@ fn state(d: Dialects, height: u16, total: u64) -> State {
         height,
     );
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant))));
+    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant).into())));
     let n = u64::from(s.limit).min(total);
     let page = Page {
         rows: (0..n).map(|i| row(i, d)).collect(),
-        total,
+        total: Some(total),
+        limit: None,
     };
     update(
         &mut s,
@@ -167,6 +168,8 @@ fn detail() -> UserDetail {
             last_login_at: r.last_login_at.clone(),
         }),
         etag: Some("\"v4\"".into()),
+        extra: Default::default(),
+        status: None,
     }
 }
 
@@ -316,11 +319,12 @@ fn editing(h: u16, who: Principal) -> State {
         h,
     );
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who))));
+    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
     let n = u64::from(s.limit).min(300);
     let page = Page {
         rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
-        total: 300,
+        total: Some(300),
+        limit: None,
     };
     update(
         &mut s,
@@ -509,4 +513,181 @@ fn create_form_with_a_duplicate_ref() {
         );
         snap("create_duplicate", &s, w, h);
     }
+}
+
+#[test]
+fn a_list_without_a_total() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::EAI, h, 300);
+        let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+        let page = Page {
+            rows: (0..10).map(|i| row(i, Dialects::EAI)).collect(),
+            total: None,
+            limit: None,
+        };
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Ok(page),
+            },
+        );
+        snap("no_total", &s, w, h);
+    }
+}
+
+#[test]
+fn a_read_only_key_on_the_status_line_and_e_refused() {
+    for (w, h) in SIZES {
+        let mut s = State::new(
+            "http://127.0.0.1:3000",
+            "the key in $RAVEN_TOKEN",
+            ApiChoice::Auto,
+            h,
+        );
+        s.start();
+        let fx = update(
+            &mut s,
+            Action::Connected(Ok(raven_console::api::client::Connection {
+                dialects: Dialects::BOTH,
+                principal: Principal::Tenant,
+                key: Some(raven_console::api::key::KeyInfo {
+                    key: "rk_live_AbCd1234…".into(),
+                    tenant_id: "ten_k3x9q2ab".into(),
+                    scopes: vec!["users:read".into()],
+                    user_id: None,
+                }),
+            })),
+        );
+        let page = Page {
+            rows: (0..u64::from(s.limit))
+                .map(|i| row(i, Dialects::BOTH))
+                .collect(),
+            total: Some(300),
+            limit: None,
+        };
+        update(
+            &mut s,
+            Action::Listed {
+                id: list_id(&fx),
+                result: Ok(page),
+            },
+        );
+        update(&mut s, key(KeyCode::Char('e')));
+        snap("read_only", &s, w, h);
+    }
+}
+
+/// Names and a detail carrying bidi controls and a zero-width space, and a field no spec names.
+#[test]
+fn hidden_characters_are_drawn_visibly() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
+        let mut rows: Vec<UserRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
+        rows[0].name = Some("admin\u{202E}nimda".into());
+        rows[1].email = Some("ravi\u{200B}@example.com".into());
+        update(
+            &mut s,
+            Action::Listed {
+                id,
+                result: Ok(Page {
+                    rows,
+                    total: Some(5),
+                    limit: None,
+                }),
+            },
+        );
+        snap("hidden_chars_list", &s, w, h);
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Get { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let mut d = detail();
+        if let Some(e) = d.eai.as_mut() {
+            e.name = Some("admin\u{202E}nimda".into());
+        }
+        d.extra
+            .insert("department".into(), json!("Ops\u{2066}x\u{2069}"));
+        update(
+            &mut s,
+            Action::Fetched {
+                id: *id,
+                result: Ok(Box::new(d)),
+            },
+        );
+        snap("hidden_chars_detail", &s, w, h);
+    }
+}
+
+/// A conflict whose summary is longer than its column: it wraps, nothing is cut.
+#[test]
+fn conflict_view_with_a_long_summary() {
+    for (w, h) in SIZES {
+        let mut s = editing(h, Principal::Tenant);
+        edited(
+            &mut s,
+            FormField::Metadata,
+            r#"{"plan": "enterprise", "source": "web", "seats": 30, "trial": true,
+                "region": "eu-central-1", "owner": "platform-team", "cost_center": "CC-4711",
+                "tags": ["alpha", "beta", "gamma"], "notes": "renewal due in the spring"}"#,
+        );
+        update(&mut s, ctrl('s'));
+        let fx = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::Save { id, .. }) = fx.first() else {
+            panic!("{fx:?}")
+        };
+        let mut theirs = detail();
+        theirs.etag = Some("\"v6\"".into());
+        let r = theirs.raven.as_mut().unwrap();
+        r.metadata.insert("seats".into(), json!(40));
+        let failed = SaveFailed {
+            written: Default::default(),
+            error: ClientError::Api {
+                status: 412,
+                code: "precondition_failed".into(),
+                message: "changed".into(),
+                field: None,
+                user_id: None,
+            },
+            theirs: Some(Box::new(theirs)),
+        };
+        update(
+            &mut s,
+            Action::Saved {
+                id: *id,
+                result: Err(Box::new(failed)),
+            },
+        );
+        snap("conflict_long", &s, w, h);
+    }
+}
+
+/// A value wider than the pane wraps in the detail.
+#[test]
+fn detail_wraps_a_long_value() {
+    let (w, h) = SIZES[0];
+    let mut s = state(Dialects::BOTH, h, 300);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let Some(Effect::Get { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    let mut d = detail();
+    if let Some(e) = d.eai.as_mut() {
+        e.avatar = Some(format!(
+            "https://avatars.example.com/{}.jpg",
+            "x".repeat(90)
+        ));
+    }
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(d)),
+        },
+    );
+    for _ in 0..8 {
+        update(&mut s, key(KeyCode::Down));
+    }
+    snap("detail_wrapped", &s, w, h);
 }

@@ -45,12 +45,14 @@ on_both_stores! {
         s.seed("acme", 137);
         // Users created in the same millisecond still sort by id.
         for i in 0..5 {
-            s.post(
-                "/api/v1/users",
-                &key,
-                json!({"display_name": format!("Burst {i}")}),
-            )
-            .await;
+            let (status, body) = s
+                .post(
+                    "/api/v1/users",
+                    &key,
+                    json!({"display_name": format!("Burst {i}")}),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
         }
         let pages = walk(&s, &key, "/api/v1/users", "users", "", 10).await;
         assert_eq!(pages.len(), 142);

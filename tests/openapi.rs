@@ -211,3 +211,60 @@ async fn the_servers_answers_to_the_specs_requests_match_the_document() {
         assert_valid(&doc, schema, &answer, &format!("{method} {url}"));
     }
 }
+
+#[tokio::test]
+async fn the_document_declares_the_refusals_bounds_and_links_the_server_has() {
+    let s = TestServer::start(Db::Sqlite).await;
+    let doc = document(&s).await;
+    let ops = [
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{user_id}", "patch"),
+        ("/api/eai/v3/users/me", "patch"),
+        ("/api/eai/v3/users/{id}", "get"),
+    ];
+    for (path, method) in ops {
+        let responses = &doc["paths"][path][method]["responses"];
+        for status in ["400", "401", "403", "414", "429", "431", "503"] {
+            assert!(
+                responses[status].is_object(),
+                "{method} {path}: no {status}"
+            );
+        }
+        assert!(responses["429"]["headers"]["Retry-After"].is_object());
+        if method != "get" {
+            assert!(responses["413"].is_object(), "{method} {path}: no 413");
+        }
+    }
+    let raven = &doc["components"]["schemas"]["RavenPatchUser"]["properties"];
+    assert_eq!(raven["display_name"]["maxLength"], 200);
+    assert_eq!(raven["external_ref"]["maxLength"], 255);
+    assert!(raven["external_ref"]["pattern"].is_string());
+    let eai = &doc["components"]["schemas"]["EaiPatchUser"]["properties"];
+    assert!(eai["email"]["pattern"].is_string());
+    assert_eq!(eai["avatar"]["maxLength"], 2048);
+    let if_match = doc["paths"]["/api/v1/users/{user_id}"]["patch"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "If-Match")
+        .unwrap();
+    assert!(if_match["schema"]["pattern"].is_string());
+    // Links name their target by operationId (camel case, as OpenAPI spells it).
+    let links = &doc["paths"]["/api/v1/users"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["RavenPatch"]["operationId"], "raven_patch");
+    assert_eq!(
+        links["EaiGet"]["parameters"]["id"],
+        "$response.body#/user_id"
+    );
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "operationIds repeat: {ids:?}");
+    assert!(ids.contains(&"raven_patch") && ids.contains(&"eai_get"));
+}

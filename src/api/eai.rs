@@ -57,21 +57,21 @@ pub struct PatchUser {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub name: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 254, pattern = r"^$|^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s.\x00-\x1F\x7F-\x9F]+(\.[^@\s.\x00-\x1F\x7F-\x9F]+)+$")]
     pub email: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 2048, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub avatar: Option<Option<String>>,
     /// A merge patch: nested objects merge, `null` removes a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]

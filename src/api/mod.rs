@@ -4,6 +4,7 @@
 pub mod client;
 pub mod eai;
 pub mod error;
+pub mod key;
 pub mod raven;
 
 pub use error::{ErrorBody, ErrorDetail};

@@ -60,8 +60,10 @@ pub struct UserList {
 #[schema(as = RavenCreateUser)]
 pub struct CreateUser {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub external_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
@@ -79,14 +81,14 @@ pub struct PatchUser {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub external_ref: Option<Option<String>>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::double_option"
     )]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub display_name: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]

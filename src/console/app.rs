@@ -13,11 +13,14 @@ use tui_input::backend::crossterm::EventHandler;
 use super::config::ApiChoice;
 use super::edit::form::{AfterDiscard, FormField, Phase};
 use super::edit::patch::Patches;
-use super::edit::save::{SaveFailed, Saved};
+use super::edit::save::{Created, SaveFailed, Saved};
 use super::edit::{self, Form};
 use super::keys::{self, Command, Context};
 use super::{record, words};
-use crate::api::client::{ClientError, Dialects, ListQuery, Page, Principal, UserDetail, UserRow};
+use crate::api::client::{
+    ClientError, Connection, Dialects, ListQuery, Page, Principal, UserDetail, UserRow,
+};
+use crate::api::key::KeyInfo;
 use crate::api::{MAX_LIMIT, raven};
 use crate::model::{Role, Status};
 
@@ -30,6 +33,8 @@ pub const INDEXED_SEARCH_CHARS: usize = 3;
 /// Screen rows that are not table rows: the filter bar, the table header, three status lines.
 pub const CHROME_ROWS: u16 = 5;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The clock's beat while something is in flight or a retry counts down.
+pub const TICK: Duration = Duration::from_millis(100);
 
 /// Users on one page when the terminal is `height` rows tall: as many as fit.
 pub fn page_size(height: u16) -> u32 {
@@ -55,7 +60,7 @@ pub enum Action {
     Debounced(u64),
     /// The retry timer of retry generation N ran out.
     Retry(u64),
-    Connected(Result<(Dialects, Principal), ClientError>),
+    Connected(Result<Connection, ClientError>),
     Listed {
         id: u64,
         result: Result<Page, ClientError>,
@@ -72,7 +77,7 @@ pub enum Action {
     /// The answer to [`Effect::Create`].
     Created {
         id: u64,
-        result: Result<Box<raven::User>, ClientError>,
+        result: Result<Box<Created>, ClientError>,
     },
     /// `$EDITOR` came back with the new text of a JSON field, or did not run.
     Edited {
@@ -107,9 +112,11 @@ pub enum Effect {
         patches: Box<Patches>,
         if_match: Option<String>,
     },
+    /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
     Create {
         id: u64,
         user: raven::CreateUser,
+        rest: Option<Box<crate::api::eai::PatchUser>>,
     },
     /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
     /// carries it out itself, paused, and answers [`Action::Edited`].
@@ -173,21 +180,58 @@ pub struct Filters {
 
 /// The page on screen: the last answer that was wanted. It stays while a newer
 /// request is out or the server is down.
+///
+/// Paging follows what the server returned, never what was asked: a server may
+/// cap its pages (Raven says so in `limit`; EAI may just send fewer rows), so
+/// the next page starts after the last row received, and `limit` is the page
+/// size the server is known to use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
     pub rows: Vec<UserRow>,
-    pub total: u64,
+    /// `None` when the server did not say how many there are.
+    pub total: Option<u64>,
     pub offset: u64,
+    /// The page size in effect: the one asked for, or the server's cap when smaller.
     pub limit: u32,
+    /// The filters these rows answer (offset and limit zeroed), to tell when
+    /// they no longer match what is typed.
+    pub filters: ListQuery,
 }
 
 impl Loaded {
-    pub fn page(&self) -> u64 {
-        self.offset / u64::from(self.limit.max(1)) + 1
+    fn size(&self) -> u64 {
+        u64::from(self.limit.max(1))
     }
 
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(u64::from(self.limit.max(1))).max(1)
+    pub fn page(&self) -> u64 {
+        self.offset.div_ceil(self.size()) + 1
+    }
+
+    /// How many pages there are, counting from where this one starts; `None`
+    /// while the total is unknown.
+    pub fn pages(&self) -> Option<u64> {
+        let total = self.total?;
+        let rest = total.saturating_sub(self.offset).div_ceil(self.size());
+        Some((self.page() - 1 + rest).max(self.page()))
+    }
+
+    /// Whether a next page may hold users. Without a total the only way to
+    /// know is to ask: a page with rows may be followed by more.
+    pub fn has_next(&self) -> bool {
+        let end = self.offset + self.rows.len() as u64;
+        match self.total {
+            Some(t) => end < t,
+            None => !self.rows.is_empty(),
+        }
+    }
+
+    /// Where the next page starts: right after the last row received.
+    pub fn next_offset(&self) -> u64 {
+        self.offset + self.rows.len() as u64
+    }
+
+    pub fn prev_offset(&self) -> u64 {
+        self.offset.saturating_sub(self.size())
     }
 }
 
@@ -203,6 +247,10 @@ pub struct DetailView {
     pub user: Option<Box<UserDetail>>,
     /// `e` was pressed before the user had loaded: open the form when it has.
     pub edit_when_loaded: bool,
+    /// Long lines wrap (the default) rather than end at the border; `w` toggles.
+    pub wrap: bool,
+    /// Columns of each line as drawn, to bound scrolling when lines wrap.
+    widths: Vec<usize>,
 }
 
 impl DetailView {
@@ -215,15 +263,28 @@ impl DetailView {
             error: None,
             user: None,
             edit_when_loaded: false,
+            wrap: true,
+            widths: Vec::new(),
         }
+    }
+
+    /// Screen rows the record takes in a pane `inner` columns wide.
+    pub fn rows(&self, inner: usize) -> usize {
+        if !self.wrap {
+            return self.lines;
+        }
+        let inner = inner.max(1);
+        self.widths.iter().map(|w| w.div_ceil(inner).max(1)).sum()
     }
 
     /// Shows `d` (fetched or just saved).
     pub fn show(&mut self, d: Box<UserDetail>) {
+        use unicode_width::UnicodeWidthStr;
         let rec = record::combine(&self.row, &d);
-        self.lines = serde_json::to_string_pretty(&rec)
-            .map(|s| s.lines().count())
-            .unwrap_or(0);
+        let text = serde_json::to_string_pretty(&rec).unwrap_or_default();
+        let text = super::visible::json_escaped(&text);
+        self.widths = text.lines().map(UnicodeWidthStr::width).collect();
+        self.lines = self.widths.len();
         self.record = Some(rec);
         self.error = None;
         self.user = Some(d);
@@ -236,6 +297,33 @@ impl DetailView {
 pub struct Notice {
     pub text: String,
     pub retry_in: Option<Duration>,
+    /// What it is about, so it goes when its cause does, and not before.
+    pub about: About,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum About {
+    /// Reaching the server or listing: gone with the next good answer.
+    #[default]
+    Server,
+    /// Loading the user in the detail pane: gone when it loads.
+    Detail,
+    /// The form: its draft, or a save of it. Gone when the form closes.
+    Form,
+    /// A JSON field that does not parse: gone when it does.
+    Draft,
+    /// Why a key did nothing: gone with the next good answer, like `Server`.
+    Note,
+}
+
+impl Notice {
+    pub fn new(text: String, about: About) -> Notice {
+        Notice {
+            text,
+            retry_in: None,
+            about,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -246,6 +334,12 @@ pub struct Server {
     pub api: ApiChoice,
     pub dialects: Option<Dialects>,
     pub principal: Option<Principal>,
+    /// The key about itself, from servers with `GET /api/v1/key`.
+    pub key: Option<KeyInfo>,
+    /// `--read-only` or `read_only = true`: the console sends no write.
+    pub read_only: bool,
+    /// A write this key was refused, learnt from a 403 where the server cannot say up front.
+    pub refused_writes: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,9 +351,13 @@ pub struct State {
     /// Which page of keys the help shows on a narrow terminal: 0 browsing, 1 editing.
     pub help_page: usize,
     pub height: u16,
+    /// Columns of the terminal (the detail pane wraps to it).
+    pub width: u16,
     /// The page wanted; `list.offset` is the page shown.
     pub offset: u64,
     pub limit: u32,
+    /// The page size the server was seen to cap at, once learnt.
+    pub cap: Option<u32>,
     pub list: Option<Loaded>,
     pub cursor: usize,
     pub detail: Option<DetailView>,
@@ -288,14 +386,19 @@ impl State {
                 api,
                 dialects: None,
                 principal: None,
+                key: None,
+                read_only: false,
+                refused_writes: None,
             },
             filters: Filters::default(),
             focus: Focus::List,
             help: false,
             help_page: 0,
             height,
+            width: 80,
             offset: 0,
             limit: page_size(height),
+            cap: None,
             list: None,
             cursor: 0,
             detail: None,
@@ -312,6 +415,46 @@ impl State {
             query_gen: 0,
             retry_gen: 0,
             failures: 0,
+        }
+    }
+
+    /// Why this console may not write, if it may not: then `e`, `c` and any
+    /// other write are off, and say this instead of failing after Ctrl-s.
+    pub fn write_block(&self) -> Option<String> {
+        if self.server.read_only {
+            return Some(
+                "the console is read-only (--read-only or the profile's read_only)".into(),
+            );
+        }
+        if self.server.key.as_ref().is_some_and(|k| !k.may_write()) {
+            return Some("this key is read-only (users:read, no users:write)".into());
+        }
+        self.server
+            .refused_writes
+            .as_ref()
+            .map(|why| format!("the server refused a write with this key ({why})"))
+    }
+
+    /// The user a bound key acts as, from `me` or from the key endpoint.
+    pub fn bound_user(&self) -> Option<UserRow> {
+        match &self.server.principal {
+            Some(Principal::User(u)) => Some(UserRow {
+                id: u.id.clone(),
+                name: u.name.clone(),
+                email: u.email.clone(),
+                role: Some(u.role),
+                last_login_at: u.last_login_at.clone(),
+                ..UserRow::default()
+            }),
+            _ => self
+                .server
+                .key
+                .as_ref()
+                .and_then(|k| k.user_id.clone())
+                .map(|id| UserRow {
+                    id,
+                    ..UserRow::default()
+                }),
         }
     }
 
@@ -393,6 +536,28 @@ impl State {
         }
     }
 
+    /// The filters of [`State::query`] alone, without the page.
+    pub fn filters_now(&self) -> ListQuery {
+        ListQuery {
+            offset: 0,
+            limit: 0,
+            ..self.query()
+        }
+    }
+
+    /// The rows on screen answer filters that have since changed: they are
+    /// shown dimmed, and not opened, until the answer to what is typed arrives.
+    pub fn stale(&self) -> bool {
+        self.list
+            .as_ref()
+            .is_some_and(|l| l.filters != self.filters_now())
+    }
+
+    /// A retry is counting down (the clock must beat for the countdown).
+    pub fn counting(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.retry_in.is_some())
+    }
+
     pub fn has_filters(&self) -> bool {
         let q = self.query();
         q.external_ref.is_some() || q.role.is_some() || q.status.is_some() || q.search.is_some()
@@ -470,16 +635,14 @@ impl State {
             self.error = Some(Notice {
                 text,
                 retry_in: Some(delay),
+                about: About::Server,
             });
             vec![Effect::After {
                 delay,
                 action: Box::new(Action::Retry(self.retry_gen)),
             }]
         } else {
-            self.error = Some(Notice {
-                text,
-                retry_in: None,
-            });
+            self.error = Some(Notice::new(text, About::Server));
             vec![]
         }
     }
@@ -495,7 +658,18 @@ impl State {
         self.failures = 0;
         // A pending retry timer is now pointless.
         self.retry_gen += 1;
-        self.error = None;
+        self.clear_error(&[About::Server, About::Note]);
+    }
+
+    /// Drops the error line if it is about one of `causes`.
+    pub(crate) fn clear_error(&mut self, causes: &[About]) {
+        if self
+            .error
+            .as_ref()
+            .is_some_and(|e| causes.contains(&e.about))
+        {
+            self.error = None;
+        }
     }
 }
 
@@ -503,10 +677,16 @@ impl State {
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(ev) => on_key(state, ev),
-        Action::Resize { height, .. } => on_resize(state, height),
+        Action::Resize { width, height } => {
+            state.width = width;
+            on_resize(state, height)
+        }
         Action::Tick => {
             if state.busy() {
                 state.spinner = state.spinner.wrapping_add(1);
+            }
+            if let Some(left) = state.error.as_mut().and_then(|e| e.retry_in.as_mut()) {
+                *left = left.saturating_sub(TICK);
             }
             vec![]
         }
@@ -531,9 +711,14 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Connected(result) => {
             state.connecting = false;
             match result {
-                Ok((dialects, principal)) => {
+                Ok(Connection {
+                    dialects,
+                    principal,
+                    key,
+                }) => {
                     state.server.dialects = Some(dialects);
                     state.server.principal = Some(principal);
+                    state.server.key = key;
                     state.recovered();
                     state.request_list()
                 }
@@ -564,23 +749,135 @@ fn on_listed(state: &mut State, id: u64, result: Result<Page, ClientError>) -> V
     match result {
         Ok(page) => {
             state.recovered();
-            let limit = u64::from(state.limit.max(1));
-            if page.rows.is_empty() && page.total > 0 && state.offset > 0 {
-                // Users were removed under us: go to the last page that has any.
-                state.offset = (page.total - 1) / limit * limit;
-                return state.request_list();
+            let asked = state.limit.max(1);
+            let got = page.rows.len() as u64;
+            // The cap the server admits to, or the one it shows by sending fewer
+            // rows than asked while more remain.
+            let short_with_more = page
+                .total
+                .is_some_and(|t| got > 0 && got < u64::from(asked) && state.offset + got < t);
+            // Without a total, a short page shows itself as a cap when users follow it.
+            let short_before = state.list.as_ref().and_then(|l| {
+                let n = l.rows.len();
+                (got > 0 && n > 0 && n < asked as usize && state.offset == l.next_offset())
+                    .then(|| u32::try_from(n).unwrap_or(asked))
+            });
+            if let Some(cap) = page
+                .limit
+                .filter(|l| *l > 0 && *l < asked)
+                .or_else(|| short_with_more.then(|| u32::try_from(got).unwrap_or(asked)))
+                .or(short_before)
+            {
+                state.cap = Some(state.cap.map_or(cap, |c| c.max(cap)));
+            }
+            let size = state.cap.map_or(asked, |c| c.min(asked));
+            if page.rows.is_empty() && state.offset > 0 {
+                match page.total {
+                    Some(t) if t > 0 => {
+                        // Users were removed under us: go to the last page that has any.
+                        let size = u64::from(size);
+                        state.offset = (t - 1) / size * size;
+                        return state.request_list();
+                    }
+                    Some(_) => {}
+                    None => {
+                        // Without a total, an empty page is how the end shows itself:
+                        // stay on the last page that had users.
+                        if let Some(l) = &state.list {
+                            state.offset = l.offset;
+                            state.info = Some("That was the last page.".into());
+                            return vec![];
+                        }
+                    }
+                }
             }
             state.cursor = state.cursor.min(page.rows.len().saturating_sub(1));
+            // Nothing from the start is a total the server need not state.
+            let total = page
+                .total
+                .or_else(|| (page.rows.is_empty() && state.offset == 0).then_some(0));
             state.list = Some(Loaded {
                 rows: page.rows,
-                total: page.total,
+                total,
                 offset: state.offset,
-                limit: state.limit,
+                limit: size,
+                filters: state.filters_now(),
             });
+            status_from_list(state);
             vec![]
         }
+        Err(e @ ClientError::Forbidden { .. }) => match state.bound_user() {
+            Some(me) => own_user(state, me),
+            None => state.fail(&e),
+        },
         Err(e) => state.fail(&e),
     }
+}
+
+/// A user opened by id (just created) learns its status when the list that
+/// holds it arrives after its detail did.
+fn status_from_list(state: &mut State) {
+    let (Some(view), Some(list)) = (state.detail.as_mut(), state.list.as_ref()) else {
+        return;
+    };
+    if view.row.status.is_some() {
+        return;
+    }
+    let Some(status) = list
+        .rows
+        .iter()
+        .find(|r| r.id == view.row.id)
+        .and_then(|r| r.status)
+    else {
+        return;
+    };
+    view.row.status = Some(status);
+    if let Some(user) = view.user.take() {
+        view.show(user);
+    }
+}
+
+/// Fills what the row of a user opened by id alone (just created, or the
+/// holder of a taken value) lacks, from its views and from the list.
+fn fill_row(row: &mut UserRow, d: &UserDetail, listed: Option<&UserRow>) {
+    let e = d.eai.as_ref();
+    let r = d.raven.as_ref();
+    if row.name.is_none() {
+        row.name = e
+            .and_then(|e| e.name.clone())
+            .or_else(|| r.and_then(|r| r.display_name.clone()));
+    }
+    if row.email.is_none() {
+        row.email = e.and_then(|e| e.email.clone());
+    }
+    if row.role.is_none() {
+        row.role = e.map(|e| e.role);
+    }
+    if row.external_ref.is_none() {
+        row.external_ref = r.and_then(|r| r.external_ref.clone());
+    }
+    if row.status.is_none() {
+        row.status = listed.and_then(|l| l.status).or(d.status);
+    }
+}
+
+/// A key bound to a user may not list the tenant: instead of a dead end, the
+/// list is that one user, opened, with what the key may edit.
+fn own_user(state: &mut State, me: UserRow) -> Vec<Effect> {
+    state.offset = 0;
+    state.cursor = 0;
+    state.list = Some(Loaded {
+        rows: vec![me.clone()],
+        total: Some(1),
+        offset: 0,
+        limit: state.limit,
+        filters: state.filters_now(),
+    });
+    state.info = Some("This key may see only its own user: here it is.".into());
+    if state.focus == Focus::List && state.detail.is_none() {
+        return state.open_detail(me);
+    }
+    vec![]
 }
 
 fn on_fetched(
@@ -593,12 +890,22 @@ fn on_fetched(
     }
     state.pending_detail = None;
     let hint = state.server.token_hint.clone();
+    // The list may know what GET one does not (EAI's status is only on list items).
+    let listed = state.detail.as_ref().and_then(|v| {
+        let l = state.list.as_ref()?;
+        l.rows.iter().find(|r| r.id == v.row.id).cloned()
+    });
     let Some(view) = state.detail.as_mut() else {
         return vec![];
     };
     match result {
         Ok(d) => {
+            fill_row(&mut view.row, &d, listed.as_ref());
             view.show(d);
+            state.clear_error(&[About::Detail]);
+            let Some(view) = state.detail.as_mut() else {
+                return vec![];
+            };
             if std::mem::take(&mut view.edit_when_loaded) && state.focus == Focus::Detail {
                 edit::open_form(state);
             }
@@ -611,10 +918,7 @@ fn on_fetched(
         Err(e) => {
             let text = words::explain(&e, &hint);
             view.error = Some(text.clone());
-            state.error = Some(Notice {
-                text,
-                retry_in: None,
-            });
+            state.error = Some(Notice::new(text, About::Detail));
             vec![]
         }
     }
@@ -657,6 +961,7 @@ fn contexts(state: &State) -> Vec<Context> {
 fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     // A note lasts until the admin does something else.
     state.info = None;
+    state.clear_error(&[About::Note]);
     if let Some(cmd) = keys::lookup(&contexts(state), &ev) {
         return command(state, cmd);
     }
@@ -723,23 +1028,36 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
 
 fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let rows = state.list.as_ref().map_or(0, |l| l.rows.len());
-    let total = state.list.as_ref().map_or(0, |l| l.total);
-    let limit = u64::from(state.limit);
+    let (next, prev) = page_targets(state);
+    let target = match cmd {
+        Command::NextPage => next,
+        Command::PrevPage => prev,
+        _ => None,
+    };
+    if target.is_some() && state.counting() {
+        // Offline: a page asked for now would arrive later, by surprise.
+        return vec![];
+    }
+    if let Some(offset) = target {
+        state.offset = offset;
+        state.cursor = 0;
+        return state.request_list();
+    }
+    if matches!(cmd, Command::Open | Command::Edit) && state.stale() {
+        state.error = Some(Notice::new(
+            "The list is still being updated for what is typed: wait for it.".into(),
+            About::Note,
+        ));
+        return vec![];
+    }
+    if matches!(cmd, Command::Edit | Command::Create) && writes_off(state) {
+        return vec![];
+    }
     match cmd {
         Command::Up => state.cursor = state.cursor.saturating_sub(1),
         Command::Down => state.cursor = (state.cursor + 1).min(rows.saturating_sub(1)),
         Command::First => state.cursor = 0,
         Command::Last => state.cursor = rows.saturating_sub(1),
-        Command::NextPage if state.offset + limit < total => {
-            state.offset += limit;
-            state.cursor = 0;
-            return state.request_list();
-        }
-        Command::PrevPage if state.offset > 0 => {
-            state.offset = state.offset.saturating_sub(limit);
-            state.cursor = 0;
-            return state.request_list();
-        }
         Command::Open if rows > 0 => {
             let Some(row) = state.selected().cloned() else {
                 return vec![];
@@ -757,6 +1075,7 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return fx;
         }
         Command::Create => edit::open_create(state),
+        Command::ClearAll => return clear_all(state),
         Command::Search => focus_field(state, Some(Field::Search)),
         Command::FilterBar => focus_field(state, None),
         Command::Refresh => {
@@ -774,6 +1093,39 @@ fn list_command(state: &mut State, cmd: Command) -> Vec<Effect> {
     vec![]
 }
 
+/// Where `n` and `p` go. From the page on screen, after the rows it holds; while
+/// a page asked for is still out, one page size on from that, but only when
+/// the server's page size is known (its pages came back full), so no key press
+/// can step over a user.
+fn page_targets(state: &State) -> (Option<u64>, Option<u64>) {
+    let Some(l) = state.list.as_ref() else {
+        return (None, None);
+    };
+    if state.pending_list.is_none() || state.offset == l.offset {
+        let next = l.has_next().then(|| l.next_offset());
+        let prev = (l.offset > 0).then(|| l.prev_offset());
+        return (next, prev);
+    }
+    let size = u64::from(l.limit.max(1));
+    let rhythm = l.rows.len() as u64 == size;
+    let next = state.offset + size;
+    let next = match l.total {
+        Some(t) => (next < t).then_some(next),
+        None => rhythm.then_some(next),
+    };
+    let prev = (state.offset > 0).then(|| state.offset.saturating_sub(size));
+    (next.filter(|_| rhythm || l.total.is_some()), prev)
+}
+
+/// Says why a write cannot be made, when it cannot: before a form is opened, not after Ctrl-s.
+fn writes_off(state: &mut State) -> bool {
+    let Some(why) = state.write_block() else {
+        return false;
+    };
+    state.error = Some(Notice::new(format!("Editing is off: {why}."), About::Note));
+    true
+}
+
 /// Focuses `wanted`, or the first usable field. A greyed field says why instead.
 fn focus_field(state: &mut State, wanted: Option<Field>) {
     let target = match wanted {
@@ -785,10 +1137,10 @@ fn focus_field(state: &mut State, wanted: Option<Field>) {
     if let Some(f) = target {
         match state.unavailable(f) {
             Some(why) => {
-                state.error = Some(Notice {
-                    text: format!("{} is greyed out: {why}.", f.label()),
-                    retry_in: None,
-                });
+                state.error = Some(Notice::new(
+                    format!("{} is greyed out: {why}.", f.label()),
+                    About::Note,
+                ));
             }
             None => state.focus = Focus::Filter(f),
         }
@@ -835,6 +1187,7 @@ fn filter_command(state: &mut State, field: Field, cmd: Command) -> Vec<Effect> 
             }
             vec![]
         }
+        Command::ClearAll => clear_all(state),
         Command::Clear => {
             state.focus = Focus::List;
             let changed = match field {
@@ -850,6 +1203,23 @@ fn filter_command(state: &mut State, field: Field, cmd: Command) -> Vec<Effect> 
         }
         _ => vec![],
     }
+}
+
+/// `x` (or Ctrl-x in the bar): every filter back to "any", one request.
+fn clear_all(state: &mut State) -> Vec<Effect> {
+    state.focus = Focus::List;
+    let f = &mut state.filters;
+    let changed = [
+        take_input(&mut f.external_ref),
+        take_input(&mut f.search),
+        f.role.take().is_some(),
+        f.status.take().is_some(),
+    ]
+    .contains(&true);
+    if changed || state.debounce_pending {
+        return state.filters_changed(false);
+    }
+    vec![]
 }
 
 fn take_input(input: &mut Input) -> bool {
@@ -881,6 +1251,14 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         Command::Refresh => return state.request_detail(),
+        Command::Wrap => {
+            if let Some(d) = state.detail.as_mut() {
+                d.wrap = !d.wrap;
+                d.scroll = 0;
+            }
+            return vec![];
+        }
+        Command::Edit if writes_off(state) => return vec![],
         Command::Edit => {
             match state.detail.as_mut() {
                 Some(d) if d.user.is_some() => edit::open_form(state),
@@ -896,7 +1274,9 @@ fn detail_command(state: &mut State, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     if let Some(d) = state.detail.as_mut() {
-        let max = d.lines.saturating_sub(viewport);
+        let max = d
+            .rows(usize::from(state.width.saturating_sub(2)))
+            .saturating_sub(viewport);
         d.scroll = match cmd {
             Command::Up => d.scroll.saturating_sub(1),
             Command::Down => d.scroll + 1,

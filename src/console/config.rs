@@ -42,6 +42,9 @@ pub struct Args {
     /// A [profiles.NAME] table of config.toml in the config directory
     #[arg(long, env = "RAVEN_PROFILE")]
     pub profile: Option<String>,
+    /// Never send a write: browse and inspect only
+    #[arg(long)]
+    pub read_only: bool,
     /// Where url and token came from, to tell an admin what to fix.
     #[arg(skip)]
     pub url_from_env: bool,
@@ -72,6 +75,9 @@ pub struct Profile {
     /// Read the key from this environment variable rather than the file.
     pub token_env: Option<String>,
     pub api: Option<ApiChoice>,
+    /// `read_only = true`: as `--read-only`, for a profile that should never write.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,6 +103,8 @@ pub enum Target {
 pub struct Resolved {
     pub target: Target,
     pub api: ApiChoice,
+    /// No write is sent: `--read-only`, or the profile's `read_only = true`.
+    pub read_only: bool,
 }
 
 /// A mistake in how the console was asked to run (flags, environment,
@@ -154,6 +162,7 @@ pub fn resolve_with(
         .api
         .or_else(|| profile.as_ref().and_then(|(_, p)| p.api))
         .unwrap_or_default();
+    let read_only = args.read_only || profile.as_ref().is_some_and(|(_, p)| p.read_only);
 
     let Some(url) = url else {
         if flag_token.is_some() {
@@ -162,6 +171,7 @@ pub fn resolve_with(
         return Ok(Resolved {
             target: Target::Embedded,
             api,
+            read_only,
         });
     };
 
@@ -204,6 +214,7 @@ pub fn resolve_with(
             token_hint,
         },
         api,
+        read_only,
     })
 }
 

@@ -62,6 +62,10 @@ pub enum Command {
     PrevChoice,
     Apply,
     Clear,
+    /// Every filter back to "any" at once.
+    ClearAll,
+    /// Long lines in the detail: wrapped or cut.
+    Wrap,
     Edit,
     Create,
     Save,
@@ -183,6 +187,13 @@ pub const BINDINGS: &[Binding] = &[
         "dismiss the error",
     ),
     b(X::List, &[Key::Char('r')], "r", C::Refresh, "refresh"),
+    b(
+        X::List,
+        &[Key::Char('x')],
+        "x",
+        C::ClearAll,
+        "clear all filters",
+    ),
     b(X::List, &[Key::Char('?')], "?", C::Help, "this help"),
     b(X::List, &[Key::Char('q')], "q", C::Quit, "quit"),
     b(
@@ -214,6 +225,13 @@ pub const BINDINGS: &[Binding] = &[
         "clear field, back",
     ),
     b(
+        X::Filter,
+        &[Key::Ctrl('x')],
+        "Ctrl-x",
+        C::ClearAll,
+        "clear all filters",
+    ),
+    b(
         X::Choice,
         &[Key::Code(K::Right), Key::Char(' ')],
         "→ Space",
@@ -226,6 +244,13 @@ pub const BINDINGS: &[Binding] = &[
         "←",
         C::PrevChoice,
         "previous value",
+    ),
+    b(
+        X::Detail,
+        &[Key::Char('w')],
+        "w",
+        C::Wrap,
+        "wrap long lines on/off",
     ),
     b(
         X::Detail,

@@ -12,6 +12,7 @@ pub mod embedded;
 pub mod keys;
 pub mod record;
 pub mod ui;
+pub mod visible;
 pub mod words;
 pub mod worker;
 
@@ -47,7 +48,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             token_hint,
         } => (url, token, token_hint),
     };
-    let client = Client::new(&url, token).map_err(|e| UsageError(e.to_string()))?;
+    let client = Client::new(&url, token)
+        .map_err(|e| UsageError(e.to_string()))?
+        .read_only(resolved.read_only);
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
@@ -65,13 +68,15 @@ async fn event_loop(
     api: ApiChoice,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
-    let height = terminal.size()?.height;
-    let mut state = State::new(client.base_url(), token_hint, api, height);
+    let size = terminal.size()?;
+    let mut state = State::new(client.base_url(), token_hint, api, size.height);
+    state.width = size.width;
+    state.server.read_only = client.is_read_only();
     let (tx, mut rx) = unbounded_channel::<Action>();
     let worker = worker::spawn(client, tx.clone());
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
-    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    let mut tick = tokio::time::interval(app::TICK);
 
     let effects = state.start();
     perform(effects, &worker, &tx);
@@ -88,7 +93,7 @@ async fn event_loop(
                 Some(Err(_)) | None => Action::Quit,
             },
             Some(a) = rx.recv() => a,
-            _ = tick.tick(), if state.busy() => Action::Tick,
+            _ = tick.tick(), if state.busy() || state.counting() => Action::Tick,
         };
         #[cfg(debug_assertions)]
         test_panic(&action);

@@ -9,9 +9,10 @@ use crate::api::client::{UserDetail, UserRow};
 /// (EAI's `status` is only on the list item).
 pub fn combine(row: &UserRow, d: &UserDetail) -> Value {
     let mut out = Map::new();
+    // First come, first kept: a field the server adds never hides one the console shows.
     let mut put = |k: &str, v: Value| {
         if !v.is_null() {
-            out.insert(k.to_string(), v);
+            out.entry(k.to_string()).or_insert(v);
         }
     };
     let r = d.raven.as_ref();
@@ -59,6 +60,11 @@ pub fn combine(row: &UserRow, d: &UserDetail) -> Value {
         json!(r.and_then(|r| r.conversation_count)),
     );
     put("etag", json!(d.etag));
+    // What the server sent beyond the specs is part of the user too, shown
+    // before the long JSON objects.
+    for (k, v) in &d.extra {
+        put(k, v.clone());
+    }
     if let Some(r) = r {
         put("metadata", Value::Object(r.metadata.clone()));
     }
@@ -105,6 +111,8 @@ mod tests {
                 last_login_at: None,
             }),
             etag: Some("\"v2\"".into()),
+            extra: Default::default(),
+            status: None,
         };
         let v = combine(&row, &d);
         assert_eq!(v["external_ref"], "crm-1");

@@ -43,6 +43,17 @@ pub fn explain(err: &ClientError, token_hint: &str) -> String {
         ClientError::Decode { url, reason } => format!(
             "{url} answered with something that is not the Users API ({reason}). Is the URL right, and --api?"
         ),
+        ClientError::NoDialect { url, dialect, path } => format!(
+            "{url} does not speak the {dialect} ({path} answered 404). Try --api auto, which uses what the server speaks."
+        ),
+        ClientError::PlainHttp { url, .. } => {
+            let plain = url.replacen("https://", "http://", 1);
+            format!("{url} does not answer in TLS: is it {plain}?")
+        }
+        ClientError::ReadOnly => {
+            "The console is read-only (--read-only or the profile's read_only): nothing was sent."
+                .to_string()
+        }
         ClientError::NoApi { url } => {
             format!("{url} speaks neither the Raven nor the EAI Users API. Is the URL right?")
         }
@@ -64,6 +75,29 @@ mod tests {
             text.contains("401") && text.contains("$RAVEN_TOKEN"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_wrong_dialect_suggests_auto() {
+        let e = ClientError::NoDialect {
+            url: "http://h".into(),
+            dialect: "EAI Users REST API v3",
+            path: "/api/eai/v3/users",
+        };
+        let text = explain(&e, "");
+        assert!(
+            text.contains("does not speak the EAI") && text.contains("--api auto"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tls_to_plain_http_asks_about_the_scheme() {
+        let e = ClientError::PlainHttp {
+            url: "https://h:3000".into(),
+            reason: "InvalidContentType".into(),
+        };
+        assert!(explain(&e, "").contains("is it http://h:3000?"));
     }
 
     #[test]

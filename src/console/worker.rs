@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 use super::app::{Action, Effect};
 use super::config::ApiChoice;
 use super::edit::save;
-use crate::api::client::{Client, ClientError, Dialects, Principal};
+use crate::api::client::{Client, ClientError, Connection, Dialects, Principal};
 
 /// Starts the worker; send it network effects, read answers from `answers`.
 pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSender<Effect> {
@@ -68,9 +68,11 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Saved { id, result });
                 });
             }
-            Effect::Create { id, user } => {
+            Effect::Create { id, user, rest } => {
                 tokio::spawn(async move {
-                    let result = client.create(&user).await.map(|(u, _)| Box::new(u));
+                    let result = save::create(&client, &user, rest.as_deref())
+                        .await
+                        .map(Box::new);
                     let _ = answers.send(Action::Created { id, result });
                 });
             }
@@ -80,20 +82,26 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
     }
 }
 
-/// Which dialects to use, and who the key acts as.
-pub async fn connect(
-    client: &Client,
-    api: ApiChoice,
-) -> Result<(Dialects, Principal), ClientError> {
+/// Which dialects to use, who the key acts as, and what it may do.
+pub async fn connect(client: &Client, api: ApiChoice) -> Result<Connection, ClientError> {
     let dialects = match api {
         ApiChoice::Auto => client.detect().await?,
-        ApiChoice::Raven => Dialects::RAVEN,
-        ApiChoice::Eai => Dialects::EAI,
+        // Named by the admin: check it, so a wrong choice is said as such.
+        ApiChoice::Raven => client.require(Dialects::RAVEN).await?,
+        ApiChoice::Eai => client.require(Dialects::EAI).await?,
     };
-    let principal = if dialects.eai {
-        client.me().await?
-    } else {
-        Principal::Unknown
-    };
-    Ok((dialects, principal))
+    let (principal, key) = tokio::join!(
+        async {
+            match dialects.eai {
+                true => client.me().await,
+                false => Ok(Principal::Unknown),
+            }
+        },
+        client.key_info(),
+    );
+    Ok(Connection {
+        dialects,
+        principal: principal?,
+        key: key?,
+    })
 }

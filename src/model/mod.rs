@@ -1,11 +1,13 @@
 //! The one user record every dialect is a view of, and the rules that belong to it.
 
+mod fold;
 mod ids;
 mod merge;
 mod role;
 mod time;
 mod validate;
 
+pub use fold::fold;
 pub use ids::{base62, new_tenant_id, new_user_id};
 pub use merge::merge_patch;
 pub use role::{Permission, Role, Status};

@@ -71,6 +71,19 @@ impl Principal {
 }
 
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    // Proxies and servers disagree on which of two keys counts; refuse to guess.
+    if parts
+        .headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return Err(ApiError::invalid_field(
+            "Authorization",
+            "send one Authorization header, not several",
+        ));
+    }
     let value = parts
         .headers
         .get(header::AUTHORIZATION)

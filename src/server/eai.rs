@@ -20,7 +20,7 @@ use crate::keys::Scope;
 
 /// List users in the tenant (requires users.manage).
 #[utoipa::path(
-    get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3",
+    get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3", operation_id = "eai_list",
     params(ListParams),
     responses(
         (status = 200, description = "A page of users, newest first", body = UserList,
@@ -43,7 +43,7 @@ pub async fn list(
 
 /// Get the authenticated user's profile (a key bound to a user).
 #[utoipa::path(
-    get, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    get, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3", operation_id = "eai_get_me",
     responses(
         (status = 200, description = "The key's user", body = User, headers(("ETag" = String)),
          example = json!(examples::eai_user())),
@@ -63,7 +63,7 @@ pub async fn get_me(principal: Principal) -> Result<Response, ApiError> {
 
 /// Get a user by id.
 #[utoipa::path(
-    get, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    get, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3", operation_id = "eai_get",
     params(("id" = String, Path, description = "usr_...")),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String)),
@@ -87,7 +87,7 @@ pub async fn get(
 
 /// Update the current user: profile, preferences (a JSON Merge Patch).
 #[utoipa::path(
-    patch, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3",
+    patch, path = "/api/eai/v3/users/me", tag = "EAI Users REST API v3", operation_id = "eai_patch_me",
     params(("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale")),
     request_body(content = PatchUser, example = json!(examples::eai_patch_me_request())),
     responses(
@@ -111,7 +111,7 @@ pub async fn patch_me(
 /// Update a user: profile, preferences (a JSON Merge Patch: nested objects
 /// merge, null removes), and with users.manage role and status.
 #[utoipa::path(
-    patch, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3",
+    patch, path = "/api/eai/v3/users/{id}", tag = "EAI Users REST API v3", operation_id = "eai_patch",
     params(
         ("id" = String, Path, description = "usr_..."),
         ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
@@ -156,17 +156,7 @@ async fn patch_user(
         ..Changes::default()
     }
     .validated(&EAI_NAMES)?;
-    if changes.touches_role_or_status() && !principal.manages_users() {
-        let field = if changes.role.is_some() {
-            "role"
-        } else {
-            "status"
-        };
-        return Err(ApiError::Forbidden {
-            code: "forbidden",
-            message: format!("changing {field} needs the users.manage permission"),
-        });
-    }
+    changes.require_allowed_for(&principal, &EAI_NAMES)?;
     let user = users::patch(
         &state.store,
         &principal.tenant.id,

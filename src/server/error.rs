@@ -22,6 +22,12 @@ pub enum ApiError {
     /// 403: the key is known but may not do this.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    /// 403: the key may not change this field (a bound key without users.manage).
+    #[error("{message}")]
+    ForbiddenField {
+        field: &'static str,
+        message: String,
+    },
     /// 404: no such user in this tenant (also a user of another tenant).
     #[error("{message}")]
     NotFound { code: &'static str, message: String },
@@ -109,7 +115,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Forbidden { .. } | ApiError::ForbiddenField { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -134,6 +140,9 @@ impl ApiError {
             ApiError::Unauthorized(m) => ("unauthorized", m.clone(), None, None),
             ApiError::Forbidden { code, message } | ApiError::NotFound { code, message } => {
                 (*code, message.clone(), None, None)
+            }
+            ApiError::ForbiddenField { field, message } => {
+                ("forbidden", message.clone(), Some(field.to_string()), None)
             }
             ApiError::MethodNotAllowed => (
                 "method_not_allowed",

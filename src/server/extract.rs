@@ -7,9 +7,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::duplicate_keys::first_duplicate_key;
 use super::error::ApiError;
 use crate::api::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::model::{Role, Status};
+use crate::model::{MAX_EXTERNAL_REF_CHARS, Role, Status};
+
+/// Longest search needle: a name (200) or an email (254) is never longer.
+const MAX_SEARCH_CHARS: usize = 254;
 use crate::store::{PageRequest, UserFilter};
 
 /// Parses a JSON object body into `T`, after checking every key is one of
@@ -33,6 +37,13 @@ pub fn json_body<T: DeserializeOwned>(
         message: format!("the request body is not valid JSON: {e}"),
         field: None,
     })?;
+    if let Ok(Some(path)) = first_duplicate_key(&bytes) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the request body has the key {path:?} more than once"),
+            field: Some(path),
+        });
+    }
     let Value::Object(object) = &value else {
         return Err(ApiError::invalid("the request body must be a JSON object"));
     };
@@ -123,17 +134,22 @@ impl Query {
     pub fn filter(&self) -> Result<UserFilter, ApiError> {
         // Text filters follow the rules of the fields they match; a control
         // character can match nothing, and PostgreSQL refuses NUL outright.
-        let text = |name: &str| -> Result<Option<String>, ApiError> {
+        let text = |name: &str, max: usize| -> Result<Option<String>, ApiError> {
             match self.non_empty(name) {
                 Some(v) if v.chars().any(char::is_control) => Err(ApiError::invalid_field(
                     name,
                     format!("{name} must not contain control characters"),
                 )),
+                // Longer than any stored value can be: a mistake, not a filter.
+                Some(v) if v.chars().count() > max => Err(ApiError::invalid_field(
+                    name,
+                    format!("{name} is at most {max} characters"),
+                )),
                 v => Ok(v.map(str::to_string)),
             }
         };
         Ok(UserFilter {
-            external_ref: text("external_ref")?,
+            external_ref: text("external_ref", MAX_EXTERNAL_REF_CHARS)?,
             role: self
                 .non_empty("role")
                 .map(|r| {
@@ -148,7 +164,7 @@ impl Query {
                         .map_err(|m| ApiError::invalid_field("status", m))
                 })
                 .transpose()?,
-            search: text("search")?
+            search: text("search", MAX_SEARCH_CHARS)?
                 .as_deref()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
@@ -158,24 +174,80 @@ impl Query {
 }
 
 /// The list parameters both dialects take, as the OpenAPI document shows them
-/// (the handlers parse them with [`Query`], for errors in our shape).
+/// (the handlers parse them with [`Query`], for errors in our shape). An empty
+/// value is taken as absent, as HTML forms send it, so each schema admits "".
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct ListParams {
     /// 1 to 100, default 20
-    #[param(minimum = 1, maximum = 100)]
+    #[param(schema_with = limit_schema)]
     limit: Option<u32>,
     /// Users to skip, default 0
+    #[param(schema_with = offset_schema)]
     offset: Option<u64>,
     /// Exact external reference
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     external_ref: Option<String>,
     /// admin, member or viewer
+    #[param(schema_with = role_schema)]
     role: Option<Role>,
     /// active or inactive
+    #[param(schema_with = status_schema)]
     status: Option<Status>,
     /// Case-insensitive substring of name or email
+    #[param(max_length = 254, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     search: Option<String>,
+}
+
+/// `schema`, or the empty string that stands for "not given".
+fn or_empty(schema: utoipa::openapi::schema::ObjectBuilder) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    AnyOfBuilder::new()
+        .item(schema)
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .into()
+}
+
+fn limit_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    or_empty(
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(MAX_LIMIT)),
+    )
+}
+
+fn offset_schema() -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    or_empty(
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(i64::MAX as f64)),
+    )
+}
+
+fn words(values: &[&str]) -> utoipa::openapi::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    or_empty(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied())),
+    )
+}
+
+fn role_schema() -> utoipa::openapi::Schema {
+    words(&["admin", "member", "viewer"])
+}
+
+fn status_schema() -> utoipa::openapi::Schema {
+    words(&["active", "inactive"])
 }
 
 /// The list parameters both dialects take.

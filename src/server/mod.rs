@@ -2,9 +2,11 @@
 
 mod auth;
 pub mod cli;
+mod duplicate_keys;
 mod eai;
 mod error;
 mod extract;
+mod key;
 mod limits;
 mod listen;
 mod log;
@@ -67,6 +69,7 @@ fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Router {
         .route(EAI_BASE, get(eai::list))
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
+        .route(crate::api::key::KEY_PATH, get(key::get))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(openapi::serve))
         .fallback(not_found)

@@ -21,7 +21,7 @@ use crate::model::NewUser;
 
 /// List all users for your tenant.
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "Raven Users API v1",
+    get, path = "/api/v1/users", tag = "Raven Users API v1", operation_id = "raven_list",
     params(ListParams),
     responses(
         (status = 200, description = "A page of users, newest first", body = UserList,
@@ -46,7 +46,7 @@ pub async fn list(
 
 /// Create a new user for your tenant.
 #[utoipa::path(
-    post, path = "/api/v1/users", tag = "Raven Users API v1",
+    post, path = "/api/v1/users", tag = "Raven Users API v1", operation_id = "raven_create",
     request_body(content = CreateUser, example = json!(examples::raven_create_request())),
     responses(
         (status = 201, description = "Created", body = User, headers(("ETag" = String)),
@@ -87,7 +87,7 @@ pub async fn create(
 
 /// Get a specific user by ID.
 #[utoipa::path(
-    get, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    get, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1", operation_id = "raven_get",
     params(("user_id" = String, Path, description = "usr_...")),
     responses(
         (status = 200, description = "The user", body = User, headers(("ETag" = String)),
@@ -111,7 +111,7 @@ pub async fn get(
 
 /// Update user details: each field given replaces the stored one.
 #[utoipa::path(
-    patch, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1",
+    patch, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1", operation_id = "raven_patch",
     params(
         ("user_id" = String, Path, description = "usr_..."),
         ("If-Match" = Option<String>, Header, description = "ETag the change is based on; 412 when stale"),
@@ -144,6 +144,7 @@ pub async fn patch(
         ..Changes::default()
     }
     .validated(&RAVEN_NAMES)?;
+    changes.require_allowed_for(&principal, &RAVEN_NAMES)?;
     let user = users::patch(
         &state.store,
         &principal.tenant.id,

@@ -50,6 +50,10 @@ pub struct Names {
     pub display_name: &'static str,
 }
 
+/// The fields a key bound to a user without users.manage may change on that
+/// user: the rest identify the user to others or decide what it may do.
+pub const SELF_SERVICE_FIELDS: &str = "name, avatar and preferences";
+
 pub const RAVEN_NAMES: Names = Names {
     external_ref: "external_ref",
     display_name: "display_name",
@@ -87,8 +91,33 @@ impl Changes {
         Ok(self)
     }
 
-    pub fn touches_role_or_status(&self) -> bool {
-        self.role.is_some() || self.status.is_some()
+    /// A key that does not manage users may only change its own user's name,
+    /// avatar and preferences; the first other field it names is refused.
+    pub fn require_allowed_for(
+        &self,
+        principal: &Principal,
+        names: &Names,
+    ) -> Result<(), ApiError> {
+        if principal.manages_users() {
+            return Ok(());
+        }
+        let guarded = [
+            (self.external_ref.is_some(), names.external_ref),
+            (self.email.is_some(), "email"),
+            (self.metadata.is_some(), "metadata"),
+            (self.role.is_some(), "role"),
+            (self.status.is_some(), "status"),
+        ];
+        match guarded.into_iter().find(|(touched, _)| *touched) {
+            None => Ok(()),
+            Some((_, field)) => Err(ApiError::ForbiddenField {
+                field,
+                message: format!(
+                    "changing {field} needs the users.manage permission; this API key is bound \
+                     to a user without it and may change only its {SELF_SERVICE_FIELDS}"
+                ),
+            }),
+        }
     }
 
     /// The user with these changes applied.

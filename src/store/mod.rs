@@ -29,6 +29,17 @@ pub struct UserFilter {
     pub search: Option<String>,
 }
 
+impl UserFilter {
+    /// The filter as the stores compare it: the search needle case-folded
+    /// like the `name_fold` and `email_fold` columns (`model::fold`).
+    pub(crate) fn folded(&self) -> UserFilter {
+        UserFilter {
+            search: self.search.as_deref().map(crate::model::fold),
+            ..self.clone()
+        }
+    }
+}
+
 /// Which slice of the list: newest first, id as tiebreak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {

@@ -24,6 +24,56 @@ pub struct PgStore {
     pool: PgPool,
 }
 
+/// Folds the names and emails of the users stored before migration 0002,
+/// which could only lower() them (right for ASCII). 0002 leaves a row in
+/// `folds_pending`; the replica that takes its lock fills the folds, one batch
+/// per transaction, and deletes the row; the others then find none.
+async fn fill_folds(pool: &PgPool) -> Result<(), StoreError> {
+    const BATCH: i64 = 5000;
+    let mut after = String::new();
+    loop {
+        let mut tx = pool.begin().await?;
+        sqlx::query("LOCK TABLE folds_pending")
+            .execute(&mut *tx)
+            .await?;
+        let pending: Option<i32> = sqlx::query_scalar("SELECT 1 FROM folds_pending LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if pending.is_none() {
+            return Ok(());
+        }
+        let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, display_name, email FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(&after)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = rows.last() else {
+            sqlx::query("DELETE FROM folds_pending")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        after = last.0.clone();
+        let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let names: Vec<Option<String>> = rows.iter().map(|r| row::folded(&r.1)).collect();
+        let emails: Vec<Option<String>> = rows.iter().map(|r| row::folded(&r.2)).collect();
+        sqlx::query(
+            "UPDATE users SET name_fold = v.n, email_fold = v.e \
+             FROM UNNEST($1::text[], $2::text[], $3::text[]) AS v(id, n, e) WHERE users.id = v.id \
+             AND (users.name_fold IS DISTINCT FROM v.n OR users.email_fold IS DISTINCT FROM v.e)",
+        )
+        .bind(ids)
+        .bind(names)
+        .bind(emails)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+    }
+}
+
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let options: PgConnectOptions = url
@@ -43,6 +93,7 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
+        fill_folds(&pool).await?;
         Ok(PgStore { pool })
     }
 
@@ -78,16 +129,16 @@ impl PgStore {
     }
 }
 
-/// `FROM users WHERE ...` of a user list. Search is ILIKE on name or email,
-/// which the pg_trgm GIN indexes answer.
+/// `FROM users WHERE ...` of a user list. Search is LIKE on the folded name
+/// or email, which the pg_trgm GIN indexes answer.
 fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
     qb.push(" FROM users WHERE users.tenant_id = ")
         .push_bind(tenant_id);
     if let Some(needle) = &f.search {
         let pattern = like_pattern(needle);
-        qb.push(" AND (users.display_name ILIKE ")
+        qb.push(" AND (users.name_fold LIKE ")
             .push_bind(pattern.clone())
-            .push(" OR users.email ILIKE ")
+            .push(" OR users.email_fold LIKE ")
             .push_bind(pattern)
             .push(")");
     }
@@ -238,6 +289,7 @@ impl Store for PgStore {
         page: PageRequest,
     ) -> Result<UserPage, StoreError> {
         // REPEATABLE READ: the page and the total come from the same snapshot.
+        let filter = &filter.folded();
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
@@ -264,7 +316,8 @@ impl Store for PgStore {
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = $1, display_name = $2, email = $3, avatar = $4, \
              role = $5, status = $6, metadata = $7, preferences = $8, version = version + 1, \
-             updated_at = $9 WHERE tenant_id = $10 AND id = $11 AND version = $12 \
+             updated_at = $9, name_fold = $13, email_fold = $14 \
+             WHERE tenant_id = $10 AND id = $11 AND version = $12 \
              RETURNING {USER_COLUMNS}"
         ))
         .bind(&user.external_ref)
@@ -279,6 +332,8 @@ impl Store for PgStore {
         .bind(&user.tenant_id)
         .bind(&user.id)
         .bind(expected_version)
+        .bind(row::folded(&user.display_name))
+        .bind(row::folded(&user.email))
         .fetch_optional(&self.pool)
         .await;
         match result {

@@ -1,7 +1,7 @@
 //! Rows as the databases return them, and their conversion to the model.
 
 use crate::keys::{Scope, StoredKey};
-use crate::model::{ListedUser, Object, Tenant, Timestamp, User};
+use crate::model::{ListedUser, Object, Tenant, Timestamp, User, fold};
 
 use super::StoreError;
 
@@ -225,9 +225,9 @@ impl TryFrom<KeyRow> for StoredKey {
 /// this column order.
 pub const INSERT_USERS: &str = "INSERT INTO users (id, tenant_id, external_ref, display_name, \
      email, avatar, role, status, metadata, preferences, conversation_count, version, \
-     created_at, updated_at, last_login_at) ";
+     created_at, updated_at, last_login_at, name_fold, email_fold) ";
 /// How many columns `INSERT_USERS` names.
-pub const INSERT_USERS_COLUMNS: usize = 15;
+pub const INSERT_USERS_COLUMNS: usize = 17;
 
 /// `VALUES (...), (...)` for `users`, in `INSERT_USERS`' column order, for either database.
 pub fn push_user_values<'a, DB>(
@@ -241,6 +241,7 @@ pub fn push_user_values<'a, DB>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     qb.push_values(users, |mut b, u| push_user_binds(&mut b, u));
 }
@@ -257,6 +258,7 @@ pub fn push_user_binds<'a, DB>(
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     b.push_bind(&u.id)
         .push_bind(&u.tenant_id)
@@ -272,7 +274,15 @@ pub fn push_user_binds<'a, DB>(
         .push_bind(u.version)
         .push_bind(u.created_at.millis())
         .push_bind(u.updated_at.map(Timestamp::millis))
-        .push_bind(u.last_login_at.map(Timestamp::millis));
+        .push_bind(u.last_login_at.map(Timestamp::millis))
+        .push_bind(folded(&u.display_name))
+        .push_bind(folded(&u.email));
+}
+
+/// What `name_fold` / `email_fold` hold for a display name or email: its case
+/// fold, which searches compare (`model::fold`).
+pub fn folded(text: &Option<String>) -> Option<String> {
+    text.as_deref().map(fold)
 }
 
 /// The JSON text of an object, for a TEXT column.

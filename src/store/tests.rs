@@ -328,7 +328,7 @@ fn expected_page(
     f: &UserFilter,
     page: PageRequest,
 ) -> (Vec<String>, u64) {
-    let needle = f.search.as_deref().unwrap_or_default().to_lowercase();
+    let needle = crate::model::fold(f.search.as_deref().unwrap_or_default());
     let mut hits: Vec<&crate::model::User> = all
         .iter()
         .filter(|u| u.tenant_id == tenant_id)
@@ -336,7 +336,7 @@ fn expected_page(
         .filter(|u| {
             [&u.display_name, &u.email].iter().any(|v| {
                 v.as_deref()
-                    .is_some_and(|v| v.to_lowercase().contains(&needle))
+                    .is_some_and(|v| crate::model::fold(v).contains(&needle))
             })
         })
         .collect();
@@ -465,41 +465,63 @@ async fn a_search_total_is_counted_in_the_index_alone() {
     );
 }
 
-#[tokio::test]
-async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() {
+/// A database file made by an older server: the first `migrations` of today's,
+/// holding `tenants` and `users` inserted in the given order.
+async fn old_database(
+    dir: &std::path::Path,
+    migrations: usize,
+    tenants: &[&str],
+    users: &[crate::model::User],
+) -> String {
     use std::borrow::Cow;
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("old.db").display());
     let all = sqlx::migrate!("migrations/sqlite");
-    let before_0003 = sqlx::migrate::Migrator {
-        migrations: Cow::Owned(all.migrations[..2].to_vec()),
+    let before = sqlx::migrate::Migrator {
+        migrations: Cow::Owned(all.migrations[..migrations].to_vec()),
         ..sqlx::migrate!("migrations/sqlite")
     };
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("old.db"))
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    before.run(&pool).await.unwrap();
+    for (i, t) in tenants.iter().enumerate() {
+        sqlx::query("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, 0)")
+            .bind(t)
+            .bind(format!("t{i}"))
+            .bind(format!("T{i}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    // Today's insert names the fold columns of 0004, which the old schema lacks.
+    for sql in [
+        "ALTER TABLE users ADD COLUMN name_fold TEXT",
+        "ALTER TABLE users ADD COLUMN email_fold TEXT",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    for u in users {
+        let mut qb = sqlx::QueryBuilder::new(super::row::INSERT_USERS);
+        super::row::push_user_values(&mut qb, [u]);
+        qb.build().execute(&pool).await.unwrap();
+    }
+    for sql in [
+        "ALTER TABLE users DROP COLUMN name_fold",
+        "ALTER TABLE users DROP COLUMN email_fold",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    format!("sqlite://{}", dir.join("old.db").display())
+}
+
+#[tokio::test]
+async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() {
+    let dir = tempfile::tempdir().unwrap();
     let tenants = ["ten_a0000001", "ten_b0000002"];
     let mut users = bursts(&tenants, 60, 1_700_000_000_000, 7);
     users.reverse(); // inserted newest first: old seq order is not creation order
-    {
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.path().join("old.db"))
-            .create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        before_0003.run(&pool).await.unwrap();
-        for (i, t) in tenants.iter().enumerate() {
-            sqlx::query("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, 0)")
-                .bind(t)
-                .bind(format!("t{i}"))
-                .bind(format!("T{i}"))
-                .execute(&pool)
-                .await
-                .unwrap();
-        }
-        for u in &users {
-            let mut qb = sqlx::QueryBuilder::new(super::row::INSERT_USERS);
-            super::row::push_user_values(&mut qb, [u]);
-            qb.build().execute(&pool).await.unwrap();
-        }
-        pool.close().await;
-    }
+    let url = old_database(dir.path(), 2, &tenants, &users).await;
 
     let store = super::SqliteStore::open(&url).await.unwrap();
     for (no, t) in (1_i64..).zip(tenants) {
@@ -519,4 +541,37 @@ async fn the_seq_migration_numbers_existing_users_by_tenant_in_creation_order() 
         assert!(store.tenant_ordered(t).await);
         assert_searches_exact(&store, &users, t).await;
     }
+}
+
+#[tokio::test]
+async fn users_stored_before_the_fold_migration_are_found_by_folded_needles() {
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = ["ten_a0000001"];
+    let mut users = bursts(&tenants, 40, 1_700_000_000_000, 3);
+    users[0].display_name = Some("ÄNNE Öberg".into());
+    users[1].display_name = Some("änne Schmidt".into());
+    // Before 0003 too: its renumbering is what a real old file went through.
+    let url = old_database(dir.path(), 2, &tenants, &users).await;
+    let store = super::SqliteStore::open(&url).await.unwrap();
+    for needle in ["ä", "Än", "ÄNNE", "änne"] {
+        let f = UserFilter {
+            search: Some(needle.into()),
+            ..UserFilter::default()
+        };
+        let page = PageRequest {
+            limit: 10,
+            offset: 0,
+        };
+        let got = store.list_users(tenants[0], &f, page).await.unwrap();
+        assert_eq!(got.total, 2, "{needle}");
+    }
+    assert_searches_exact(&store, &users, tenants[0]).await;
+    // The pending mark is gone: a second open has nothing to fill.
+    drop(store);
+    let store = super::SqliteStore::open(&url).await.unwrap();
+    let pending: Option<i64> = sqlx::query_scalar("SELECT 1 FROM folds_pending")
+        .fetch_optional(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending, None);
 }

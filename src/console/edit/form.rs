@@ -12,7 +12,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::patch::{self, Patches, Values};
 use crate::api::client::{Dialects, Principal, UserDetail, UserRow};
-use crate::api::raven;
+use crate::api::{eai, raven};
 use crate::model::{MAX_OBJECT_BYTES, Object, Role, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -374,9 +374,17 @@ impl Form {
         if let Principal::User(u) = who
             && !u.role.can_manage_users()
         {
-            let why = format!("needs users.manage; the key's user is a {}", u.role);
-            locked.insert(FormField::Role, why.clone());
-            locked.insert(FormField::Status, why);
+            // DESIGN.md: such a key may change only its name, avatar and preferences.
+            let why = format!("needs users.manage ({} key)", u.role);
+            for f in [
+                FormField::Role,
+                FormField::Status,
+                FormField::Email,
+                FormField::ExternalRef,
+                FormField::Metadata,
+            ] {
+                locked.insert(f, why.clone());
+            }
         }
         if !dialects.eai {
             for f in [FormField::Role, FormField::Status] {
@@ -400,12 +408,47 @@ impl Form {
         form
     }
 
-    /// The create form: what Raven's create takes.
+    /// The create form: what Raven's create takes and, against a server that
+    /// also speaks EAI, email, role and status, set by an EAI PATCH right after.
     pub fn create(dialects: Dialects) -> Form {
-        let fields = vec![FormField::ExternalRef, FormField::Name, FormField::Metadata];
-        let mut form = Form::blank(Mode::Create, dialects, fields, Values::default());
+        let mut fields = vec![FormField::ExternalRef, FormField::Name];
+        if dialects.eai {
+            fields.extend([FormField::Email, FormField::Role, FormField::Status]);
+        }
+        fields.push(FormField::Metadata);
+        // What a Raven create makes (DESIGN.md): only a change from it is sent.
+        let base = Values {
+            role: dialects.eai.then_some(Role::Member),
+            status: dialects.eai.then_some(Status::Active),
+            ..Values::default()
+        };
+        let mut form = Form::blank(Mode::Create, dialects, fields, base.clone());
+        form.set_draft(&base);
         form.focus = FormField::ExternalRef;
         form
+    }
+
+    /// The EAI half of a create: email, role and status where set.
+    pub fn create_rest(&self) -> Option<eai::PatchUser> {
+        let d = self.draft().ok()?;
+        let email = Some(d.email.trim().to_string()).filter(|e| !e.is_empty());
+        let p = eai::PatchUser {
+            email: email.map(Some),
+            role: d.role.filter(|r| Some(*r) != self.base.role),
+            status: d.status.filter(|s| Some(*s) != self.base.status),
+            ..eai::PatchUser::default()
+        };
+        (self.dialects.eai && !p.is_empty()).then_some(p)
+    }
+
+    /// Nothing typed at all: a create would make a user with nothing to find it by.
+    pub fn is_empty_create(&self) -> bool {
+        self.draft().is_ok_and(|d| {
+            d.name.trim().is_empty()
+                && d.external_ref.trim().is_empty()
+                && d.email.trim().is_empty()
+                && d.metadata.is_empty()
+        })
     }
 
     fn blank(mode: Mode, dialects: Dialects, fields: Vec<FormField>, base: Values) -> Form {
@@ -637,6 +680,8 @@ mod tests {
                 last_login_at: None,
             }),
             etag: Some("\"v3\"".into()),
+            extra: Default::default(),
+            status: None,
         };
         (row, d)
     }

@@ -8,6 +8,7 @@
 //! keeps the form open with the draft, a 412 shows mine against theirs, and
 //! Esc on a changed form asks first.
 
+pub mod check;
 pub mod form;
 pub mod patch;
 pub mod save;
@@ -18,7 +19,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use self::form::{AfterDiscard, Conflict, FormField, Mode, Phase, values_of};
 use self::save::{SaveFailed, Saved};
-use super::app::{Effect, Focus, Notice, State};
+use super::app::{About, Effect, Focus, Notice, State};
 use super::keys::{Command, Context};
 use super::words;
 use crate::api::client::{ClientError, Principal, UserDetail, UserRow};
@@ -69,10 +70,7 @@ pub(crate) fn open_create(state: &mut State) {
 }
 
 fn note_error(state: &mut State, text: String) {
-    state.error = Some(Notice {
-        text,
-        retry_in: None,
-    });
+    state.error = Some(Notice::new(text, About::Form));
 }
 
 pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
@@ -80,6 +78,10 @@ pub(crate) fn type_key(state: &mut State, ev: KeyEvent) {
         && form.phase == Phase::Editing
     {
         form.type_key(ev);
+        // "does not parse" and "nothing to create" last exactly as long as they are true.
+        if form.draft().is_ok() && !(form.is_create() && form.is_empty_create()) {
+            state.clear_error(&[About::Draft]);
+        }
     }
 }
 
@@ -94,10 +96,14 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 Err((field, e)) => {
                     form.focus = field;
                     let text = format!("{} does not parse: {e}. Nothing was sent.", field.label());
-                    note_error(state, text);
+                    state.error = Some(Notice::new(text, About::Draft));
                 }
                 Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
                     state.info = Some("Nothing changed, nothing to save.".into());
+                }
+                Ok(_) if form.is_create() && form.is_empty_create() => {
+                    let text = "Nothing to create: give a name, an external_ref or an email first.";
+                    state.error = Some(Notice::new(text.into(), About::Draft));
                 }
                 Ok(_) => form.phase = Phase::Confirm,
             }
@@ -206,6 +212,8 @@ fn rebase(state: &mut State, theirs: &UserDetail) {
 
 fn close(state: &mut State) {
     let was_edit = state.form.take().is_some_and(|f| !f.is_create());
+    // "Your draft is kept" and the like are about a form that is gone.
+    state.clear_error(&[About::Form, About::Draft]);
     state.focus = if was_edit && state.detail.is_some() {
         Focus::Detail
     } else {
@@ -228,7 +236,11 @@ fn send(state: &mut State) -> Vec<Effect> {
     };
     let effect = match &form.mode {
         Mode::Create => match form.create_body() {
-            Ok(user) => Effect::Create { id, user },
+            Ok(user) => Effect::Create {
+                id,
+                user,
+                rest: form.create_rest().map(Box::new),
+            },
             Err(_) => return vec![],
         },
         Mode::Edit { row, etag, .. } => match form.patches() {
@@ -324,9 +336,37 @@ pub(crate) fn on_saved(
     }
     match result {
         Ok(saved) => {
+            let Some(form) = state.form.as_ref() else {
+                return vec![];
+            };
+            let before = form.base.clone();
+            let draft = form.draft().ok();
             apply_written(state, &saved);
-            close(state);
-            state.info = Some("Saved.".into());
+            let missed = match (draft, state.form.as_ref()) {
+                (Some(draft), Some(form)) => check::not_taken(&before, &draft, &form.base),
+                _ => vec![],
+            };
+            if missed.is_empty() {
+                close(state);
+                state.info = Some("Saved.".into());
+                if state.has_filters() {
+                    // The user may no longer match them: the list and its total say so.
+                    return state.request_list();
+                }
+            } else {
+                // The answer shows the old value: the change did not take. The
+                // draft stays in the form, its baseline is now the server's.
+                if let Some(form) = state.form.as_mut() {
+                    form.phase = Phase::Editing;
+                }
+                note_error(
+                    state,
+                    format!(
+                        "Not all of it took: the server kept {}. Your draft is kept; Ctrl-s sends it again.",
+                        missed.join(", ")
+                    ),
+                );
+            }
         }
         Err(failed) => {
             let partial = !failed.written.is_empty();
@@ -334,6 +374,7 @@ pub(crate) fn on_saved(
                 apply_written(state, &failed.written);
             }
             let hint = state.server.token_hint.clone();
+            learn_refusal(state, &failed.error);
             let Some(form) = state.form.as_mut() else {
                 return vec![];
             };
@@ -374,6 +415,19 @@ pub(crate) fn on_saved(
         }
     }
     vec![]
+}
+
+/// A server that cannot say up front what a key may do says it with the first
+/// 403 on a write: from then on `e` and `c` are off with its reason. Not for a
+/// key bound to a user, whose refusals are about one field, not every write.
+fn learn_refusal(state: &mut State, error: &ClientError) {
+    if let ClientError::Forbidden { code, message } = error
+        && code != "user_inactive"
+        && state.server.key.is_none()
+        && !matches!(state.server.principal, Some(Principal::User(_)))
+    {
+        state.server.refused_writes = Some(message.clone());
+    }
 }
 
 /// A save or create that the server refused or never got: the draft stays, the
@@ -418,15 +472,28 @@ fn refused(state: &mut State, error: &ClientError, lead: &str, hint: &str) {
 pub(crate) fn on_created(
     state: &mut State,
     id: u64,
-    result: Result<Box<raven::User>, ClientError>,
+    result: Result<Box<save::Created>, ClientError>,
 ) -> Vec<Effect> {
     if state.form.as_ref().map(|f| &f.phase) != Some(&Phase::Saving(id)) {
         return vec![];
     }
     match result {
-        Ok(user) => {
+        Ok(created) => {
+            let save::Created { user, rest_failed } = *created;
             close(state);
-            state.info = Some(format!("Created {}.", user.user_id));
+            match rest_failed {
+                None => state.info = Some(format!("Created {}.", user.user_id)),
+                Some(e) => {
+                    let why = words::explain(&e, &state.server.token_hint);
+                    note_error(
+                        state,
+                        format!(
+                            "Created {}, but its email, role or status were not set: {why} Edit it to try again.",
+                            user.user_id
+                        ),
+                    );
+                }
+            }
             let row = UserRow {
                 id: user.user_id.clone(),
                 name: user.display_name.clone(),
@@ -441,6 +508,7 @@ pub(crate) fn on_created(
         }
         Err(error) => {
             let hint = state.server.token_hint.clone();
+            learn_refusal(state, &error);
             if let Some(form) = state.form.as_mut() {
                 form.phase = Phase::Editing;
             }
@@ -458,6 +526,9 @@ pub(crate) fn on_edited(state: &mut State, field: FormField, result: Result<Stri
         Ok(text) => {
             form.set_json_text(field, &text);
             form.focus = field;
+            if form.draft().is_ok() {
+                state.clear_error(&[About::Draft]);
+            }
         }
         Err(why) => note_error(
             state,

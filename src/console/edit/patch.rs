@@ -205,11 +205,12 @@ fn walk(patch: &Object, old: &Object, prefix: &str, out: &mut Vec<String>) {
     }
 }
 
-/// A JSON value on one line, cut to a readable length.
+/// A JSON value on one line, cut (visibly) only when very long: the summaries
+/// wrap, so a sentence-long value is shown whole.
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 24 {
-        let cut: String = s.chars().take(23).collect();
+    if s.chars().count() > 80 {
+        let cut: String = s.chars().take(79).collect();
         format!("{cut}…")
     } else {
         s

@@ -89,3 +89,42 @@ async fn failed(
         theirs,
     })
 }
+
+/// A create: the Raven user made, and what became of the EAI half (email,
+/// role, status), which is a second request and may fail on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub user: raven::User,
+    /// The EAI half failed: the user exists without it.
+    pub rest_failed: Option<ClientError>,
+}
+
+impl From<raven::User> for Created {
+    fn from(user: raven::User) -> Created {
+        Created {
+            user,
+            rest_failed: None,
+        }
+    }
+}
+
+/// `POST` in Raven, then, when there is more, a `PATCH` in EAI on the ETag the
+/// create answered with.
+pub async fn create(
+    client: &Client,
+    user: &raven::CreateUser,
+    rest: Option<&eai::PatchUser>,
+) -> Result<Created, ClientError> {
+    let (made, etag) = client.create(user).await?;
+    let rest_failed = match rest {
+        Some(p) => client
+            .patch_eai(&made.user_id, p, etag.as_deref())
+            .await
+            .err(),
+        None => None,
+    };
+    Ok(Created {
+        user: made,
+        rest_failed,
+    })
+}

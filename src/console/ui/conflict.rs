@@ -30,15 +30,15 @@ pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Th
     let rows = c.rows();
     let label = 14u16;
     let half = inner.width.saturating_sub(label + 2) / 2;
-    let cut = |s: &str| {
-        let w = usize::from(half.saturating_sub(2));
-        if s.chars().count() > w {
-            let mut t: String = s.chars().take(w.saturating_sub(1)).collect();
-            t.push('…');
-            t
-        } else {
-            s.to_string()
+    // A long summary wraps within its column rather than being cut: it is
+    // what the admin decides on.
+    let width = usize::from(half.saturating_sub(2)).max(1);
+    let chunks = |s: &str| -> Vec<String> {
+        let chars: Vec<char> = s.chars().collect();
+        if chars.is_empty() {
+            return vec![String::new()];
         }
+        chars.chunks(width).map(|c| c.iter().collect()).collect()
     };
     let mark = |changed: bool| {
         if changed {
@@ -53,21 +53,38 @@ pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Th
         Cell::from("theirs (saved now)"),
     ])
     .style(theme.header());
-    let body = rows.iter().map(|r| {
-        let both = r.mine_changed && r.theirs_changed && r.mine != r.theirs;
-        let style = if both { theme.error() } else { theme.plain() };
-        Row::new([
-            Cell::from(Span::styled(r.field.label(), style)),
-            Cell::from(Line::from(vec![
-                mark(r.mine_changed),
-                Span::raw(cut(&r.mine)),
-            ])),
-            Cell::from(Line::from(vec![
-                mark(r.theirs_changed),
-                Span::raw(cut(&r.theirs)),
-            ])),
-        ])
-    });
+    let side = |changed: bool, text: &str| -> Vec<Line<'static>> {
+        chunks(text)
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let lead = if i == 0 {
+                    mark(changed)
+                } else {
+                    Span::raw("  ")
+                };
+                Line::from(vec![lead, Span::raw(part)])
+            })
+            .collect()
+    };
+    let mut height = 1u16;
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let both = r.mine_changed && r.theirs_changed && r.mine != r.theirs;
+            let style = if both { theme.error() } else { theme.plain() };
+            let mine = side(r.mine_changed, &r.mine);
+            let theirs = side(r.theirs_changed, &r.theirs);
+            let h = mine.len().max(theirs.len()) as u16;
+            height += h;
+            Row::new([
+                Cell::from(Span::styled(r.field.label(), style)),
+                Cell::from(mine),
+                Cell::from(theirs),
+            ])
+            .height(h)
+        })
+        .collect();
     let table = Table::new(
         body,
         [
@@ -78,7 +95,7 @@ pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Th
     )
     .header(header)
     .column_spacing(1);
-    let table_h = (rows.len() as u16 + 1).min(inner.height);
+    let table_h = height.min(inner.height);
     let [t, rest] =
         ratatui::layout::Layout::vertical([Constraint::Length(table_h), Constraint::Fill(1)])
             .areas(inner);

@@ -7,15 +7,20 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Theme, json};
 use crate::console::app::{DetailView, State};
+use crate::console::visible::visible;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, theme: Theme) {
     let name = d.row.name.as_deref().unwrap_or("(no name)");
     let mut title = vec![
         Span::raw(" "),
-        Span::styled(name.to_string(), theme.title()),
-        Span::styled(format!(" {} ", d.row.id), theme.dim()),
+        Span::styled(visible(name).into_owned(), theme.title()),
+        Span::styled(format!(" {} ", visible(&d.row.id)), theme.dim()),
     ];
     let lines: Vec<Line> = match (&d.record, &d.error) {
+        (Some(rec), _) if d.wrap => json::wrap(
+            json::lines(rec, theme),
+            usize::from(area.width.saturating_sub(2)),
+        ),
         (Some(rec), _) => json::lines(rec, theme),
         (None, Some(err)) => vec![Line::styled(err.clone(), theme.error())],
         (None, None) => vec![Line::styled("loading…", theme.dim())],
@@ -35,7 +40,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, them
         .border_style(theme.dim())
         .title(Line::from(title))
         .title_bottom(Line::styled(
-            " Esc back · ↑↓ PgUp PgDn scroll · r reload ",
+            if d.wrap {
+                " Esc back · ↑↓ PgUp PgDn scroll · w no wrap · r reload "
+            } else {
+                " Esc back · ↑↓ PgUp PgDn scroll · w wrap · r reload "
+            },
             theme.dim(),
         ));
     let _ = state;

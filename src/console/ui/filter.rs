@@ -10,14 +10,14 @@ use super::Theme;
 use crate::console::app::{Field, Focus, State};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let [_, ext, _, role, _, status, _, search] = Layout::horizontal([
-        Constraint::Length(1),
+    // Each field starts with its one-column mark (see `label`), which is also the gap.
+    let [ext, _, role, _, status, _, search] = Layout::horizontal([
         Constraint::Fill(1),
-        Constraint::Length(2),
-        Constraint::Length(13),
-        Constraint::Length(2),
-        Constraint::Length(17),
-        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(14),
+        Constraint::Length(1),
+        Constraint::Length(18),
+        Constraint::Length(1),
         Constraint::Fill(2),
     ])
     .areas(area);
@@ -43,6 +43,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     );
 }
 
+/// The field's name; `●` before it while it filters, so a set filter shows
+/// without colour too.
 fn label(state: &State, field: Field, theme: Theme) -> Span<'static> {
     let style = if state.unavailable(field).is_some() {
         theme.inactive()
@@ -51,7 +53,15 @@ fn label(state: &State, field: Field, theme: Theme) -> Span<'static> {
     } else {
         theme.label()
     };
-    Span::styled(field.label(), style)
+    let q = state.filters_now();
+    let set = match field {
+        Field::ExternalRef => q.external_ref.is_some(),
+        Field::Role => q.role.is_some(),
+        Field::Status => q.status.is_some(),
+        Field::Search => q.search.is_some(),
+    };
+    let mark = if set { "●" } else { " " };
+    Span::styled(format!("{mark}{}", field.label()), style)
 }
 
 fn text_field(
@@ -62,7 +72,7 @@ fn text_field(
     input: &Input,
     theme: Theme,
 ) {
-    let lead = field.label().len() as u16 + 1;
+    let lead = field.label().len() as u16 + 2;
     let width = usize::from(area.width.saturating_sub(lead));
     let focused = state.focus == Focus::Filter(field) && !state.help;
     let value = if state.unavailable(field).is_some() {

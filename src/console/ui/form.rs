@@ -14,7 +14,7 @@ use super::Theme;
 use crate::console::app::State;
 use crate::console::edit::Form;
 use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
-use crate::console::edit::patch::{self, Values};
+use crate::console::edit::patch;
 
 const LABEL: u16 = 14;
 const VALUE: u16 = 34;
@@ -25,7 +25,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
         Mode::Edit { row, .. } => vec![
             Span::styled(" Edit ", theme.title()),
             Span::styled(
-                row.name.clone().unwrap_or_else(|| "(no name)".into()),
+                crate::console::visible::visible(row.name.as_deref().unwrap_or("(no name)"))
+                    .into_owned(),
                 theme.title(),
             ),
             Span::styled(format!(" {} ", row.id), theme.dim()),
@@ -116,8 +117,8 @@ fn line_field(
 ) {
     let focused = editing && form.focus == f;
     let mut width = usize::from(VALUE.min(area.width.saturating_sub(LABEL)));
-    if form.errors.contains_key(&f) {
-        // Room for the server's message on the same line.
+    if form.errors.contains_key(&f) || form.locked.contains_key(&f) {
+        // Room for the server's message, or the reason for the lock, on the same line.
         width = width.min(input_of(form, f).value().chars().count() + 1);
     }
     let mut spans = vec![label(form, f, editing, theme)];
@@ -146,10 +147,19 @@ fn line_field(
         _ => {
             let input = input_of(form, f);
             spans.push(text_value(frame, area, input, width, focused, theme));
+            if let Some(why) = form.locked.get(&f) {
+                spans.push(Span::styled(format!(" locked: {why}"), theme.inactive()));
+            }
         }
     }
     if let Some(err) = form.errors.get(&f) {
-        spans.push(Span::styled(format!(" ✗ {err}"), theme.error()));
+        // The whole message is on the message line; here it is cut visibly.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = usize::from(area.width).saturating_sub(used);
+        spans.push(Span::styled(
+            crate::console::visible::fit(&format!(" ✗ {err}"), room),
+            theme.error(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -235,11 +245,8 @@ fn popup(area: Rect, width: u16, height: u16) -> Rect {
 /// The compact summary of the change, before anything is sent.
 fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
     let draft = form.draft().unwrap_or_else(|_| form.base.clone());
-    let base = if form.is_create() {
-        Values::default()
-    } else {
-        form.base.clone()
-    };
+    // A create's baseline is what a create makes (no name; member, active).
+    let base = form.base.clone();
     let mut lines: Vec<Line> = patch::summary(&base, &draft)
         .into_iter()
         .map(|l| Line::from(vec![Span::styled("• ", theme.key()), Span::raw(l)]))

@@ -78,6 +78,36 @@ fn write(
     }
 }
 
+/// Lines cut into rows of at most `width` columns, styles kept: nothing of a
+/// long value is hidden past the border. Row counts match `DetailView::rows`.
+pub fn wrap(lines: Vec<Line<'static>>, width: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let mut out = Vec::new();
+    for line in lines {
+        let mut row: Vec<Span<'static>> = Vec::new();
+        let mut used = 0;
+        for span in line.spans {
+            let mut piece = String::new();
+            for c in span.content.chars() {
+                let w = c.width().unwrap_or(0);
+                if used + w > width && used > 0 {
+                    row.push(Span::styled(std::mem::take(&mut piece), span.style));
+                    out.push(Line::from(std::mem::take(&mut row)));
+                    used = 0;
+                }
+                piece.push(c);
+                used += w;
+            }
+            if !piece.is_empty() {
+                row.push(Span::styled(piece, span.style));
+            }
+        }
+        out.push(Line::from(row));
+    }
+    out
+}
+
 fn scalar_span(v: &Value, theme: Theme) -> Span<'static> {
     match v {
         Value::String(s) => Span::styled(quote(s), theme.json_string()),
@@ -88,8 +118,10 @@ fn scalar_span(v: &Value, theme: Theme) -> Span<'static> {
     }
 }
 
+/// A JSON string literal, hidden characters escaped so they show.
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+    let q = serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""));
+    crate::console::visible::json_escaped(&q).into_owned()
 }
 
 #[cfg(test)]

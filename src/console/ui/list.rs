@@ -10,6 +10,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use super::{Theme, short_time};
 use crate::api::client::{Dialects, UserRow};
 use crate::console::app::State;
+use crate::console::visible::{fit, visible};
 use crate::model::Status;
 
 struct Column {
@@ -24,7 +25,7 @@ struct Column {
 }
 
 fn opt(v: &Option<String>) -> String {
-    v.clone().unwrap_or_default()
+    v.as_deref().map(visible).unwrap_or_default().into_owned()
 }
 
 /// In the order they are given room.
@@ -147,13 +148,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let dialects = state.server.dialects.unwrap_or(Dialects::BOTH);
     let cols = layout(dialects, area.width);
     let header = Row::new(cols.iter().map(|(c, _)| Cell::from(c.title))).style(theme.header());
+    let stale = state.stale();
     let rows = list.rows.iter().map(|r| {
-        let style = if r.status == Some(Status::Inactive) {
+        let style = if stale {
+            theme.dim()
+        } else if r.status == Some(Status::Inactive) {
             theme.inactive()
         } else {
             theme.plain()
         };
-        Row::new(cols.iter().map(|(c, _)| Cell::from((c.cell)(r)))).style(style)
+        Row::new(
+            cols.iter()
+                .map(|(c, w)| Cell::from(fit(&(c.cell)(r), usize::from(*w)))),
+        )
+        .style(style)
     });
     let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
         .header(header)

@@ -1,6 +1,7 @@
 //! The message line above the status lines: the last error in words, else what
 //! the focused field takes and why some filters are greyed. Text too long for
-//! one line grows upward over the bottom of the table rather than being cut.
+//! one line takes more lines, which the pane above gives up (see [`height`]),
+//! so nothing is cut and no border is drawn over.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -8,50 +9,77 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::Theme;
-use crate::console::app::{Focus, State};
+use crate::console::app::{Field, Focus, State};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let (text, style) = match &state.error {
+/// At most this many lines; a longer message is cut with an ellipsis.
+const MAX_LINES: usize = 4;
+
+/// Lines the message takes at `width` columns.
+pub fn height(state: &State, width: u16) -> u16 {
+    let (text, _) = message(state, Theme { color: false });
+    let text = crate::console::visible::visible(&text);
+    let width = usize::from(width.saturating_sub(2)).max(1);
+    wrap(&text, width).len().clamp(1, MAX_LINES) as u16
+}
+
+fn message(state: &State, theme: Theme) -> (String, ratatui::style::Style) {
+    match &state.error {
         Some(e) => match e.retry_in {
-            Some(d) => (
-                format!(
-                    "⚠ {} Retrying in {} s; showing the last data.",
-                    e.text,
-                    d.as_secs().max(1)
-                ),
-                theme.banner(),
-            ),
+            Some(d) => {
+                let when = match d.as_millis().div_ceil(1000) {
+                    0 => "Retrying now".to_string(),
+                    s => format!("Retrying in {s} s"),
+                };
+                (
+                    format!(
+                        "⚠ {} {when}; showing the last data (paging waits until it answers).",
+                        e.text
+                    ),
+                    theme.banner(),
+                )
+            }
             None => (format!("✗ {}", e.text), theme.error()),
         },
         None => match &state.info {
             Some(info) => (format!("✓ {info}"), theme.label()),
             None => (hint(state), theme.dim()),
         },
-    };
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let (text, style) = message(state, theme);
+    // Messages quote the server (names, vendor error text): show what is there.
+    let text = crate::console::visible::visible(&text).into_owned();
     let width = usize::from(area.width.saturating_sub(2)).max(1);
-    let lines = wrap(&text, width);
-    let n = (lines.len() as u16).min(area.y + 1);
-    let top = Rect {
-        y: area.y + 1 - n,
-        height: n,
-        ..area
-    };
-    frame.render_widget(Clear, top);
+    let mut lines = wrap(&text, width);
+    let room = usize::from(area.height).max(1);
+    if lines.len() > room {
+        lines.truncate(room);
+        if let Some(last) = lines.last_mut() {
+            *last = crate::console::visible::fit(&format!("{last} …"), width);
+        }
+    }
+    frame.render_widget(Clear, area);
     let lines: Vec<Line> = lines
         .into_iter()
         .map(|l| Line::styled(format!(" {l:<width$} "), style))
         .collect();
-    frame.render_widget(Paragraph::new(lines), top);
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn hint(state: &State) -> String {
     let greyed = state.greyed();
     match state.focus {
         Focus::Filter(f) => {
-            let hint = if f.is_text() {
-                "type to filter · Tab next · Enter done · Esc clear"
-            } else {
-                "← → pick · Tab next · Enter done · Esc clear"
+            let hint = match f {
+                Field::ExternalRef => {
+                    "exact match on the whole external_ref · Tab next · Enter done · Esc clear · Ctrl-x clear all"
+                }
+                Field::Search => {
+                    "name or email contains it · Tab next · Enter done · Esc clear · Ctrl-x clear all"
+                }
+                _ => "← → pick · Tab next · Enter done · Esc clear · Ctrl-x clear all",
             };
             match greyed.is_empty() {
                 true => hint.to_string(),
@@ -61,6 +89,9 @@ fn hint(state: &State) -> String {
         Focus::Detail => "Esc back to the list · e edit · r reload · ? all keys".to_string(),
         Focus::Form => form_hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),
+        _ if state.has_filters() => {
+            "/ search · f filters · x clear all filters · Enter open · n p pages".to_string()
+        }
         _ => "/ search · f filters · Enter open · n p pages".to_string(),
     }
 }

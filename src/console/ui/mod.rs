@@ -23,7 +23,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     let [bar, body, msg, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(message::height(state, frame.area().width)),
         Constraint::Length(2),
     ])
     .areas(frame.area());
@@ -33,6 +33,7 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
             Phase::Conflict(c) => {
                 let name = c.theirs.name.trim();
                 let name = if name.is_empty() { "this user" } else { name };
+                let name = &crate::console::visible::visible(name);
                 conflict::render(frame, body, name, c, theme)
             }
             _ => form::render(frame, body, state, f, theme),

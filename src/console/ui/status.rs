@@ -8,52 +8,82 @@ use ratatui::widgets::Paragraph;
 use super::Theme;
 use crate::api::client::Principal;
 use crate::console::app::State;
+use crate::console::visible::{fit, visible};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let [server, page] = Layout::vertical([Constraint::Length(1); 2]).areas(area);
-    frame.render_widget(Paragraph::new(server_line(state, theme)), server);
+    frame.render_widget(
+        Paragraph::new(server_line(state, theme, usize::from(server.width))),
+        server,
+    );
     render_page(frame, page, state, theme);
 }
 
-fn server_line(state: &State, theme: Theme) -> Line<'static> {
+fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
     let s = &state.server;
-    let dialect = s.dialects.map_or("detecting…", |d| d.label());
-    let who = match &s.principal {
-        None => "…".to_string(),
-        Some(Principal::Tenant) => "the whole tenant".to_string(),
-        Some(Principal::User(u)) => {
+    let dialect = match (s.dialects, &state.error) {
+        (Some(d), _) => d.label(),
+        // Connecting failed for good: say so rather than "detecting" for ever.
+        (None, Some(e)) if e.retry_in.is_none() => "not connected",
+        (None, _) => "detecting…",
+    };
+    let bound = s.key.as_ref().and_then(|k| k.user_id.clone());
+    let who = match (&s.principal, bound) {
+        (None, _) => "…".to_string(),
+        (Some(Principal::User(u)), _) => {
             let name = u
                 .name
                 .clone()
                 .or_else(|| u.email.clone())
                 .unwrap_or_else(|| u.id.clone());
-            format!("{name} ({}, tenant {})", u.role, u.tenant_id)
+            format!(
+                "{} ({}, tenant {})",
+                visible(&name),
+                u.role,
+                visible(&u.tenant_id)
+            )
         }
-        Some(Principal::Unknown) => "unknown (Raven has no /me)".to_string(),
+        (Some(_), Some(id)) => format!("user {id} (bound key)"),
+        (Some(Principal::Tenant), None) => "the whole tenant".to_string(),
+        (Some(Principal::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
+        (Some(Principal::Unknown), None) => "unknown (Raven has no /me)".to_string(),
     };
-    Line::from(vec![
+    let mut spans = vec![
         Span::raw(" "),
         Span::styled(s.url.clone(), theme.title()),
         Span::styled(" · ", theme.dim()),
         Span::raw(dialect),
-        Span::styled(" · acts as ", theme.dim()),
-        Span::raw(who),
-    ])
+    ];
+    // Before "acts as", which a long name may push off a narrow screen.
+    if state.write_block().is_some() {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled("read-only", theme.error()));
+    }
+    spans.push(Span::styled(" · acts as ", theme.dim()));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    spans.push(Span::raw(fit(&who, width.saturating_sub(used))));
+    Line::from(spans)
 }
 
 fn render_page(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let mut spans = vec![Span::raw(" ")];
     match &state.list {
         Some(l) => {
+            let of = l.pages().map_or("?".to_string(), |n| n.to_string());
             spans.push(Span::styled(
-                format!("page {} of {}", l.page(), l.pages()),
+                format!("page {} of {of}", l.page()),
                 theme.title(),
             ));
             spans.push(Span::styled(" · ", theme.dim()));
-            let noun = if l.total == 1 { "user" } else { "users" };
-            spans.push(Span::raw(format!("{} {noun}", l.total)));
+            match l.total {
+                Some(t) => {
+                    let noun = if t == 1 { "user" } else { "users" };
+                    spans.push(Span::raw(format!("{t} {noun}")));
+                }
+                None => spans.push(Span::styled("total not given by the server", theme.dim())),
+            }
         }
         None => spans.push(Span::styled("page – of –", theme.dim())),
     }

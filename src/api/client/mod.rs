@@ -1,6 +1,15 @@
 //! The console's HTTP client for both dialects. It knows the wire (paths, query
 //! parameters, bodies, the error shape) and nothing of the screen: failures come
 //! back as a [`ClientError`] that the console turns into words.
+//!
+//! It is written to the specs, not to raven-server: [`wire`] reads answers
+//! that leave out what the specs do not promise, [`vendor`] reads other
+//! servers' error bodies.
+
+mod vendor;
+mod wire;
+
+pub use wire::utc;
 
 use std::time::Duration;
 
@@ -8,7 +17,8 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode, header};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::{EAI_BASE, ErrorBody, RAVEN_BASE, eai, raven};
+use super::key::{KEY_PATH, KeyInfo};
+use super::{EAI_BASE, RAVEN_BASE, eai, raven};
 use crate::model::{Role, Status};
 
 /// Which dialects a server speaks.
@@ -69,6 +79,19 @@ pub enum ClientError {
     Decode { url: String, reason: String },
     #[error("no Users API at {url}: both {RAVEN_BASE} and {EAI_BASE} answered 404")]
     NoApi { url: String },
+    /// `--api raven` or `--api eai` against a server whose base path of that dialect is 404.
+    #[error("{url} does not speak the {dialect} ({path} answered 404)")]
+    NoDialect {
+        url: String,
+        dialect: &'static str,
+        path: &'static str,
+    },
+    /// An https:// URL whose server answered the TLS handshake in plain HTTP.
+    #[error("{url} does not speak TLS: {reason}")]
+    PlainHttp { url: String, reason: String },
+    /// The console was started read-only, so it sends no write at all.
+    #[error("read-only: no write is sent")]
+    ReadOnly,
     #[error("not a usable server URL: {0}")]
     BadUrl(String),
 }
@@ -116,7 +139,11 @@ pub struct UserRow {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {
     pub rows: Vec<UserRow>,
-    pub total: u64,
+    /// `None` when the server did not say (the specs' examples have it, a vendor may not).
+    pub total: Option<u64>,
+    /// The page size the server says it used (Raven's `limit`), which may be
+    /// less than the one asked for.
+    pub limit: Option<u32>,
 }
 
 /// One user as each dialect shows it.
@@ -125,6 +152,10 @@ pub struct UserDetail {
     pub raven: Option<raven::User>,
     pub eai: Option<eai::User>,
     pub etag: Option<String>,
+    /// Top-level fields the server sent that neither spec names, shown as they came.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    /// EAI's status, which its profile does not carry: from the list, found by email.
+    pub status: Option<Status>,
 }
 
 /// Who the key acts as.
@@ -138,11 +169,32 @@ pub enum Principal {
     Unknown,
 }
 
+/// What connecting learnt: the dialects, who the key acts as, and (from
+/// servers with `GET /api/v1/key`) what it may do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub dialects: Dialects,
+    pub principal: Principal,
+    pub key: Option<KeyInfo>,
+}
+
+impl From<(Dialects, Principal)> for Connection {
+    fn from((dialects, principal): (Dialects, Principal)) -> Connection {
+        Connection {
+            dialects,
+            principal,
+            key: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: Url,
     token: Option<String>,
+    /// `--read-only`: every write is refused here, before anything is sent.
+    read_only: bool,
 }
 
 impl Client {
@@ -174,7 +226,18 @@ impl Client {
             http,
             base,
             token: token.filter(|t| !t.is_empty()),
+            read_only: false,
         })
+    }
+
+    /// A client that never sends a write (`--read-only`).
+    pub fn read_only(mut self, on: bool) -> Client {
+        self.read_only = on;
+        self
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The server's URL as the admin gave it, for the status line and messages.
@@ -201,7 +264,11 @@ impl Client {
 
     async fn send(&self, req: RequestBuilder) -> Result<Response, ClientError> {
         let base = self.base_url().to_string();
-        let resp = req.send().await.map_err(|e| transport_error(&base, &e))?;
+        let https = self.base.scheme() == "https";
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&base, https, &e))?;
         if resp.status().is_success() {
             Ok(resp)
         } else {
@@ -221,27 +288,44 @@ impl Client {
         decode(resp).await
     }
 
+    /// Whether the server answers on `base`: a 404 there means the dialect is absent.
+    async fn speaks(&self, base: &str) -> Result<bool, ClientError> {
+        let probe = [("limit", "1".to_string())];
+        match self.get_json::<serde_json::Value>(base, &probe).await {
+            Ok(_) => Ok(true),
+            // A key bound to a user without users.manage may not list, but the dialect is there.
+            Err(ClientError::Forbidden { .. }) => Ok(true),
+            Err(ClientError::NotFound { .. }) => Ok(false),
+            // Anything that is not JSON (an HTML 404 page, say) on the path: not this API.
+            Err(ClientError::Api { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Checks that the server speaks the dialects the admin named (`--api raven|eai`),
+    /// so a wrong choice is said as such, not as a missing user.
+    pub async fn require(&self, wanted: Dialects) -> Result<Dialects, ClientError> {
+        for (on, base, dialect) in [
+            (wanted.raven, RAVEN_BASE, "Raven Users API v1"),
+            (wanted.eai, EAI_BASE, "EAI Users REST API v3"),
+        ] {
+            if on && !self.speaks(base).await? {
+                return Err(ClientError::NoDialect {
+                    url: self.base_url().to_string(),
+                    dialect,
+                    path: base,
+                });
+            }
+        }
+        Ok(wanted)
+    }
+
     /// Asks each base path what it is: a 404 there means that dialect is absent.
     pub async fn detect(&self) -> Result<Dialects, ClientError> {
-        let probe = [("limit", "1".to_string())];
-        let (raven, eai) = tokio::join!(
-            self.get_json::<serde_json::Value>(RAVEN_BASE, &probe),
-            self.get_json::<serde_json::Value>(EAI_BASE, &probe),
-        );
-        let present = |r: Result<_, ClientError>| -> Result<bool, ClientError> {
-            match r {
-                Ok(_) => Ok(true),
-                // A key bound to a user without users.manage may not list, but the dialect is there.
-                Err(ClientError::Forbidden { .. }) => Ok(true),
-                Err(ClientError::NotFound { .. }) => Ok(false),
-                // Anything that is not JSON (an HTML 404 page, say) on the path: not this API.
-                Err(ClientError::Api { status: 404, .. }) => Ok(false),
-                Err(e) => Err(e),
-            }
-        };
+        let (raven, eai) = tokio::join!(self.speaks(RAVEN_BASE), self.speaks(EAI_BASE));
         let dialects = Dialects {
-            raven: present(raven)?,
-            eai: present(eai)?,
+            raven: raven?,
+            eai: eai?,
         };
         if dialects == Dialects::default() {
             return Err(ClientError::NoApi {
@@ -251,17 +335,38 @@ impl Client {
         Ok(dialects)
     }
 
+    /// `GET /api/v1/key` (a raven-server extension): what the key may do.
+    /// `None` from a server without it; then the console learns from refusals.
+    pub async fn key_info(&self) -> Result<Option<KeyInfo>, ClientError> {
+        match self.get_json::<KeyInfo>(KEY_PATH, &[]).await {
+            Ok((info, _)) => Ok(Some(info)),
+            Err(e @ (ClientError::Unauthorized { .. } | ClientError::PlainHttp { .. })) => Err(e),
+            Err(e) if e.is_transient() => Err(e),
+            // 404, 405, an HTML page, a shape of its own: not this extension.
+            Err(_) => Ok(None),
+        }
+    }
+
     /// `GET /api/eai/v3/users/me`: the bound user, or the whole tenant.
     pub async fn me(&self) -> Result<Principal, ClientError> {
         match self
             .get_json::<eai::User>(&format!("{EAI_BASE}/me"), &[])
             .await
         {
-            Ok((user, _)) => Ok(Principal::User(Box::new(user))),
-            Err(ClientError::NotFound { code, .. }) if code == "no_current_user" => {
+            Ok((mut user, _)) => {
+                wire::eai_user_utc(&mut user);
+                Ok(Principal::User(Box::new(user)))
+            }
+            // raven-server says `no_current_user`; any 404 there means the same.
+            Err(ClientError::NotFound { .. } | ClientError::Api { status: 404, .. }) => {
                 Ok(Principal::Tenant)
             }
-            Err(e) => Err(e),
+            Err(e @ (ClientError::Unauthorized { .. } | ClientError::PlainHttp { .. })) => Err(e),
+            // Every key of an inactive user is refused: say so now, not at each request.
+            Err(e @ ClientError::Forbidden { .. }) if is_user_inactive(&e) => Err(e),
+            Err(e) if e.is_transient() => Err(e),
+            // A `me` of its own shape, or none: who the key is stays unknown.
+            Err(_) => Ok(Principal::Unknown),
         }
     }
 
@@ -285,18 +390,20 @@ impl Client {
             (true, false) => {
                 common.extend(ext);
                 let (list, _) = self
-                    .get_json::<raven::UserList>(RAVEN_BASE, &common)
+                    .get_json::<wire::RavenList>(RAVEN_BASE, &common)
                     .await?;
                 Ok(Page {
                     total: list.total,
+                    limit: list.limit,
                     rows: list.users.into_iter().map(raven_row).collect(),
                 })
             }
             (false, true) => {
                 common.extend(eai_filters);
-                let (list, _) = self.get_json::<eai::UserList>(EAI_BASE, &common).await?;
+                let (list, _) = self.get_json::<wire::EaiList>(EAI_BASE, &common).await?;
                 Ok(Page {
                     total: list.total,
+                    limit: None,
                     rows: list.data.into_iter().map(eai_row).collect(),
                 })
             }
@@ -306,8 +413,8 @@ impl Client {
                 common.extend(ext);
                 common.extend(eai_filters);
                 let (r, e) = tokio::join!(
-                    self.get_json::<raven::UserList>(RAVEN_BASE, &common),
-                    self.get_json::<eai::UserList>(EAI_BASE, &common),
+                    self.get_json::<wire::RavenList>(RAVEN_BASE, &common),
+                    self.get_json::<wire::EaiList>(EAI_BASE, &common),
                 );
                 let (r, e) = (r?.0, e?.0);
                 let rows = e
@@ -317,13 +424,15 @@ impl Client {
                         let mut row = eai_row(u);
                         if let Some(rv) = r.users.iter().find(|x| x.user_id == row.id) {
                             row.external_ref = rv.external_ref.clone();
-                            row.created_at = Some(rv.created_at.clone());
+                            row.created_at = Some(wire::utc(&rv.created_at));
                         }
                         row
                     })
                     .collect();
+                // The EAI page drives the rows; either may say how many there are.
                 Ok(Page {
-                    total: e.total,
+                    total: e.total.or(r.total),
+                    limit: r.limit,
                     rows,
                 })
             }
@@ -341,29 +450,59 @@ impl Client {
         let (r, e) = tokio::join!(
             async {
                 match dialects.raven {
-                    true => Some(self.get_json::<raven::User>(&raven_path, &[]).await),
+                    true => Some(self.get_json::<serde_json::Value>(&raven_path, &[]).await),
                     false => None,
                 }
             },
             async {
                 match dialects.eai {
-                    true => Some(self.get_json::<eai::User>(&eai_path, &[]).await),
+                    true => Some(self.get_json::<serde_json::Value>(&eai_path, &[]).await),
                     false => None,
                 }
             },
         );
         let mut detail = UserDetail::default();
         if let Some(r) = r {
-            let (u, etag) = r?;
+            let (v, etag) = r?;
+            let mut u: raven::User = from_value(&raven_path, &v)?;
+            wire::raven_user_utc(&mut u);
+            detail.extra.extend(wire::extras(&v, wire::RAVEN_KNOWN));
             detail.raven = Some(u);
             detail.etag = etag;
         }
         if let Some(e) = e {
-            let (u, etag) = e?;
+            let (v, etag) = e?;
+            let mut u: eai::User = from_value(&eai_path, &v)?;
+            wire::eai_user_utc(&mut u);
+            for (k, x) in wire::extras(&v, wire::EAI_KNOWN) {
+                detail.extra.entry(k).or_insert(x);
+            }
             detail.eai = Some(u);
             detail.etag = detail.etag.or(etag);
+            detail.status = self.status_of(&detail).await;
         }
         Ok(detail)
+    }
+
+    /// The user's EAI status: a field of the profile where a server sends one,
+    /// else the list item found by searching for the email. Best effort: a
+    /// key that may not list, or a user without email, leaves it unknown.
+    async fn status_of(&self, d: &UserDetail) -> Option<Status> {
+        if let Some(s) = d.extra.get("status").and_then(|v| v.as_str()) {
+            return s.parse().ok();
+        }
+        let e = d.eai.as_ref()?;
+        let email = e.email.clone()?;
+        let q = [
+            ("search", email),
+            ("limit", "10".to_string()),
+            ("offset", "0".to_string()),
+        ];
+        let (list, _) = self.get_json::<wire::EaiList>(EAI_BASE, &q).await.ok()?;
+        list.data
+            .into_iter()
+            .find(|u| u.id == e.id)
+            .map(|u| u.status)
     }
 
     /// `PATCH` one user in the Raven dialect; with `if_match`, only that version.
@@ -373,13 +512,16 @@ impl Client {
         patch: &raven::PatchUser,
         if_match: Option<&str>,
     ) -> Result<(raven::User, Option<String>), ClientError> {
-        self.write(
-            Method::PATCH,
-            &format!("{RAVEN_BASE}/{}", encode_segment(id)),
-            patch,
-            if_match,
-        )
-        .await
+        let (mut u, etag) = self
+            .write(
+                Method::PATCH,
+                &format!("{RAVEN_BASE}/{}", encode_segment(id)),
+                patch,
+                if_match,
+            )
+            .await?;
+        wire::raven_user_utc(&mut u);
+        Ok((u, etag))
     }
 
     /// `PATCH` one user in the EAI dialect (preferences merge); with `if_match`, only that version.
@@ -389,13 +531,16 @@ impl Client {
         patch: &eai::PatchUser,
         if_match: Option<&str>,
     ) -> Result<(eai::User, Option<String>), ClientError> {
-        self.write(
-            Method::PATCH,
-            &format!("{EAI_BASE}/{}", encode_segment(id)),
-            patch,
-            if_match,
-        )
-        .await
+        let (mut u, etag) = self
+            .write(
+                Method::PATCH,
+                &format!("{EAI_BASE}/{}", encode_segment(id)),
+                patch,
+                if_match,
+            )
+            .await?;
+        wire::eai_user_utc(&mut u);
+        Ok((u, etag))
     }
 
     /// `POST /api/v1/users`.
@@ -403,7 +548,9 @@ impl Client {
         &self,
         user: &raven::CreateUser,
     ) -> Result<(raven::User, Option<String>), ClientError> {
-        self.write(Method::POST, RAVEN_BASE, user, None).await
+        let (mut u, etag) = self.write(Method::POST, RAVEN_BASE, user, None).await?;
+        wire::raven_user_utc(&mut u);
+        Ok((u, etag))
     }
 
     async fn write<B: serde::Serialize, T: DeserializeOwned>(
@@ -413,6 +560,9 @@ impl Client {
         body: &B,
         if_match: Option<&str>,
     ) -> Result<(T, Option<String>), ClientError> {
+        if self.read_only {
+            return Err(ClientError::ReadOnly);
+        }
         let mut req = self.request(method, self.url(path)?).json(body);
         if let Some(tag) = if_match {
             req = req.header(header::IF_MATCH, tag);
@@ -421,13 +571,18 @@ impl Client {
     }
 }
 
+fn is_user_inactive(e: &ClientError) -> bool {
+    matches!(e, ClientError::Forbidden { code, .. } if code == "user_inactive")
+}
+
 fn encode_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
 }
 
-fn raven_row(u: raven::UserSummary) -> UserRow {
+fn raven_row(mut u: raven::UserSummary) -> UserRow {
+    wire::raven_summary_utc(&mut u);
     UserRow {
         id: u.user_id,
         name: u.display_name,
@@ -437,7 +592,8 @@ fn raven_row(u: raven::UserSummary) -> UserRow {
     }
 }
 
-fn eai_row(u: eai::UserSummary) -> UserRow {
+fn eai_row(mut u: eai::UserSummary) -> UserRow {
+    wire::eai_summary_utc(&mut u);
     UserRow {
         id: u.id,
         name: u.name,
@@ -467,24 +623,26 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<(T, Option<String
     Ok((value, etag))
 }
 
+fn from_value<T: DeserializeOwned>(path: &str, v: &serde_json::Value) -> Result<T, ClientError> {
+    T::deserialize(v).map_err(|e| ClientError::Decode {
+        url: path.to_string(),
+        reason: e.to_string(),
+    })
+}
+
 async fn api_error(resp: Response) -> ClientError {
     let status = resp.status();
     let body = resp.bytes().await.unwrap_or_default();
-    let (code, message, field, user_id) = match serde_json::from_slice::<ErrorBody>(&body) {
-        Ok(b) => (
-            b.error.code,
-            b.error.message,
-            b.error.field,
-            b.error.user_id,
-        ),
-        // Not the API's error shape: a proxy or some other server answered.
-        Err(_) => (
-            String::new(),
-            status.canonical_reason().unwrap_or("error").to_string(),
-            None,
-            None,
-        ),
-    };
+    let vendor::ErrorParts {
+        code,
+        message,
+        field,
+        user_id,
+    } = vendor::error_parts(&body).unwrap_or_else(|| vendor::ErrorParts {
+        // No message in the body: a proxy, or a server that sends none.
+        message: status.canonical_reason().unwrap_or("error").to_string(),
+        ..vendor::ErrorParts::default()
+    });
     match status {
         StatusCode::UNAUTHORIZED => ClientError::Unauthorized { message },
         StatusCode::FORBIDDEN => ClientError::Forbidden { code, message },
@@ -499,7 +657,7 @@ async fn api_error(resp: Response) -> ClientError {
     }
 }
 
-fn transport_error(base: &str, e: &reqwest::Error) -> ClientError {
+fn transport_error(base: &str, https: bool, e: &reqwest::Error) -> ClientError {
     if e.is_timeout() {
         return ClientError::Timeout {
             url: base.to_string(),
@@ -511,6 +669,12 @@ fn transport_error(base: &str, e: &reqwest::Error) -> ClientError {
     while let Some(s) = source {
         reason = s.to_string();
         source = s.source();
+    }
+    if https && vendor::looks_like_plain_http(&reason) {
+        return ClientError::PlainHttp {
+            url: base.to_string(),
+            reason,
+        };
     }
     ClientError::Unreachable {
         url: base.to_string(),

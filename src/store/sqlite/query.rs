@@ -1,0 +1,308 @@
+//! The statements of a user list, a search and an insert, built for
+//! `QueryBuilder`: the tenant's rowid range, the trigram search, filters,
+//! totals and pages.
+
+use super::*;
+
+/// Low bits of `seq` that number a user within its tenant; the bits above are
+/// the tenant's `no`, so a tenant's users are one rowid range (migration 0003).
+pub(super) const SEQ_BITS: u32 = 40;
+
+/// `(SELECT ...)`: the first or the last `seq` of the tenant's range.
+pub(super) fn push_seq_bound<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    last: bool,
+) {
+    let top = if last {
+        format!(" | {}", (1_i64 << SEQ_BITS) - 1)
+    } else {
+        String::new()
+    };
+    qb.push(format!(
+        "(SELECT (no << {SEQ_BITS}){top} FROM tenants WHERE id = "
+    ))
+    .push_bind(tenant_id)
+    .push(")");
+}
+
+/// The needle of a search the trigram index can answer (three characters or more).
+pub(super) fn trigram_needle(f: &UserFilter) -> Option<&str> {
+    f.search.as_deref().filter(|n| n.chars().count() >= TRIGRAM)
+}
+
+/// `FROM ... WHERE ...` of the tenant's users a trigram search finds. The
+/// tenant is a rowid range of the index, so without other filters the index
+/// alone answers; with them (or when `join`), each match is checked through the
+/// small `users_search_cover` index, never its whole row.
+pub(super) fn push_search_from<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+    needle: &str,
+    join: bool,
+) {
+    let join = join || f.external_ref.is_some() || f.role.is_some() || f.status.is_some();
+    qb.push(" FROM users_search");
+    if join {
+        qb.push(
+            " CROSS JOIN users INDEXED BY users_search_cover ON users.seq = users_search.rowid",
+        );
+    }
+    qb.push(" WHERE users_search MATCH ")
+        .push_bind(fts_phrase(needle))
+        .push(" AND users_search.rowid BETWEEN ");
+    push_seq_bound(qb, tenant_id, false);
+    qb.push(" AND ");
+    push_seq_bound(qb, tenant_id, true);
+    if join {
+        push_filters(qb, f);
+    }
+}
+
+/// `FROM ... WHERE ...` of a user list without a trigram search: the tenant's
+/// users by the list indexes, or a LIKE over them for a needle too short for
+/// trigrams.
+pub(super) fn push_from_where<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+) {
+    qb.push(" FROM users WHERE users.tenant_id = ")
+        .push_bind(tenant_id);
+    if let Some(needle) = f.search.as_deref() {
+        // The folded text against the folded needle: the trigram index's
+        // folding (`model::fold`), where LIKE would fold ASCII only.
+        let needle = fold(needle);
+        qb.push(" AND (instr(users.name_fold, ")
+            .push_bind(needle.clone())
+            .push(") > 0 OR instr(users.email_fold, ")
+            .push_bind(needle)
+            .push(") > 0)");
+    }
+    push_filters(qb, f);
+}
+
+pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, f: &'a UserFilter) {
+    if let Some(r) = &f.external_ref {
+        qb.push(" AND users.external_ref = ").push_bind(r);
+    }
+    if let Some(r) = f.role {
+        qb.push(" AND users.role = ").push_bind(r.as_str());
+    }
+    if let Some(s) = f.status {
+        qb.push(" AND users.status = ").push_bind(s.as_str());
+    }
+}
+
+/// The exact total of a user list, as a scalar expression. Without a search or
+/// an external_ref it is a sum over the per-tenant counts the triggers keep
+/// (`user_counts`), not a count over the tenant's users; a plain trigram search
+/// is counted in the index alone.
+pub(crate) fn push_total<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+) {
+    if let Some(needle) = trigram_needle(f) {
+        qb.push("(SELECT COUNT(*)");
+        push_search_from(qb, tenant_id, f, needle, false);
+        qb.push(")");
+    } else if f.search.is_none() && f.external_ref.is_none() {
+        qb.push("(SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE tenant_id = ")
+            .push_bind(tenant_id);
+        if let Some(r) = f.role {
+            qb.push(" AND role = ").push_bind(r.as_str());
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        qb.push(")");
+    } else {
+        qb.push("(SELECT COUNT(*)");
+        push_from_where(qb, tenant_id, f);
+        qb.push(")");
+    }
+}
+
+/// ` LIMIT ? OFFSET ?` of a page.
+pub(super) fn push_page<'a>(qb: &mut QueryBuilder<'a, Sqlite>, page: PageRequest) {
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(page.limit))
+        .push(" OFFSET ")
+        .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+}
+
+/// Matches a search reads beyond the `offset + limit` it needs, to cover ties
+/// on `created_at` at the end of the page without going back to the index.
+pub(super) const SEARCH_SLACK: i64 = 100;
+
+/// The one statement of a user list, after `prefix` (`EXPLAIN QUERY PLAN ` in
+/// tests): the page's users, each row carrying the exact `total` of the list.
+/// One statement reads one snapshot, so page and total agree without a
+/// transaction around them. A trigram search is `newest_matches_query`.
+pub(crate) fn page_query<'a>(
+    prefix: &str,
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    page: PageRequest,
+) -> QueryBuilder<'a, Sqlite> {
+    if let Some(needle) = trigram_needle(filter) {
+        return newest_matches_query(prefix, tenant_id, filter, needle, page);
+    }
+    let mut qb = QueryBuilder::new(prefix);
+    qb.push("SELECT ");
+    push_total(&mut qb, tenant_id, filter);
+    qb.push(format!(" AS total, {USER_COLUMNS}"));
+    push_from_where(&mut qb, tenant_id, filter);
+    qb.push(" ORDER BY users.created_at DESC, users.id DESC");
+    push_page(&mut qb, page);
+    qb
+}
+
+/// A trigram search's page without sorting all its matches, when it can.
+///
+/// It walks the index once, newest `seq` first, for the first `offset + limit
+/// + SEARCH_SLACK` matches (`m`). Most needles have fewer, and then `m` is all
+/// of them: count and sort those. With more, the total is counted in the
+/// index, and while the tenant's `seq` order is creation order
+/// (`tenants.ordered`), the page is among the matches from the first `seq` of
+/// the `created_at` of the `offset + limit`-th match (`low`) on, which `m`
+/// holds unless more than `SEARCH_SLACK` users share that millisecond.
+///
+/// Always one row or more: the first carries `total` and `exact`; with
+/// `exact` false (`bound` is NULL) the page is `sorted_matches_query`'s to
+/// answer, and this one has no users (their columns are NULL).
+pub(super) fn newest_matches_query<'a>(
+    prefix: &str,
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    needle: &'a str,
+    page: PageRequest,
+) -> QueryBuilder<'a, Sqlite> {
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let nth = offset.saturating_add(i64::from(page.limit));
+    let walk = nth.saturating_add(SEARCH_SLACK);
+    let mut qb = QueryBuilder::new(prefix);
+    qb.push("WITH m AS MATERIALIZED (SELECT users_search.rowid AS seq");
+    push_search_from(&mut qb, tenant_id, filter, needle, false);
+    qb.push(" ORDER BY users_search.rowid DESC LIMIT ")
+        .push_bind(walk)
+        .push("), nth AS (SELECT seq FROM m ORDER BY seq DESC LIMIT 1 OFFSET ")
+        .push_bind(nth - 1)
+        .push("), low AS (SELECT MIN(t.seq) AS seq FROM users AS t WHERE t.tenant_id = ")
+        .push_bind(tenant_id)
+        .push(
+            " AND t.created_at = (SELECT c.created_at FROM users AS c \
+             WHERE c.seq = (SELECT seq FROM nth)) \
+             AND (SELECT ordered FROM tenants WHERE id = ",
+        )
+        .push_bind(tenant_id)
+        // `found`: how many matches there are, when `m` holds them all.
+        .push(")), bound AS (SELECT CASE WHEN n < ")
+        .push_bind(walk)
+        .push(
+            " THEN -1 WHEN (SELECT seq FROM low) >= least THEN (SELECT seq FROM low) END AS seq, \
+             CASE WHEN n < ",
+        )
+        .push_bind(walk)
+        .push(
+            " THEN n END AS found FROM (SELECT COUNT(*) AS n, MIN(seq) AS least FROM m)), \
+             p AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
+             users.id AS id FROM m CROSS JOIN users INDEXED BY users_search_cover \
+             ON users.seq = m.seq WHERE m.seq >= (SELECT seq FROM bound) \
+             ORDER BY users.created_at DESC, users.id DESC",
+        );
+    push_page(&mut qb, page);
+    qb.push(
+        "), meta AS (SELECT CASE WHEN bound.seq IS NULL THEN NULL \
+         WHEN bound.found IS NOT NULL THEN bound.found ELSE ",
+    );
+    push_total(&mut qb, tenant_id, filter);
+    qb.push(format!(
+        " END AS total, bound.seq IS NOT NULL AS exact FROM bound) \
+         SELECT meta.total AS total, meta.exact AS exact, {USER_COLUMNS} \
+         FROM meta LEFT JOIN p LEFT JOIN users ON users.seq = p.seq \
+         ORDER BY p.created_at DESC, p.id DESC"
+    ));
+    qb
+}
+
+/// A trigram search's page the plain way: all the tenant's matches, checked
+/// and sorted through `users_search_cover`, whole rows for the page only. For
+/// what `newest_matches_query` cannot answer.
+pub(crate) fn sorted_matches_query<'a>(
+    prefix: &str,
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    needle: &'a str,
+    page: PageRequest,
+) -> QueryBuilder<'a, Sqlite> {
+    let mut qb = QueryBuilder::new(prefix);
+    qb.push(
+        "WITH m AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
+         users.id AS id",
+    );
+    push_search_from(&mut qb, tenant_id, filter, needle, true);
+    qb.push(format!(
+        ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
+         FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC"
+    ));
+    push_page(&mut qb, page);
+    qb.push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
+    qb
+}
+
+/// `{verb} INTO users (seq, ...` up to the rows: `verb` is `INSERT` or
+/// `INSERT OR IGNORE`.
+pub(super) fn insert_into(verb: &str) -> String {
+    let (_, columns) = INSERT_USERS.split_once('(').unwrap_or_default();
+    format!("{verb} INTO users (seq, {columns}")
+}
+
+/// An insert of users of one tenant, numbered after the tenant's last user:
+/// each row's `seq` is the tenant's highest so far plus the row's place in
+/// `users` (see migration 0003), found by the statement itself, so that it
+/// needs no transaction around it. Inserts nothing when there is no such tenant.
+pub(super) fn insert_query<'a>(
+    verb: &str,
+    tenant_id: &'a str,
+    users: impl IntoIterator<Item = &'a User>,
+) -> QueryBuilder<'a, Sqlite> {
+    let values = (2..=INSERT_USERS_COLUMNS + 1)
+        .map(|i| format!("v.column{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut qb = QueryBuilder::new(format!(
+        "{}SELECT base.last + v.column1, {values} FROM (",
+        insert_into(verb)
+    ));
+    push_numbered_values(&mut qb, (1..).zip(users));
+    qb.push(") AS v, (SELECT ");
+    push_last_seq(&mut qb, tenant_id);
+    qb.push(" AS last) AS base WHERE base.last IS NOT NULL");
+    qb
+}
+
+/// `VALUES (seq, ...), ...` for `insert_into`'s columns.
+pub(super) fn push_numbered_values<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    rows: impl IntoIterator<Item = (i64, &'a User)>,
+) {
+    qb.push_values(rows, |mut b, (seq, u)| {
+        b.push_bind(seq);
+        push_user_binds(&mut b, u);
+    });
+}
+
+/// `(...)`: the highest `seq` of the tenant's users, or the start of its range
+/// when it has none; NULL when there is no such tenant.
+pub(super) fn push_last_seq<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str) {
+    qb.push("COALESCE((SELECT MAX(seq) FROM users WHERE seq BETWEEN ");
+    push_seq_bound(qb, tenant_id, false);
+    qb.push(" AND ");
+    push_seq_bound(qb, tenant_id, true);
+    qb.push("), ");
+    push_seq_bound(qb, tenant_id, false);
+    qb.push(")");
+}
