@@ -2,10 +2,12 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
+use super::{ConnLimits, RateLimit, ServeOptions, Timeouts};
 use crate::admin;
 use crate::keys::{Scope, format_scopes};
 use crate::store;
@@ -55,6 +57,56 @@ impl Database {
     }
 }
 
+/// What one client may hold (SECURITY.md, "Availability").
+#[derive(Debug, Args)]
+pub struct ServeLimits {
+    /// Seconds a connection has to send a complete request head, counted from
+    /// connecting (whatever it sends meanwhile: nothing, part of a line, an HTTP/2
+    /// preface) and, on a kept-alive connection, from a request's first byte; then
+    /// it is closed
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a kept-alive connection (HTTP/1.1 or HTTP/2) may stay idle between
+    /// requests before it is closed
+    #[arg(long, default_value = "60", value_name = "SECS", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Connections open at once; at the cap a new one closes the connection idle
+    /// the longest (never one with a request in flight), so silent sockets cannot
+    /// lock clients out
+    #[arg(long, default_value_t = 1024, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Requests per second per API key, with a burst (default: one second's
+    /// worth), e.g. 20 or 20,40; over it: 429 with Retry-After. Counted per
+    /// process: each replica allows this much. Default: no limit
+    #[arg(long, value_name = "REQS_PER_S[,BURST]")]
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl ServeLimits {
+    fn options(&self) -> ServeOptions {
+        ServeOptions {
+            connections: ConnLimits {
+                timeouts: Timeouts {
+                    header: self.header_timeout,
+                    idle: self.idle_timeout,
+                },
+                max_connections: self.max_connections as usize,
+            },
+            rate_limit: self.rate_limit,
+        }
+    }
+}
+
+/// A positive number of seconds; decimals allowed (`0.5`).
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds between 0 and 86400"))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve both Users APIs over HTTP until Ctrl-C or SIGTERM
@@ -67,6 +119,8 @@ pub enum Command {
         /// Serve GET /metrics on this address only, not on --listen
         #[arg(long, value_name = "ADDR")]
         metrics_listen: Option<SocketAddr>,
+        #[command(flatten)]
+        limits: ServeLimits,
         #[command(flatten)]
         db: Database,
     },
@@ -220,8 +274,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             listen,
             metrics_listen,
+            limits,
             db,
-        } => serve(listen, metrics_listen, &db.url()).await,
+        } => serve(listen, metrics_listen, &limits, &db.url()).await,
         Command::Tenant(TenantCommand::Create { name, slug, db }) => {
             let store = open(&db).await?;
             let tenant = admin::create_tenant(store.as_ref(), &name, slug.as_deref()).await?;
@@ -348,6 +403,7 @@ async fn open(db: &Database) -> anyhow::Result<std::sync::Arc<dyn store::Store>>
 async fn serve(
     listen: SocketAddr,
     metrics_listen: Option<SocketAddr>,
+    limits: &ServeLimits,
     url: &str,
 ) -> anyhow::Result<()> {
     let store = store::open(url)
@@ -358,7 +414,8 @@ async fn serve(
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
-    let mut app = super::router(store.clone());
+    let options = limits.options();
+    let mut app = super::router_with(store.clone(), options.rate_limit);
     match metrics_listen {
         None => app = app.merge(super::metrics_router(store.clone(), false)),
         Some(at) => {
@@ -369,14 +426,16 @@ async fn serve(
             tracing::info!("metrics on http://{at}/metrics");
             let page = super::metrics_router(store.clone(), true);
             tokio::spawn(async move {
-                if let Err(e) = super::serve_router(metrics, page, shutdown_signal()).await {
+                let served =
+                    super::serve_router(metrics, page, options.connections, shutdown_signal());
+                if let Err(e) = served.await {
                     tracing::error!(error = %e, "the metrics listener stopped");
                 }
             });
         }
     }
     tracing::info!("listening on http://{addr} (database {url})");
-    super::serve_router(listener, app, shutdown_signal()).await?;
+    super::serve_router(listener, app, options.connections, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
 }

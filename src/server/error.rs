@@ -46,6 +46,18 @@ pub enum ApiError {
     /// 413: the body is over the limit.
     #[error("request body too large")]
     PayloadTooLarge,
+    /// 400 from the connection layer: the bytes are not an HTTP/1.1 request.
+    #[error("malformed request")]
+    Malformed,
+    /// 414: the request target is over the limit.
+    #[error("request URI too long")]
+    UriTooLong,
+    /// 431: too many header fields, or too many bytes of them.
+    #[error("{0}")]
+    HeadersTooLarge(String),
+    /// 429: the key is over its rate limit; it may try again after this many seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// 503: the database cannot be reached.
     #[error("{0}")]
     Unavailable(String),
@@ -99,7 +111,7 @@ impl ApiError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -109,6 +121,10 @@ impl ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Malformed => StatusCode::BAD_REQUEST,
+            ApiError::UriTooLong => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -158,6 +174,33 @@ impl ApiError {
                 None,
                 None,
             ),
+            ApiError::Malformed => (
+                "malformed_request",
+                "the request is not valid HTTP/1.1 (its request line, a header or its framing); \
+                 the connection is closed"
+                    .into(),
+                None,
+                None,
+            ),
+            ApiError::UriTooLong => (
+                "uri_too_long",
+                format!(
+                    "the request URI is over the {} KiB limit",
+                    crate::server::limits::MAX_URI_BYTES / 1024
+                ),
+                None,
+                None,
+            ),
+            ApiError::HeadersTooLarge(m) => ("headers_too_large", m.clone(), None, None),
+            ApiError::RateLimited { retry_after_secs } => (
+                "rate_limited",
+                format!(
+                    "this key is over its rate limit; retry after {retry_after_secs} s \
+                     (Retry-After)"
+                ),
+                None,
+                None,
+            ),
             ApiError::Unavailable(_) => (
                 "unavailable",
                 "the database is unavailable right now; try again shortly".into(),
@@ -183,6 +226,15 @@ impl ApiError {
             field,
             user_id,
         }
+    }
+
+    /// The JSON body alone, for the connection layer, which writes its own bytes.
+    pub(crate) fn body_bytes(&self) -> Vec<u8> {
+        let body = ErrorBody {
+            error: self.detail(),
+        };
+        // Serialising plain strings into a Vec cannot fail.
+        serde_json::to_vec(&body).unwrap_or_default()
     }
 }
 
@@ -212,6 +264,11 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             _ => {}
         }

@@ -7,11 +7,13 @@ mod eai;
 mod error;
 mod extract;
 mod key;
+mod limits;
 mod listen;
 mod log;
 pub mod metrics;
 pub mod openapi;
 mod openapi_parts;
+mod ratelimit;
 mod raven;
 mod respond;
 pub mod users;
@@ -28,7 +30,9 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
+pub use listen::{ConnLimits, Timeouts};
 pub use log::use_fields as log_request_fields;
+pub use ratelimit::RateLimit;
 
 use crate::api::{EAI_BASE, RAVEN_BASE};
 use crate::store::Store;
@@ -44,13 +48,26 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
 }
 
+/// How `serve` bounds its clients; the defaults are `raven-server serve`'s.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    pub connections: ConnLimits,
+    /// Per API key; `None`: no limit.
+    pub rate_limit: Option<RateLimit>,
+}
+
 /// The router of both dialects, `/healthz`, and JSON answers for unknown paths
 /// and methods.
 pub fn router(store: Arc<dyn Store>) -> Router {
+    router_with(store, None)
+}
+
+/// `router` with a per-key rate limit.
+pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Router {
     let raven_one = format!("{RAVEN_BASE}/{{user_id}}");
     let eai_me = format!("{EAI_BASE}/me");
     let eai_one = format!("{EAI_BASE}/{{id}}");
-    Router::new()
+    let routes = Router::new()
         .route(RAVEN_BASE, get(raven::list).post(raven::create))
         .route(&raven_one, get(raven::get).patch(raven::patch))
         .route(EAI_BASE, get(eai::list))
@@ -63,7 +80,16 @@ pub fn router(store: Arc<dyn Store>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(timeout))
+        .layer(axum::middleware::from_fn(timeout));
+    // Outside the timeout and before any handler, so a refused request reads nothing.
+    let routes = match rate_limit {
+        Some(limit) => routes.layer(axum::middleware::from_fn_with_state(
+            ratelimit::KeyLimiter::start(limit),
+            ratelimit::limit,
+        )),
+        None => routes,
+    };
+    routes
         .layer(axum::middleware::from_fn(metrics::measure))
         .layer(axum::middleware::from_fn(log::request))
         .with_state(AppState { store })
@@ -89,16 +115,27 @@ pub async fn serve(
     store: Arc<dyn Store>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    listen::serve(listener, router(store), shutdown).await
+    serve_with(listener, store, ServeOptions::default(), shutdown).await
 }
 
-/// Serves `app` as `serve` does: the same connection limits and graceful stop.
+pub async fn serve_with(
+    listener: TcpListener,
+    store: Arc<dyn Store>,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router_with(store, options.rate_limit);
+    listen::serve(listener, app, options.connections, shutdown).await
+}
+
+/// Serves `app` under `connections`' limits until `shutdown`, as `serve_with`.
 pub async fn serve_router(
     listener: TcpListener,
     app: Router,
+    connections: ConnLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    listen::serve(listener, app, shutdown).await
+    listen::serve(listener, app, connections, shutdown).await
 }
 
 /// Liveness: the process answers. It does not ask the database, so an

@@ -2,6 +2,8 @@
 //! with a fresh SQLite database in a temporary directory, and talks HTTP to it.
 #![allow(dead_code)] // each test crate uses its own part of the harness
 
+pub mod raw;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -94,6 +96,8 @@ pub struct TestServer {
     /// Every line the server wrote to stderr (its log).
     pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     pub database: String,
+    /// Flags given to `serve` besides --listen and --database.
+    serve_args: Vec<String>,
     child: Child,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -107,7 +111,23 @@ impl TestServer {
             Db::Sqlite => format!("sqlite://{}", dir.path().join("raven.db").display()),
             Db::Postgres(admin_url) => fresh_postgres_database(&admin_url).await,
         };
-        Self::on(dir, database)
+        Self::on(dir, database, Vec::new())
+    }
+
+    /// A server with an empty SQLite database and these `serve` flags.
+    pub fn start_with(serve_args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!("sqlite://{}", dir.path().join("raven.db").display());
+        Self::on(
+            dir,
+            database,
+            serve_args.iter().map(|a| a.to_string()).collect(),
+        )
+    }
+
+    /// `host:port`, for raw sockets.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
     }
 
     /// A new server process on the same database (after this one stopped).
@@ -115,7 +135,8 @@ impl TestServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("temp dir"));
-        Self::on(dir, self.database.clone())
+        let args = std::mem::take(&mut self.serve_args);
+        Self::on(dir, self.database.clone(), args)
     }
 
     /// A second server process on the same database, as a replica behind a load balancer.
@@ -123,12 +144,17 @@ impl TestServer {
         Self::on(
             tempfile::tempdir().expect("temp dir"),
             self.database.clone(),
+            self.serve_args.clone(),
         )
     }
 
     /// A server on a database URL that exists already.
     pub fn on_database(database: &str) -> Self {
-        Self::on(tempfile::tempdir().expect("temp dir"), database.to_string())
+        Self::on(
+            tempfile::tempdir().expect("temp dir"),
+            database.to_string(),
+            Vec::new(),
+        )
     }
 
     /// Kills the process at once (SIGKILL), as a crash would.
@@ -145,9 +171,10 @@ impl TestServer {
         self.child.try_wait().expect("wait")
     }
 
-    fn on(dir: tempfile::TempDir, database: String) -> Self {
+    fn on(dir: tempfile::TempDir, database: String, serve_args: Vec<String>) -> Self {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
+            .args(&serve_args)
             .env("RAVEN_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -183,6 +210,7 @@ impl TestServer {
             base,
             log,
             database,
+            serve_args,
             child,
             http: reqwest::Client::new(),
             _dir: dir,
