@@ -17,6 +17,11 @@ use super::error::ApiError;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
+/// Connections open now (the accept loop's registry keeps it).
+pub const CONNECTIONS_OPEN: &str = "raven_http_connections_open";
+/// Requests refused by the per-key rate limit.
+pub const RATE_LIMITED: &str = "raven_rate_limited_total";
+
 /// Request latency buckets, in seconds: a list page takes ~1 ms, a deep search
 /// tens, a stuck database the 30 s timeout.
 const BUCKETS: &[f64] = &[
@@ -43,6 +48,12 @@ pub fn install() -> anyhow::Result<()> {
         metrics::Unit::Seconds,
         "Time from a request's head to its response, by route and method"
     );
+    metrics::describe_gauge!(CONNECTIONS_OPEN, "Client connections open now");
+    metrics::describe_counter!(
+        RATE_LIMITED,
+        "Requests refused by the per-key rate limit (429)"
+    );
+    metrics::counter!(RATE_LIMITED).absolute(0);
     metrics::describe_gauge!(
         "raven_store_pool_connections",
         "Connections of the store's pool, by state (idle, busy)"

@@ -185,7 +185,11 @@ impl Modify for SharedRefusals {
                     "`headers_too_large`: too many or too large request headers",
                     false,
                 );
-                add("503", "`unavailable` (the database; with Retry-After) or `timeout`", true);
+                add(
+                    "503",
+                    "`unavailable` (the database; with Retry-After) or `timeout`",
+                    true,
+                );
             }
         }
     }

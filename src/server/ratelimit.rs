@@ -121,6 +121,7 @@ pub async fn limit(State(limiter): State<Arc<KeyLimiter>>, req: Request, next: N
     if let Some(key) = key_prefix(req.headers())
         && let Err(retry_after_secs) = limiter.check(&key)
     {
+        metrics::counter!(super::metrics::RATE_LIMITED).increment(1);
         return ApiError::RateLimited { retry_after_secs }.into_response();
     }
     next.run(req).await

@@ -81,6 +81,7 @@ impl Registry {
         let id = inner.next_id;
         inner.next_id += 1;
         inner.open.insert(id, state);
+        metrics::gauge!(super::super::metrics::CONNECTIONS_OPEN).set(inner.open.len() as f64);
         Entry {
             registry: Arc::clone(self),
             id,
@@ -119,6 +120,7 @@ impl Drop for Entry {
         {
             inner.shedding -= 1;
         }
+        metrics::gauge!(super::super::metrics::CONNECTIONS_OPEN).set(inner.open.len() as f64);
         drop(inner);
         self.registry.closed.notify_waiters();
     }
