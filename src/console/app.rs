@@ -15,7 +15,7 @@ use super::edit::form::{AfterDiscard, FormField, Phase};
 use super::edit::patch::Patches;
 use super::edit::save::{Created, SaveFailed, Saved};
 use super::edit::{self, Form};
-use super::keys::{self, Command, Context};
+use super::keymap::{self, Command, Context};
 use super::{record, words};
 use crate::api::client::{
     ClientError, Connection, Dialects, ListQuery, Page, Principal, UserDetail, UserRow,
@@ -962,7 +962,7 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     // A note lasts until the admin does something else.
     state.info = None;
     state.clear_error(&[About::Note]);
-    if let Some(cmd) = keys::lookup(&contexts(state), &ev) {
+    if let Some(cmd) = keymap::lookup(&contexts(state), &ev) {
         return command(state, cmd);
     }
     if !state.help && state.focus == Focus::Form {

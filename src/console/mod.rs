@@ -9,7 +9,7 @@ pub mod config;
 pub mod edit;
 pub mod editor;
 pub mod embedded;
-pub mod keys;
+pub mod keymap;
 pub mod record;
 pub mod ui;
 pub mod visible;

@@ -20,10 +20,15 @@ use ratatui::crossterm::event::KeyEvent;
 use self::form::{AfterDiscard, Conflict, FormField, Mode, Phase, values_of};
 use self::save::{SaveFailed, Saved};
 use super::app::{About, Effect, Focus, Notice, State};
-use super::keys::{Command, Context};
+use super::keymap::{self, Command, Context};
 use super::words;
 use crate::api::client::{ClientError, Principal, UserDetail, UserRow};
 use crate::api::raven;
+
+/// The keys that save, for the messages that tell the admin to try again.
+fn save_keys() -> String {
+    keymap::keys(Context::Form, Command::Save)
+}
 
 /// Which bindings apply while the form has the focus.
 pub(crate) fn contexts(form: Option<&Form>) -> Vec<Context> {
@@ -32,6 +37,7 @@ pub(crate) fn contexts(form: Option<&Form>) -> Vec<Context> {
     };
     match &form.phase {
         Phase::Editing if form.focus.is_choice() => vec![Context::Choice, Context::Form],
+        Phase::Editing if form.focus.is_json() => vec![Context::Json, Context::Form],
         Phase::Editing => vec![Context::Form],
         Phase::Confirm => vec![Context::Confirm],
         Phase::Conflict(_) => vec![Context::Conflict],
@@ -124,7 +130,8 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                     text: form.json_text(form.focus),
                 }]
             } else {
-                state.info = Some("Ctrl-e opens metadata or preferences in $EDITOR.".into());
+                let keys = keymap::keys(Context::Form, Command::ExternalEditor);
+                state.info = Some(format!("{keys} opens metadata or preferences in $EDITOR."));
                 vec![]
             }
         }
@@ -164,8 +171,10 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 form.set_draft(&draft);
                 form.phase = Phase::Editing;
             }
-            state.info =
-                Some("Loaded their version with your changes on top. Review, then Ctrl-s.".into());
+            state.info = Some(format!(
+                "Loaded their version with your changes on top. Review, then {}.",
+                save_keys()
+            ));
             vec![]
         }
         (Phase::Conflict(c), Command::Overwrite) => {
@@ -362,8 +371,9 @@ pub(crate) fn on_saved(
                 note_error(
                     state,
                     format!(
-                        "Not all of it took: the server kept {}. Your draft is kept; Ctrl-s sends it again.",
-                        missed.join(", ")
+                        "Not all of it took: the server kept {}. Your draft is kept; {} sends it again.",
+                        missed.join(", "),
+                        save_keys()
                     ),
                 );
             }
@@ -405,7 +415,8 @@ pub(crate) fn on_saved(
                     None => note_error(
                         state,
                         format!(
-                            "{lead}Someone else changed this user, and their version could not be loaded. Your draft is kept; Ctrl-s tries again."
+                            "{lead}Someone else changed this user, and their version could not be loaded. Your draft is kept; {} tries again.",
+                            save_keys()
                         ),
                     ),
                 }
@@ -449,7 +460,10 @@ fn refused(state: &mut State, error: &ClientError, lead: &str, hint: &str) {
         form.focus = f;
         form.holder = user_id.clone();
         let then = match user_id {
-            Some(id) => format!(" Ctrl-o opens {id}."),
+            Some(id) => format!(
+                " {} opens {id}.",
+                keymap::keys(Context::Form, Command::OpenHolder)
+            ),
             None => String::new(),
         };
         note_error(
@@ -459,9 +473,9 @@ fn refused(state: &mut State, error: &ClientError, lead: &str, hint: &str) {
         return;
     }
     let again = if error.is_transient() {
-        " Your draft is kept; Ctrl-s tries again."
+        format!(" Your draft is kept; {} tries again.", save_keys())
     } else {
-        " Your draft is kept."
+        " Your draft is kept.".to_string()
     };
     note_error(
         state,

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::{Theme, json};
 use crate::console::app::{DetailView, State};
+use crate::console::keymap::{self, Command, Context};
 use crate::console::visible::visible;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, theme: Theme) {
@@ -40,11 +41,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, them
         .border_style(theme.dim())
         .title(Line::from(title))
         .title_bottom(Line::styled(
-            if d.wrap {
-                " Esc back · ↑↓ PgUp PgDn scroll · w no wrap · r reload "
-            } else {
-                " Esc back · ↑↓ PgUp PgDn scroll · w wrap · r reload "
-            },
+            format!(
+                " {} ",
+                keymap::hints(
+                    Context::Detail,
+                    &[
+                        Command::Back,
+                        Command::NextPage,
+                        Command::Wrap,
+                        Command::Refresh
+                    ]
+                )
+            ),
             theme.dim(),
         ));
     let _ = state;

@@ -15,6 +15,7 @@ use crate::console::app::State;
 use crate::console::edit::Form;
 use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
 use crate::console::edit::patch;
+use crate::console::keymap::{self, Command as C, Context};
 
 const LABEL: u16 = 14;
 const VALUE: u16 = 34;
@@ -41,7 +42,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
         .border_style(theme.dim())
         .title(Line::from(title))
         .title_bottom(Line::styled(
-            " Ctrl-s save · Tab next · Ctrl-e $EDITOR · Esc cancel ",
+            format!(
+                " {} ",
+                keymap::hints(
+                    Context::Form,
+                    &[C::Save, C::NextField, C::ExternalEditor, C::Back]
+                )
+            ),
             theme.dim(),
         ));
     let inner = block.inner(area);
@@ -138,7 +145,8 @@ fn line_field(
             };
             spans.push(Span::styled(format!("‹{value}›"), style));
             if focused {
-                spans.push(Span::styled("  ← → pick", theme.dim()));
+                let pick = keymap::hint(Context::Choice, C::NextChoice);
+                spans.push(Span::styled(format!("  {pick}"), theme.dim()));
             }
             if let Some(why) = form.locked.get(&f) {
                 spans.push(Span::styled(format!("  locked: {why}"), theme.inactive()));
@@ -276,7 +284,7 @@ fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
         .borders(Borders::ALL)
         .title(Line::styled(title, theme.title()))
         .title_bottom(Line::styled(
-            " Enter send · Esc back to the form ",
+            format!(" {} ", keymap::footer(Context::Confirm)),
             theme.dim(),
         ));
     frame.render_widget(
@@ -299,6 +307,9 @@ fn discard(frame: &mut Frame, area: Rect, then: &AfterDiscard, theme: Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Discard changes? ", theme.title()))
-        .title_bottom(Line::styled(" y discard · n keep editing ", theme.dim()));
+        .title_bottom(Line::styled(
+            format!(" {} ", keymap::footer(Context::Discard)),
+            theme.dim(),
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
