@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
-use raven_console::console::app::{Action, DEBOUNCE, Effect, Field, Focus, State, update};
+use raven_console::console::app::{Action, DEBOUNCE, Effect, FilterField, Focus, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::model::{Role, Status};
 
@@ -125,7 +125,7 @@ fn the_cursor_stays_on_the_page() {
 fn typing_a_search_is_debounced() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('/'));
-    assert_eq!(s.focus, Focus::Filter(Field::Search));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Search));
     let first = update(&mut s, ch('j'));
     let second = update(&mut s, ch('o'));
     let timer = |fx: &[Effect]| match fx {
@@ -201,9 +201,9 @@ fn enter_applies_at_once_and_esc_clears() {
 fn role_and_status_pick_from_the_allowed_values() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    assert_eq!(s.focus, Focus::Filter(FilterField::ExternalRef));
     update(&mut s, key(KeyCode::Tab));
-    assert_eq!(s.focus, Focus::Filter(Field::Role));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Role));
     // Letters are not free text here.
     assert_eq!(update(&mut s, ch('x')), vec![]);
     let (_, q) = list_req(&update(&mut s, key(KeyCode::Right)));
@@ -279,19 +279,19 @@ fn quick_paging_shows_only_the_last_page_asked_for() {
 #[test]
 fn a_raven_only_server_greys_what_it_cannot_filter() {
     let mut s = connected(Dialects::RAVEN);
-    for f in [Field::Role, Field::Status, Field::Search] {
+    for f in [FilterField::Role, FilterField::Status, FilterField::Search] {
         assert!(s.unavailable(f).unwrap().contains("Raven"), "{f:?}");
     }
-    assert_eq!(s.unavailable(Field::ExternalRef), None);
+    assert_eq!(s.unavailable(FilterField::ExternalRef), None);
     update(&mut s, ch('/'));
     assert_eq!(s.focus, Focus::List, "search cannot be focused");
     assert!(s.error.as_ref().unwrap().text.contains("greyed"));
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    assert_eq!(s.focus, Focus::Filter(FilterField::ExternalRef));
     update(&mut s, key(KeyCode::Tab));
     assert_eq!(
         s.focus,
-        Focus::Filter(Field::ExternalRef),
+        Focus::Filter(FilterField::ExternalRef),
         "Tab skips greyed fields"
     );
     // Even a value set some other way is never sent to a server that cannot serve it.
@@ -302,9 +302,13 @@ fn a_raven_only_server_greys_what_it_cannot_filter() {
 #[test]
 fn an_eai_only_server_greys_external_ref() {
     let mut s = connected(Dialects::EAI);
-    assert!(s.unavailable(Field::ExternalRef).unwrap().contains("EAI"));
+    assert!(
+        s.unavailable(FilterField::ExternalRef)
+            .unwrap()
+            .contains("EAI")
+    );
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::Role));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Role));
 }
 
 #[test]

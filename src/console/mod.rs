@@ -11,6 +11,7 @@ pub mod editor;
 pub mod embedded;
 pub mod keymap;
 pub mod record;
+pub mod ring;
 pub mod ui;
 pub mod visible;
 pub mod words;

@@ -13,6 +13,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::patch::{self, Patches, Values};
 use crate::api::client::{Dialects, Principal, UserDetail, UserRow};
 use crate::api::{eai, raven};
+use crate::console::ring;
 use crate::model::{MAX_OBJECT_BYTES, Object, Role, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -573,42 +574,19 @@ impl Form {
 
     /// Moves to the next (or previous) field the cursor may visit: locked ones are skipped.
     pub fn next_field(&mut self, forward: bool) {
-        let n = self.fields.len();
-        let at = self
-            .fields
-            .iter()
-            .position(|f| *f == self.focus)
-            .unwrap_or(0);
-        let found = (1..=n)
-            .map(|step| {
-                if forward {
-                    (at + step) % n
-                } else {
-                    (at + n * 2 - step) % n
-                }
-            })
-            .map(|i| self.fields[i])
-            .find(|f| !self.locked.contains_key(f));
-        if let Some(f) = found {
+        let locked = &self.locked;
+        if let Some(f) = ring::next_usable(&self.fields, self.focus, forward, |f| {
+            !locked.contains_key(&f)
+        }) {
             self.focus = f;
         }
     }
 
     /// Steps the focused picker through its values.
     pub fn pick(&mut self, forward: bool) {
-        fn step<T: Copy + PartialEq>(all: &[T], now: Option<T>, forward: bool) -> Option<T> {
-            let n = all.len();
-            let at = now.and_then(|v| all.iter().position(|x| *x == v));
-            let i = match (at, forward) {
-                (None, _) => 0,
-                (Some(i), true) => (i + 1) % n,
-                (Some(i), false) => (i + n - 1) % n,
-            };
-            all.get(i).copied()
-        }
         match self.focus {
-            FormField::Role => self.role = step(&Role::ALL, self.role, forward),
-            FormField::Status => self.status = step(&Status::ALL, self.status, forward),
+            FormField::Role => self.role = ring::next(&Role::ALL, self.role, forward),
+            FormField::Status => self.status = ring::next(&Status::ALL, self.status, forward),
             _ => return,
         }
         self.errors.remove(&self.focus);

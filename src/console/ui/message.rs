@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::Theme;
-use crate::console::app::{Field, Focus, State};
+use crate::console::app::{FilterField, Focus, State};
 use crate::console::keymap::{self, Command as C, Context, footer, hints};
 
 /// At most this many lines; a longer message is cut with an ellipsis.
@@ -78,8 +78,10 @@ fn hint(state: &State) -> String {
                 &[C::NextField, C::Apply, C::Clear, C::ClearAll],
             );
             let hint = match f {
-                Field::ExternalRef => format!("exact match on the whole external_ref · {bar}"),
-                Field::Search => format!("name or email contains it · {bar}"),
+                FilterField::ExternalRef => {
+                    format!("exact match on the whole external_ref · {bar}")
+                }
+                FilterField::Search => format!("name or email contains it · {bar}"),
                 _ => format!("{} · {bar}", keymap::hint(Context::Choice, C::NextChoice)),
             };
             match greyed.is_empty() {
