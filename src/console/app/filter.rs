@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{About, Action, DEBOUNCE, Effect, Focus, INDEXED_SEARCH_CHARS, Notice, State};
+use super::{Effect, Focus, INDEXED_SEARCH_CHARS, State};
 use crate::api::client::ListQuery;
 use crate::console::keymap::Command;
 use crate::console::ring;
@@ -124,17 +124,13 @@ impl State {
 
     /// A filter changed: the page in flight answers a question nobody asks any more.
     pub(super) fn filters_changed(&mut self, debounce: bool) -> Vec<Effect> {
-        self.query_gen += 1;
-        self.pending_list = None;
         self.offset = 0;
         self.cursor = 0;
         if debounce {
-            self.debounce_pending = true;
-            vec![Effect::After {
-                delay: DEBOUNCE,
-                action: Box::new(Action::Debounced(self.query_gen)),
-            }]
+            self.debounce()
         } else {
+            self.query_gen += 1;
+            self.pending_list = None;
             self.request_list()
         }
     }
@@ -151,10 +147,7 @@ pub(super) fn focus_field(state: &mut State, wanted: Option<FilterField>) {
     if let Some(f) = target {
         match state.unavailable(f) {
             Some(why) => {
-                state.error = Some(Notice::new(
-                    format!("{} is greyed out: {why}.", f.label()),
-                    About::Note,
-                ));
+                state.note(format!("{} is greyed out: {why}.", f.label()));
             }
             None => state.focus = Focus::Filter(f),
         }

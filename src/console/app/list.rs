@@ -2,7 +2,7 @@
 //! what the server returned, the cursor, and the list's keys and answers.
 //! Drawn by `ui/list.rs`.
 
-use super::{About, Effect, Focus, Notice, State, filter::FilterField, form, writes_off};
+use super::{Effect, Focus, State, filter::FilterField, form, writes_off};
 use crate::api::client::{ClientError, ListQuery, Page, UserRow};
 use crate::console::keymap::Command;
 
@@ -87,10 +87,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         return state.request_list();
     }
     if matches!(cmd, Command::Open | Command::Edit) && state.stale() {
-        state.error = Some(Notice::new(
-            "The list is still being updated for what is typed: wait for it.".into(),
-            About::Note,
-        ));
+        state.note("The list is still being updated for what is typed: wait for it.");
         return vec![];
     }
     if matches!(cmd, Command::Edit | Command::Create) && writes_off(state) {

@@ -10,10 +10,12 @@
 //! line, a bulk change, history) is one more module here, one more [`Focus`],
 //! one more [`keymap::Context`] and one more `ui/` module.
 
+mod action;
 pub mod detail;
 pub mod filter;
 pub mod form;
 pub mod list;
+mod saved;
 
 use std::time::Duration;
 
@@ -21,18 +23,15 @@ use ratatui::crossterm::event::KeyEvent;
 
 use super::config::ApiChoice;
 use super::edit::Form;
-use super::edit::form::{AfterDiscard, FormField, Phase};
-use super::edit::patch::Patches;
-use super::edit::save::{Created, SaveFailed, Saved};
+use super::edit::form::{AfterDiscard, Phase};
 use super::keymap::{self, Command, Context};
 use super::ring;
 use super::words;
-use crate::api::client::{
-    ClientError, Connection, Dialects, ListQuery, Page, Principal, UserDetail, UserRow,
-};
+use crate::api::MAX_LIMIT;
+use crate::api::client::{ClientError, Connection, Dialects, Principal, UserRow};
 use crate::api::key::KeyInfo;
-use crate::api::{MAX_LIMIT, raven};
 
+pub use action::{Action, Effect};
 pub use detail::DetailView;
 pub use filter::{FilterField, Filters};
 pub use list::Loaded;
@@ -58,90 +57,6 @@ pub fn page_size(height: u16) -> u32 {
 pub fn backoff(failures: u32) -> Duration {
     let secs = 1u64 << failures.saturating_sub(1).min(5);
     Duration::from_secs(secs).min(MAX_BACKOFF)
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    Key(KeyEvent),
-    Resize {
-        width: u16,
-        height: u16,
-    },
-    /// The spinner's clock, sent only while something is in flight.
-    Tick,
-    /// The debounce timer of query generation N ran out.
-    Debounced(u64),
-    /// The retry timer of retry generation N ran out.
-    Retry(u64),
-    Connected(Result<Connection, ClientError>),
-    Listed {
-        id: u64,
-        result: Result<Page, ClientError>,
-    },
-    Fetched {
-        id: u64,
-        result: Result<Box<UserDetail>, ClientError>,
-    },
-    /// The answer to [`Effect::Save`].
-    Saved {
-        id: u64,
-        result: Result<Box<Saved>, Box<SaveFailed>>,
-    },
-    /// The answer to [`Effect::Create`].
-    Created {
-        id: u64,
-        result: Result<Box<Created>, ClientError>,
-    },
-    /// `$EDITOR` came back with the new text of a JSON field, or did not run.
-    Edited {
-        field: FormField,
-        result: Result<String, String>,
-    },
-    /// A signal or a closed input: leave now.
-    Quit,
-}
-
-/// What `update` asks the outside world to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Connect {
-        api: ApiChoice,
-    },
-    List {
-        id: u64,
-        dialects: Dialects,
-        query: ListQuery,
-    },
-    Get {
-        id: u64,
-        dialects: Dialects,
-        user_id: String,
-    },
-    /// PATCH the user: Raven, then EAI, each with If-Match (see `edit::save`).
-    Save {
-        id: u64,
-        dialects: Dialects,
-        user_id: String,
-        patches: Box<Patches>,
-        if_match: Option<String>,
-    },
-    /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
-    Create {
-        id: u64,
-        user: raven::CreateUser,
-        rest: Option<Box<crate::api::eai::PatchUser>>,
-    },
-    /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
-    /// carries it out itself, paused, and answers [`Action::Edited`].
-    Editor {
-        field: FormField,
-        text: String,
-    },
-    /// Send `action` back after `delay` (debounce and retry timers).
-    After {
-        delay: Duration,
-        action: Box<Action>,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -404,6 +319,23 @@ impl State {
         self.clear_error(&[About::Server, About::Note]);
     }
 
+    /// The list in flight answers a question nobody asks any more: ask again
+    /// once typing (or a drag of the window's edge) pauses for [`DEBOUNCE`].
+    pub(super) fn debounce(&mut self) -> Vec<Effect> {
+        self.query_gen += 1;
+        self.pending_list = None;
+        self.debounce_pending = true;
+        vec![Effect::After {
+            delay: DEBOUNCE,
+            action: Box::new(Action::Debounced(self.query_gen)),
+        }]
+    }
+
+    /// Says why a key did nothing; it goes with the next key or good answer.
+    pub(crate) fn note(&mut self, text: impl Into<String>) {
+        self.error = Some(Notice::new(text.into(), About::Note));
+    }
+
     /// Drops the error line if it is about one of `causes`.
     pub(crate) fn clear_error(&mut self, causes: &[About]) {
         if self
@@ -470,8 +402,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Listed { id, result } => list::on_listed(state, id, result),
         Action::Fetched { id, result } => detail::on_fetched(state, id, result),
-        Action::Saved { id, result } => form::on_saved(state, id, result),
-        Action::Created { id, result } => form::on_created(state, id, result),
+        Action::Saved { id, result } => saved::on_saved(state, id, result),
+        Action::Created { id, result } => saved::on_created(state, id, result),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
             vec![]
@@ -495,13 +427,7 @@ fn on_resize(state: &mut State, height: u16) -> Vec<Effect> {
     state.offset = absolute / u64::from(limit) * u64::from(limit);
     state.cursor = (absolute - state.offset) as usize;
     // A drag fires many resizes: ask once it settles.
-    state.query_gen += 1;
-    state.pending_list = None;
-    state.debounce_pending = true;
-    vec![Effect::After {
-        delay: DEBOUNCE,
-        action: Box::new(Action::Debounced(state.query_gen)),
-    }]
+    state.debounce()
 }
 
 fn contexts(state: &State) -> Vec<Context> {
@@ -576,7 +502,7 @@ pub(super) fn writes_off(state: &mut State) -> bool {
     let Some(why) = state.write_block() else {
         return false;
     };
-    state.error = Some(Notice::new(format!("Editing is off: {why}."), About::Note));
+    state.note(format!("Editing is off: {why}."));
     true
 }
 
