@@ -37,20 +37,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
     if matches!(form.phase, Phase::Saving(_)) {
         title.push(Span::styled("saving… ", theme.key()));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(Line::from(title))
-        .title_bottom(Line::styled(
-            format!(
-                " {} ",
-                keymap::hints(
-                    Context::Form,
-                    &[C::Save, C::NextField, C::ExternalEditor, C::Back]
-                )
-            ),
-            theme.dim(),
-        ));
+    let block = super::pane(
+        title,
+        Context::Form,
+        &[C::Save, C::NextField, C::ExternalEditor, C::Back],
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
