@@ -7,10 +7,10 @@
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use raven_console::api::client::{Dialects, Page, Principal, UserRow};
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::ui::{self, Theme};
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow};
 use raven_console::model::{Role, Status, Timestamp};
 
 const FIRST: [&str; 8] = [
@@ -20,10 +20,10 @@ const LAST: [&str; 7] = [
     "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
 ];
 
-fn row(i: u64) -> UserRow {
+fn row(i: u64) -> ListRow {
     let first = FIRST[i as usize % FIRST.len()];
     let last = LAST[i as usize % LAST.len()];
-    UserRow {
+    ListRow {
         id: format!("usr_{:0>14}", i * 7919),
         name: Some(format!("{first} {last}")),
         email: Some(format!(
@@ -62,7 +62,7 @@ fn listed_state(height: u16) -> State {
     s.start();
     let fx = update(
         &mut s,
-        Action::Connected(Ok((Dialects::BOTH, Principal::Tenant).into())),
+        Action::Connected(Ok((Dialects::BOTH, ActingAs::Tenant).into())),
     );
     let id = fx
         .iter()
@@ -71,7 +71,7 @@ fn listed_state(height: u16) -> State {
             _ => None,
         })
         .expect("a list request");
-    let page = Page {
+    let page = ListPage {
         rows: (0..u64::from(s.limit)).map(row).collect(),
         total: Some(1_000_000),
         limit: None,

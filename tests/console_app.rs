@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::client::ClientError;
 use raven_console::console::app::{Action, DEBOUNCE, Effect, FilterField, Focus, State, update};
 use raven_console::console::config::ApiChoice;
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Role, Status};
 
 fn key(code: KeyCode) -> Action {
@@ -16,14 +17,14 @@ fn ch(c: char) -> Action {
     key(KeyCode::Char(c))
 }
 
-fn page(offset: u64, n: u64, total: u64) -> Page {
-    Page {
+fn page(offset: u64, n: u64, total: u64) -> ListPage {
+    ListPage {
         rows: (offset..offset + n)
-            .map(|i| UserRow {
+            .map(|i| ListRow {
                 id: format!("usr_{i:04}"),
                 name: Some(format!("User {i}")),
                 status: Some(Status::Active),
-                ..UserRow::default()
+                ..ListRow::default()
             })
             .collect(),
         total: Some(total),
@@ -60,7 +61,7 @@ fn connected(dialects: Dialects) -> State {
     );
     let fx = update(
         &mut s,
-        Action::Connected(Ok((dialects, Principal::Tenant).into())),
+        Action::Connected(Ok((dialects, ActingAs::Tenant).into())),
     );
     let (id, q) = list_req(&fx);
     assert_eq!((q.offset, q.limit), (0, 19));
@@ -424,7 +425,7 @@ fn detail_opens_scrolls_and_drops_a_late_answer() {
         &mut s,
         Action::Fetched {
             id: *id,
-            result: Ok(Box::new(UserDetail::default())),
+            result: Ok(Box::new(UserViews::default())),
         },
     );
     let d = s.detail.clone().unwrap();
@@ -447,7 +448,7 @@ fn detail_opens_scrolls_and_drops_a_late_answer() {
             &mut s,
             Action::Fetched {
                 id: *id,
-                result: Ok(Box::new(UserDetail::default())),
+                result: Ok(Box::new(UserViews::default())),
             }
         ),
         vec![]
@@ -531,14 +532,14 @@ fn the_spinner_turns_only_while_busy() {
 }
 
 /// Connected with a key the server described, before the first page came back.
-fn connected_as(key: raven_console::api::key::KeyInfo, who: Principal) -> (State, u64) {
+fn connected_as(key: raven_console::api::key::KeyInfo, who: ActingAs) -> (State, u64) {
     let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
     s.start();
     let fx = update(
         &mut s,
-        Action::Connected(Ok(raven_console::api::client::Connection {
+        Action::Connected(Ok(raven_console::console::view::Connection {
             dialects: Dialects::BOTH,
-            principal: who,
+            acting_as: who,
             key: Some(key),
         })),
     );
@@ -557,7 +558,7 @@ fn key_info(scopes: &[&str], user: Option<&str>) -> raven_console::api::key::Key
 
 #[test]
 fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
-    let (mut s, id) = connected_as(key_info(&["users:read"], None), Principal::Tenant);
+    let (mut s, id) = connected_as(key_info(&["users:read"], None), ActingAs::Tenant);
     update(
         &mut s,
         Action::Listed {
@@ -587,7 +588,7 @@ fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
 fn the_read_only_flag_wins_over_a_read_write_key() {
     let (mut s, _) = connected_as(
         key_info(&["users:read", "users:write"], None),
-        Principal::Tenant,
+        ActingAs::Tenant,
     );
     assert_eq!(s.write_block(), None);
     s.server.read_only = true;
@@ -599,7 +600,7 @@ fn a_bound_key_refused_the_list_opens_its_own_user() {
     // Raven-only servers have no `me`: the key endpoint names the user.
     let (mut s, id) = connected_as(
         key_info(&["users:read", "users:write"], Some("usr_me")),
-        Principal::Unknown,
+        ActingAs::Unknown,
     );
     let fx = update(
         &mut s,
@@ -625,7 +626,7 @@ fn a_bound_key_refused_the_list_opens_its_own_user() {
 
 #[test]
 fn a_tenant_key_refused_the_list_still_says_so() {
-    let (mut s, id) = connected_as(key_info(&["users:write"], None), Principal::Tenant);
+    let (mut s, id) = connected_as(key_info(&["users:write"], None), ActingAs::Tenant);
     update(
         &mut s,
         Action::Listed {
@@ -737,7 +738,7 @@ fn w_toggles_wrapping_in_the_detail() {
     let [Effect::Get { id, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    let mut d = UserDetail::default();
+    let mut d = UserViews::default();
     d.extra
         .insert("note".into(), serde_json::json!("x".repeat(500)));
     update(

@@ -2,13 +2,14 @@
 //! failure keeps, the conflict choices, and the panes after a save.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::client::ClientError;
 use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, Focus, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::{AfterDiscard, FormField, Phase};
 use raven_console::console::edit::patch::Patches;
 use raven_console::console::edit::save::{SaveFailed, Saved};
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Object, Role, Status};
 use serde_json::{Value, json};
 
@@ -30,8 +31,8 @@ fn obj(v: Value) -> Object {
     v.as_object().cloned().expect("an object")
 }
 
-fn row() -> UserRow {
-    UserRow {
+fn row() -> ListRow {
+    ListRow {
         id: "usr_jane".into(),
         name: Some("Jane".into()),
         email: Some("jane@example.com".into()),
@@ -71,8 +72,8 @@ fn eai_user(name: &str, preferences: Value) -> eai::User {
     }
 }
 
-fn detail(version: u32) -> UserDetail {
-    UserDetail {
+fn detail(version: u32) -> UserViews {
+    UserViews {
         raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
         eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
         etag: Some(format!("\"v{version}\"")),
@@ -82,7 +83,7 @@ fn detail(version: u32) -> UserDetail {
 }
 
 /// Connected to both dialects with Jane's list loaded, as `who`.
-fn listed(who: Principal) -> State {
+fn listed(who: ActingAs) -> State {
     let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
     s.start();
     let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
@@ -93,7 +94,7 @@ fn listed(who: Principal) -> State {
         &mut s,
         Action::Listed {
             id: *id,
-            result: Ok(Page {
+            result: Ok(ListPage {
                 rows: vec![row()],
                 total: Some(1),
                 limit: None,
@@ -105,7 +106,7 @@ fn listed(who: Principal) -> State {
 
 /// `e` on Jane: the form opens once her detail (version 3) has loaded.
 fn editing() -> State {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     let fx = update(&mut s, key(KeyCode::Char('e')));
     let [Effect::Get { id, user_id, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
@@ -518,7 +519,7 @@ fn a_refused_field_gets_the_servers_message_beside_it() {
 
 #[test]
 fn role_and_status_are_locked_for_a_member_key() {
-    let me = Principal::User(Box::new(eai_user("Jane", json!({}))));
+    let me = ActingAs::User(Box::new(eai_user("Jane", json!({}))));
     let mut s = listed(me);
     let fx = update(&mut s, key(KeyCode::Enter));
     let [Effect::Get { id, .. }] = fx.as_slice() else {
@@ -570,7 +571,7 @@ fn ctrl_e_hands_the_json_field_to_the_editor() {
 
 #[test]
 fn create_then_a_duplicate_ref_offers_the_holder() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     assert_eq!(s.focus, Focus::Form);
     assert_eq!(form(&s).focus, FormField::ExternalRef);
@@ -626,7 +627,7 @@ fn create_then_a_duplicate_ref_offers_the_holder() {
 
 #[test]
 fn a_created_user_opens_and_the_list_refreshes() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-77");
     update(&mut s, ctrl('s'));
@@ -671,7 +672,7 @@ fn a_late_answer_to_an_abandoned_save_changes_nothing() {
 
 #[test]
 fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-77");
     update(&mut s, ctrl('s'));
@@ -729,7 +730,7 @@ fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
         &mut s,
         Action::Listed {
             id: list,
-            result: Ok(Page {
+            result: Ok(ListPage {
                 rows: vec![new_row, row()],
                 total: Some(2),
                 limit: None,
@@ -820,7 +821,7 @@ fn a_good_reload_clears_a_failed_one() {
 
 #[test]
 fn a_save_under_filters_asks_for_the_list_again() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('f')));
     update(&mut s, key(KeyCode::Tab)); // role
     let fx = update(&mut s, key(KeyCode::Right)); // admin
@@ -833,7 +834,7 @@ fn a_save_under_filters_asks_for_the_list_again() {
         &mut s,
         Action::Listed {
             id: *id,
-            result: Ok(Page {
+            result: Ok(ListPage {
                 rows: vec![admin],
                 total: Some(1),
                 limit: None,
@@ -878,7 +879,7 @@ fn a_save_under_filters_asks_for_the_list_again() {
 
 #[test]
 fn an_empty_create_is_refused_before_anything_is_sent() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     assert_eq!(update(&mut s, ctrl('s')), vec![]);
     assert_eq!(form(&s).phase, Phase::Editing);
@@ -893,7 +894,7 @@ fn an_empty_create_is_refused_before_anything_is_sent() {
 
 #[test]
 fn create_sets_email_role_and_status_through_eai() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-9");
     update(&mut s, key(KeyCode::Tab)); // name

@@ -11,6 +11,7 @@ use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::FormField;
 use raven_console::console::edit::save;
+use raven_console::console::view::BothViews;
 use raven_console::console::{words, worker};
 use standin::{Dialect, Errors, KEY, READ_ONLY_KEY, Standin, Switches};
 
@@ -256,7 +257,7 @@ async fn vendor_error_bodies_yield_their_message() {
         );
         let missing = Client::new(&s.url, Some(KEY.into()))
             .unwrap()
-            .get(raven_console::api::client::Dialects::RAVEN, "user_999")
+            .get(raven_console::console::view::Dialects::RAVEN, "user_999")
             .await
             .unwrap_err();
         assert!(

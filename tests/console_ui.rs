@@ -4,11 +4,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::client::ClientError;
 use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::ui::{self, Theme};
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Role, Status};
 use serde_json::json;
 
@@ -20,11 +21,11 @@ const LAST: [&str; 7] = [
     "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
 ];
 
-fn row(i: u64, d: Dialects) -> UserRow {
+fn row(i: u64, d: Dialects) -> ListRow {
     let first = FIRST[i as usize % FIRST.len()];
     let last = LAST[i as usize % LAST.len()];
     let day = 28 - (i % 27);
-    UserRow {
+    ListRow {
         id: format!("usr_{:0>14}", i * 7919),
         name: Some(format!("{first} {last}")),
         email: d.eai.then(|| {
@@ -75,9 +76,9 @@ fn state(d: Dialects, height: u16, total: u64) -> State {
         height,
     );
     s.start();
-    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant).into())));
+    let fx = update(&mut s, Action::Connected(Ok((d, ActingAs::Tenant).into())));
     let n = u64::from(s.limit).min(total);
-    let page = Page {
+    let page = ListPage {
         rows: (0..n).map(|i| row(i, d)).collect(),
         total: Some(total),
         limit: None,
@@ -134,9 +135,9 @@ fn filter_bar_with_greyed_fields() {
     }
 }
 
-fn detail() -> UserDetail {
+fn detail() -> UserViews {
     let r = row(1, Dialects::BOTH);
-    UserDetail {
+    UserViews {
         raven: Some(raven::User {
             user_id: r.id.clone(),
             tenant_id: "ten_k3x9q2ab".into(),
@@ -255,7 +256,7 @@ fn empty_result() {
             &mut s,
             Action::Listed {
                 id,
-                result: Ok(Page::default()),
+                result: Ok(ListPage::default()),
             },
         );
         snap("empty", &s, w, h);
@@ -311,7 +312,7 @@ fn typed(s: &mut State, text: &str) {
 }
 
 /// The second user open in the edit form.
-fn editing(h: u16, who: Principal) -> State {
+fn editing(h: u16, who: ActingAs) -> State {
     let mut s = State::new(
         "http://127.0.0.1:3000",
         "the key in $RAVEN_TOKEN",
@@ -321,7 +322,7 @@ fn editing(h: u16, who: Principal) -> State {
     s.start();
     let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
     let n = u64::from(s.limit).min(300);
-    let page = Page {
+    let page = ListPage {
         rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
         total: Some(300),
         limit: None,
@@ -361,7 +362,7 @@ fn edited(s: &mut State, field: FormField, text: &str) {
 #[test]
 fn edit_form() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         snap("edit_form", &s, w, h);
     }
@@ -371,14 +372,14 @@ fn edit_form() {
 fn edit_form_with_a_member_key_locks_role_and_status() {
     let (w, h) = SIZES[0];
     let me = detail().eai.map(Box::new).unwrap();
-    let s = editing(h, Principal::User(me));
+    let s = editing(h, ActingAs::User(me));
     snap("edit_form_locked", &s, w, h);
 }
 
 #[test]
 fn edit_form_validation_errors() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         // The server refused the email...
         update(&mut s, key(KeyCode::Tab));
         update(&mut s, key(KeyCode::Tab));
@@ -419,7 +420,7 @@ fn edit_form_validation_errors() {
 #[test]
 fn quitting_with_unsaved_changes() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         update(&mut s, ctrl('c'));
         snap("quit_with_unsaved_changes", &s, w, h);
@@ -429,7 +430,7 @@ fn quitting_with_unsaved_changes() {
 #[test]
 fn save_summary() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         edited(
             &mut s,
@@ -444,7 +445,7 @@ fn save_summary() {
 #[test]
 fn conflict_view() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         edited(
             &mut s,
@@ -520,7 +521,7 @@ fn a_list_without_a_total() {
     for (w, h) in SIZES {
         let mut s = state(Dialects::EAI, h, 300);
         let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
-        let page = Page {
+        let page = ListPage {
             rows: (0..10).map(|i| row(i, Dialects::EAI)).collect(),
             total: None,
             limit: None,
@@ -548,9 +549,9 @@ fn a_read_only_key_on_the_status_line_and_e_refused() {
         s.start();
         let fx = update(
             &mut s,
-            Action::Connected(Ok(raven_console::api::client::Connection {
+            Action::Connected(Ok(raven_console::console::view::Connection {
                 dialects: Dialects::BOTH,
-                principal: Principal::Tenant,
+                acting_as: ActingAs::Tenant,
                 key: Some(raven_console::api::key::KeyInfo {
                     key: "rk_live_AbCd1234…".into(),
                     tenant_id: "ten_k3x9q2ab".into(),
@@ -559,7 +560,7 @@ fn a_read_only_key_on_the_status_line_and_e_refused() {
                 }),
             })),
         );
-        let page = Page {
+        let page = ListPage {
             rows: (0..u64::from(s.limit))
                 .map(|i| row(i, Dialects::BOTH))
                 .collect(),
@@ -584,14 +585,14 @@ fn hidden_characters_are_drawn_visibly() {
     for (w, h) in SIZES {
         let mut s = state(Dialects::BOTH, h, 300);
         let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
-        let mut rows: Vec<UserRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
+        let mut rows: Vec<ListRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
         rows[0].name = Some("admin\u{202E}nimda".into());
         rows[1].email = Some("ravi\u{200B}@example.com".into());
         update(
             &mut s,
             Action::Listed {
                 id,
-                result: Ok(Page {
+                result: Ok(ListPage {
                     rows,
                     total: Some(5),
                     limit: None,
@@ -624,7 +625,7 @@ fn hidden_characters_are_drawn_visibly() {
 #[test]
 fn conflict_view_with_a_long_summary() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         edited(
             &mut s,
             FormField::Metadata,

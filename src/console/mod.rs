@@ -10,9 +10,10 @@ pub mod edit;
 pub mod editor;
 pub mod embedded;
 pub mod keymap;
-pub mod record;
+
 pub mod ring;
 pub mod ui;
+pub mod view;
 pub mod visible;
 pub mod words;
 pub mod worker;

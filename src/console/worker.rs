@@ -8,7 +8,8 @@ use tokio::task::JoinHandle;
 use super::app::{Action, Effect};
 use super::config::ApiChoice;
 use super::edit::save;
-use crate::api::client::{Client, ClientError, Connection, Dialects, Principal};
+use crate::api::client::{Client, ClientError};
+use crate::console::view::{ActingAs, BothViews, Connection, Dialects};
 
 /// Starts the worker; send it network effects, read answers from `answers`.
 pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSender<Effect> {
@@ -90,18 +91,18 @@ pub async fn connect(client: &Client, api: ApiChoice) -> Result<Connection, Clie
         ApiChoice::Raven => client.require(Dialects::RAVEN).await?,
         ApiChoice::Eai => client.require(Dialects::EAI).await?,
     };
-    let (principal, key) = tokio::join!(
+    let (acting_as, key) = tokio::join!(
         async {
             match dialects.eai {
                 true => client.me().await,
-                false => Ok(Principal::Unknown),
+                false => Ok(ActingAs::Unknown),
             }
         },
         client.key_info(),
     );
     Ok(Connection {
         dialects,
-        principal: principal?,
+        acting_as: acting_as?,
         key: key?,
     })
 }

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::api::client::{ClientError, Connection, Dialects, ListQuery, Page, UserDetail};
+use crate::api::client::{ClientError, ListQuery};
 use crate::api::raven;
 use crate::console::config::ApiChoice;
 use crate::console::edit::form::FormField;
 use crate::console::edit::patch::Patches;
 use crate::console::edit::save::{Created, SaveFailed, Saved};
+use crate::console::view::{Connection, Dialects, ListPage, UserViews};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -30,11 +31,11 @@ pub enum Action {
     Connected(Result<Connection, ClientError>),
     Listed {
         id: u64,
-        result: Result<Page, ClientError>,
+        result: Result<ListPage, ClientError>,
     },
     Fetched {
         id: u64,
-        result: Result<Box<UserDetail>, ClientError>,
+        result: Result<Box<UserViews>, ClientError>,
     },
     /// The answer to [`Effect::Save`].
     Saved {

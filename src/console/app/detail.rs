@@ -4,20 +4,22 @@
 use serde_json::Value;
 
 use super::{About, CHROME_ROWS, Effect, Focus, Notice, State, form, writes_off};
-use crate::api::client::{ClientError, UserDetail, UserRow};
+use crate::api::client::ClientError;
 use crate::console::keymap::Command;
-use crate::console::{record, words};
+use crate::console::view::merged;
+use crate::console::view::{ListRow, UserViews};
+use crate::console::words;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailView {
-    pub row: UserRow,
+    pub row: ListRow,
     pub record: Option<Value>,
     /// Lines of the pretty-printed record, to bound scrolling.
     pub lines: usize,
     pub scroll: usize,
     pub error: Option<String>,
     /// Both views as the server sent them, with the ETag: what an edit starts from.
-    pub user: Option<Box<UserDetail>>,
+    pub user: Option<Box<UserViews>>,
     /// `e` was pressed before the user had loaded: open the form when it has.
     pub edit_when_loaded: bool,
     /// Long lines wrap (the default) rather than end at the border; `w` toggles.
@@ -27,7 +29,7 @@ pub struct DetailView {
 }
 
 impl DetailView {
-    pub fn new(row: UserRow) -> DetailView {
+    pub fn new(row: ListRow) -> DetailView {
         DetailView {
             row,
             record: None,
@@ -51,9 +53,9 @@ impl DetailView {
     }
 
     /// Shows `d` (fetched or just saved).
-    pub fn show(&mut self, d: Box<UserDetail>) {
+    pub fn show(&mut self, d: Box<UserViews>) {
         use unicode_width::UnicodeWidthStr;
-        let rec = record::combine(&self.row, &d);
+        let rec = merged::combine(&self.row, &d);
         let text = serde_json::to_string_pretty(&rec).unwrap_or_default();
         let text = crate::console::visible::json_escaped(&text);
         self.widths = text.lines().map(UnicodeWidthStr::width).collect();
@@ -85,7 +87,7 @@ impl State {
     }
 
     /// Shows one user in the detail pane and asks for it.
-    pub(crate) fn open_detail(&mut self, row: UserRow) -> Vec<Effect> {
+    pub(crate) fn open_detail(&mut self, row: ListRow) -> Vec<Effect> {
         self.detail = Some(DetailView::new(row));
         self.focus = Focus::Detail;
         self.request_detail()
@@ -95,7 +97,7 @@ impl State {
 pub(super) fn on_fetched(
     state: &mut State,
     id: u64,
-    result: Result<Box<UserDetail>, ClientError>,
+    result: Result<Box<UserViews>, ClientError>,
 ) -> Vec<Effect> {
     if state.pending_detail != Some(id) {
         return vec![];
@@ -138,7 +140,7 @@ pub(super) fn on_fetched(
 
 /// Fills what the row of a user opened by id alone (just created, or the
 /// holder of a taken value) lacks, from its views and from the list.
-fn fill_row(row: &mut UserRow, d: &UserDetail, listed: Option<&UserRow>) {
+fn fill_row(row: &mut ListRow, d: &UserViews, listed: Option<&ListRow>) {
     let e = d.eai.as_ref();
     let r = d.raven.as_ref();
     if row.name.is_none() {

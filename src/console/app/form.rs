@@ -7,10 +7,10 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::{About, Effect, Focus, Notice, State};
-use crate::api::client::{Principal, UserDetail, UserRow};
 use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase, values_of};
 use crate::console::edit::{Form, patch};
 use crate::console::keymap::{self, Command, Context};
+use crate::console::view::{ActingAs, ListRow, UserViews};
 
 /// The keys that save, for the messages that tell the admin to try again.
 pub(super) fn save_keys() -> String {
@@ -42,7 +42,7 @@ pub(crate) fn open_form(state: &mut State) {
     let Some(user) = view.user.as_ref() else {
         return;
     };
-    let who = state.server.principal.clone().unwrap_or(Principal::Unknown);
+    let who = state.server.acting_as.clone().unwrap_or(ActingAs::Unknown);
     state.form = Some(Form::edit(&view.row, user, dialects, &who));
     state.focus = Focus::Form;
 }
@@ -191,7 +191,7 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
 }
 
 /// Makes `theirs` the version the form edits against; the inputs stay as they are.
-fn rebase(state: &mut State, theirs: &UserDetail) {
+fn rebase(state: &mut State, theirs: &UserViews) {
     let Some(form) = state.form.as_mut() else {
         return;
     };
@@ -219,9 +219,9 @@ pub(super) fn close(state: &mut State) {
 
 /// Opens a user known only by id (the holder of a duplicate external_ref).
 pub(super) fn open_user(state: &mut State, id: String) -> Vec<Effect> {
-    state.open_detail(UserRow {
+    state.open_detail(ListRow {
         id,
-        ..UserRow::default()
+        ..ListRow::default()
     })
 }
 

@@ -3,8 +3,9 @@
 //! Drawn by `ui/list.rs`.
 
 use super::{Effect, Focus, State, filter::FilterField, form, writes_off};
-use crate::api::client::{ClientError, ListQuery, Page, UserRow};
+use crate::api::client::{ClientError, ListQuery};
 use crate::console::keymap::Command;
+use crate::console::view::{ListPage, ListRow};
 
 /// The page on screen: the last answer that was wanted. It stays while a newer
 /// request is out or the server is down.
@@ -15,7 +16,7 @@ use crate::console::keymap::Command;
 /// size the server is known to use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Loaded {
-    pub rows: Vec<UserRow>,
+    pub rows: Vec<ListRow>,
     /// `None` when the server did not say how many there are.
     pub total: Option<u64>,
     pub offset: u64,
@@ -64,7 +65,7 @@ impl Loaded {
 }
 
 impl State {
-    pub fn selected(&self) -> Option<&UserRow> {
+    pub fn selected(&self) -> Option<&ListRow> {
         self.list.as_ref().and_then(|l| l.rows.get(self.cursor))
     }
 }
@@ -160,7 +161,7 @@ fn page_targets(state: &State) -> (Option<u64>, Option<u64>) {
 pub(super) fn on_listed(
     state: &mut State,
     id: u64,
-    result: Result<Page, ClientError>,
+    result: Result<ListPage, ClientError>,
 ) -> Vec<Effect> {
     if state.pending_list != Some(id) {
         // An answer to a query that has since changed.
@@ -260,7 +261,7 @@ fn status_from_list(state: &mut State) {
 
 /// A key bound to a user may not list the tenant: instead of a dead end, the
 /// list is that one user, opened, with what the key may edit.
-fn own_user(state: &mut State, me: UserRow) -> Vec<Effect> {
+fn own_user(state: &mut State, me: ListRow) -> Vec<Effect> {
     state.offset = 0;
     state.cursor = 0;
     state.list = Some(Loaded {

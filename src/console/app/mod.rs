@@ -28,8 +28,9 @@ use super::keymap::{self, Command, Context};
 use super::ring;
 use super::words;
 use crate::api::MAX_LIMIT;
-use crate::api::client::{ClientError, Connection, Dialects, Principal, UserRow};
+use crate::api::client::ClientError;
 use crate::api::key::KeyInfo;
+use crate::console::view::{ActingAs, Connection, Dialects, ListRow};
 
 pub use action::{Action, Effect};
 pub use detail::DetailView;
@@ -110,7 +111,7 @@ pub struct Server {
     pub token_hint: String,
     pub api: ApiChoice,
     pub dialects: Option<Dialects>,
-    pub principal: Option<Principal>,
+    pub acting_as: Option<ActingAs>,
     /// The key about itself, from servers with `GET /api/v1/key`.
     pub key: Option<KeyInfo>,
     /// `--read-only` or `read_only = true`: the console sends no write.
@@ -162,7 +163,7 @@ impl State {
                 token_hint: token_hint.to_string(),
                 api,
                 dialects: None,
-                principal: None,
+                acting_as: None,
                 key: None,
                 read_only: false,
                 refused_writes: None,
@@ -213,24 +214,24 @@ impl State {
     }
 
     /// The user a bound key acts as, from `me` or from the key endpoint.
-    pub fn bound_user(&self) -> Option<UserRow> {
-        match &self.server.principal {
-            Some(Principal::User(u)) => Some(UserRow {
+    pub fn bound_user(&self) -> Option<ListRow> {
+        match &self.server.acting_as {
+            Some(ActingAs::User(u)) => Some(ListRow {
                 id: u.id.clone(),
                 name: u.name.clone(),
                 email: u.email.clone(),
                 role: Some(u.role),
                 last_login_at: u.last_login_at.clone(),
-                ..UserRow::default()
+                ..ListRow::default()
             }),
             _ => self
                 .server
                 .key
                 .as_ref()
                 .and_then(|k| k.user_id.clone())
-                .map(|id| UserRow {
+                .map(|id| ListRow {
                     id,
-                    ..UserRow::default()
+                    ..ListRow::default()
                 }),
         }
     }
@@ -388,11 +389,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             match result {
                 Ok(Connection {
                     dialects,
-                    principal,
+                    acting_as,
                     key,
                 }) => {
                     state.server.dialects = Some(dialects);
-                    state.server.principal = Some(principal);
+                    state.server.acting_as = Some(acting_as);
                     state.server.key = key;
                     state.recovered();
                     state.request_list()

@@ -5,11 +5,12 @@
 
 use super::form::{close, note_error, save_keys};
 use super::{Effect, State};
-use crate::api::client::{ClientError, Principal, UserRow};
+use crate::api::client::ClientError;
 use crate::console::edit::check;
 use crate::console::edit::form::{Conflict, FormField, Mode, Phase, values_of};
 use crate::console::edit::save::{self, SaveFailed, Saved, fold_written};
 use crate::console::keymap::{self, Command, Context};
+use crate::console::view::{ActingAs, ListRow};
 use crate::console::words;
 
 /// Applies a (partial) write everywhere it shows; returns the user's id.
@@ -26,7 +27,7 @@ fn apply_written(state: &mut State, w: &Saved) -> Option<String> {
     if let Some(list) = state.list.as_mut()
         && let Some(r) = list.rows.iter_mut().find(|r| r.id == row.id)
     {
-        *r = UserRow {
+        *r = ListRow {
             // The list's own columns that an edit does not touch.
             last_login_at: r.last_login_at.clone(),
             created_at: r.created_at.clone(),
@@ -142,7 +143,7 @@ fn learn_refusal(state: &mut State, error: &ClientError) {
     if let ClientError::Forbidden { code, message } = error
         && code != "user_inactive"
         && state.server.key.is_none()
-        && !matches!(state.server.principal, Some(Principal::User(_)))
+        && !matches!(state.server.acting_as, Some(ActingAs::User(_)))
     {
         state.server.refused_writes = Some(message.clone());
     }
@@ -215,12 +216,12 @@ pub(crate) fn on_created(
                     );
                 }
             }
-            let row = UserRow {
+            let row = ListRow {
                 id: user.user_id.clone(),
                 name: user.display_name.clone(),
                 external_ref: user.external_ref.clone(),
                 created_at: Some(user.created_at.clone()),
-                ..UserRow::default()
+                ..ListRow::default()
             };
             // Open the new user, and refresh the list behind it so it is there too.
             let mut fx = state.open_detail(row);

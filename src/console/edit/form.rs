@@ -11,9 +11,9 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::patch::{self, Patches, Values};
-use crate::api::client::{Dialects, Principal, UserDetail, UserRow};
 use crate::api::{eai, raven};
 use crate::console::ring;
+use crate::console::view::{ActingAs, Dialects, ListRow, UserViews};
 use crate::model::{MAX_OBJECT_BYTES, Object, Role, Status};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -138,8 +138,8 @@ pub fn parse_json(field: FormField, text: &str) -> Result<Object, JsonError> {
 pub enum Mode {
     /// Editing a user loaded at version `etag`.
     Edit {
-        row: UserRow,
-        detail: Box<UserDetail>,
+        row: ListRow,
+        detail: Box<UserViews>,
         etag: Option<String>,
     },
     Create,
@@ -151,7 +151,7 @@ pub struct Conflict {
     pub base: Values,
     pub mine: Values,
     pub theirs: Values,
-    pub theirs_detail: Box<UserDetail>,
+    pub theirs_detail: Box<UserViews>,
 }
 
 impl Conflict {
@@ -320,7 +320,7 @@ pub struct Form {
 }
 
 /// The editable values of a loaded user, each from the dialect that has it.
-pub fn values_of(row: &UserRow, d: &UserDetail) -> Values {
+pub fn values_of(row: &ListRow, d: &UserViews) -> Values {
     let r = d.raven.as_ref();
     let e = d.eai.as_ref();
     Values {
@@ -356,7 +356,7 @@ fn json_area(obj: &Object) -> TextArea<'static> {
 impl Form {
     /// The form for a loaded user. Role and status are locked when the key may
     /// not change them: only an unbound key or one bound to an admin may.
-    pub fn edit(row: &UserRow, detail: &UserDetail, dialects: Dialects, who: &Principal) -> Form {
+    pub fn edit(row: &ListRow, detail: &UserViews, dialects: Dialects, who: &ActingAs) -> Form {
         let base = values_of(row, detail);
         let mut fields = vec![FormField::Name];
         if dialects.raven {
@@ -372,7 +372,7 @@ impl Form {
             fields.push(FormField::Preferences);
         }
         let mut locked = BTreeMap::new();
-        if let Principal::User(u) = who
+        if let ActingAs::User(u) = who
             && !u.role.can_manage_users()
         {
             // DESIGN.md: such a key may change only its name, avatar and preferences.
@@ -626,15 +626,15 @@ mod tests {
     use ratatui::crossterm::event::{KeyCode, KeyModifiers};
     use serde_json::json;
 
-    fn detail() -> (UserRow, UserDetail) {
-        let row = UserRow {
+    fn detail() -> (ListRow, UserViews) {
+        let row = ListRow {
             id: "usr_1".into(),
             name: Some("Jane".into()),
             status: Some(Status::Active),
             role: Some(Role::Member),
-            ..UserRow::default()
+            ..ListRow::default()
         };
-        let d = UserDetail {
+        let d = UserViews {
             raven: Some(raven::User {
                 user_id: "usr_1".into(),
                 tenant_id: "ten_1".into(),
@@ -673,7 +673,7 @@ mod tests {
     #[test]
     fn a_fresh_form_is_clean_and_sends_nothing() {
         let (row, d) = detail();
-        let f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        let f = Form::edit(&row, &d, Dialects::BOTH, &ActingAs::Tenant);
         assert!(!f.is_dirty());
         assert!(f.patches().unwrap().is_empty());
         assert_eq!(f.etag(), Some("\"v3\""));
@@ -683,7 +683,7 @@ mod tests {
     #[test]
     fn typing_makes_it_dirty_and_shapes_the_patch() {
         let (row, d) = detail();
-        let mut f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        let mut f = Form::edit(&row, &d, Dialects::BOTH, &ActingAs::Tenant);
         typed(&mut f, " Doe");
         assert!(f.is_dirty());
         let p = f.patches().unwrap();
@@ -711,7 +711,7 @@ mod tests {
     #[test]
     fn a_json_field_that_does_not_parse_blocks_the_patch() {
         let (row, d) = detail();
-        let mut f = Form::edit(&row, &d, Dialects::BOTH, &Principal::Tenant);
+        let mut f = Form::edit(&row, &d, Dialects::BOTH, &ActingAs::Tenant);
         f.set_json_text(FormField::Preferences, "{\"theme\": }");
         assert!(f.is_dirty());
         let (field, _) = f.patches().unwrap_err();
@@ -723,7 +723,7 @@ mod tests {
     #[test]
     fn a_member_key_cannot_pick_role_or_status() {
         let (row, d) = detail();
-        let me = Principal::User(Box::new(d.eai.clone().unwrap()));
+        let me = ActingAs::User(Box::new(d.eai.clone().unwrap()));
         let mut f = Form::edit(&row, &d, Dialects::BOTH, &me);
         assert!(f.locked[&FormField::Role].contains("users.manage"));
         let mut seen = vec![];
@@ -737,7 +737,7 @@ mod tests {
     #[test]
     fn pickers_cycle_and_only_eai_fields_show_for_eai() {
         let (row, d) = detail();
-        let mut f = Form::edit(&row, &d, Dialects::EAI, &Principal::Tenant);
+        let mut f = Form::edit(&row, &d, Dialects::EAI, &ActingAs::Tenant);
         assert_eq!(
             f.fields,
             [
@@ -792,12 +792,12 @@ mod tests {
     fn a_raven_only_server_greys_role_and_status_and_never_sends_them() {
         let (row, mut d) = detail();
         d.eai = None;
-        let row = UserRow {
+        let row = ListRow {
             role: None,
             status: None,
             ..row
         };
-        let mut f = Form::edit(&row, &d, Dialects::RAVEN, &Principal::Unknown);
+        let mut f = Form::edit(&row, &d, Dialects::RAVEN, &ActingAs::Unknown);
         assert_eq!(
             f.fields,
             [

@@ -9,8 +9,9 @@
 //! by exactly that much, so the next Ctrl-s sends only what is still missing.
 
 use super::patch::{self, Patches};
-use crate::api::client::{Client, ClientError, Dialects, UserDetail, UserRow};
+use crate::api::client::{Client, ClientError};
 use crate::api::{eai, raven};
+use crate::console::view::{BothViews, Dialects, ListRow, UserViews};
 
 /// What the server answered for the parts that were written.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -33,7 +34,7 @@ pub struct SaveFailed {
     pub written: Saved,
     pub error: ClientError,
     /// On a 412: the user as it is now, for the conflict view.
-    pub theirs: Option<Box<UserDetail>>,
+    pub theirs: Option<Box<UserViews>>,
 }
 
 pub async fn save(
@@ -131,7 +132,7 @@ pub async fn create(
 
 /// Folds what the server wrote into the row and detail the form edits, so the
 /// list, the detail pane and the form's baseline all show the saved values.
-pub fn fold_written(row: &mut UserRow, detail: &mut UserDetail, w: &Saved, draft: &patch::Values) {
+pub fn fold_written(row: &mut ListRow, detail: &mut UserViews, w: &Saved, draft: &patch::Values) {
     if let Some(r) = &w.raven {
         row.name = r.display_name.clone();
         row.external_ref = r.external_ref.clone();

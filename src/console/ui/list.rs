@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Theme, short_time};
-use crate::api::client::{Dialects, UserRow};
 use crate::console::app::State;
 use crate::console::keymap::{self, Command, Context};
+use crate::console::view::{Dialects, ListRow};
 use crate::console::visible::{fit, visible};
 use crate::model::Status;
 
@@ -22,7 +22,7 @@ struct Column {
     /// Place on screen, left to right.
     order: u8,
     shown_by: fn(Dialects) -> bool,
-    cell: fn(&UserRow) -> String,
+    cell: fn(&ListRow) -> String,
 }
 
 fn opt(v: &Option<String>) -> String {

@@ -6,9 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::api::client::Principal;
 use crate::console::app::State;
 use crate::console::keymap::{self, Command, Context};
+use crate::console::view::ActingAs;
 use crate::console::visible::{fit, visible};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -31,9 +31,9 @@ fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
         (None, _) => "detecting…",
     };
     let bound = s.key.as_ref().and_then(|k| k.user_id.clone());
-    let who = match (&s.principal, bound) {
+    let who = match (&s.acting_as, bound) {
         (None, _) => "…".to_string(),
-        (Some(Principal::User(u)), _) => {
+        (Some(ActingAs::User(u)), _) => {
             let name = u
                 .name
                 .clone()
@@ -47,9 +47,9 @@ fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
             )
         }
         (Some(_), Some(id)) => format!("user {id} (bound key)"),
-        (Some(Principal::Tenant), None) => "the whole tenant".to_string(),
-        (Some(Principal::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
-        (Some(Principal::Unknown), None) => "unknown (Raven has no /me)".to_string(),
+        (Some(ActingAs::Tenant), None) => "the whole tenant".to_string(),
+        (Some(ActingAs::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
+        (Some(ActingAs::Unknown), None) => "unknown (Raven has no /me)".to_string(),
     };
     let mut spans = vec![
         Span::raw(" "),

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::client::{UserDetail, UserRow};
+use crate::console::view::{ListRow, UserViews};
 
 /// Everything known about the user. `row` supplies what neither GET one has
 /// (EAI's `status` is only on the list item).
-pub fn combine(row: &UserRow, d: &UserDetail) -> Value {
+pub fn combine(row: &ListRow, d: &UserViews) -> Value {
     let mut out = Map::new();
     // First come, first kept: a field the server adds never hides one the console shows.
     let mut put = |k: &str, v: Value| {
@@ -82,12 +82,12 @@ mod tests {
 
     #[test]
     fn both_views_make_one_record() {
-        let row = UserRow {
+        let row = ListRow {
             id: "usr_1".into(),
             status: Some(Status::Inactive),
-            ..UserRow::default()
+            ..ListRow::default()
         };
-        let d = UserDetail {
+        let d = UserViews {
             raven: Some(raven::User {
                 user_id: "usr_1".into(),
                 tenant_id: "ten_1".into(),
