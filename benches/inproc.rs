@@ -4,13 +4,15 @@
 //!
 //!     cargo bench --bench inproc
 
+#[path = "../tests/support/console.rs"]
+mod support;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use raven_console::console::app::{Action, Effect, State, update};
-use raven_console::console::config::ApiChoice;
+use raven_console::console::app::State;
 use raven_console::console::ui::{self, Theme};
-use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow};
+use raven_console::console::view::{ListPage, ListRow};
 use raven_console::model::{Role, Status, Timestamp};
 
 const FIRST: [&str; 8] = [
@@ -53,37 +55,16 @@ fn row(i: u64) -> ListRow {
 
 /// A console connected to a server with a million users, on the first page, at `height` rows.
 fn listed_state(height: u16) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
+    support::Boot {
+        url: "http://127.0.0.1:3000",
         height,
-    );
-    s.start();
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok((Dialects::BOTH, ActingAs::Tenant).into())),
-    );
-    let id = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::List { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a list request");
-    let page = ListPage {
+        ..support::Boot::default()
+    }
+    .listed(|s, _| ListPage {
         rows: (0..u64::from(s.limit)).map(row).collect(),
         total: Some(1_000_000),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id,
-            result: Ok(page),
-        },
-    );
-    s
+    })
 }
 
 fn render(c: &mut Criterion) {

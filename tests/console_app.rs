@@ -9,13 +9,9 @@ use raven_console::console::config::ApiChoice;
 use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Role, Status};
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ch(c: char) -> Action {
-    key(KeyCode::Char(c))
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{Boot, ch, key, list_req};
 
 fn page(offset: u64, n: u64, total: u64) -> ListPage {
     ListPage {
@@ -32,47 +28,16 @@ fn page(offset: u64, n: u64, total: u64) -> ListPage {
     }
 }
 
-/// The one list request among `fx`: its id and query.
-fn list_req(fx: &[Effect]) -> (u64, raven_console::api::client::ListQuery) {
-    let found: Vec<_> = fx
-        .iter()
-        .filter_map(|e| match e {
-            Effect::List { id, query, .. } => Some((*id, query.clone())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(found.len(), 1, "expected one list request in {fx:?}");
-    found[0].clone()
-}
-
 /// Connected to a server of `dialects` with 24 rows (19 a page), first page of 300 loaded.
 fn connected(dialects: Dialects) -> State {
-    let mut s = State::new(
-        "http://raven.test",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
-        24,
-    );
-    assert_eq!(
-        s.start(),
-        vec![Effect::Connect {
-            api: ApiChoice::Auto
-        }]
-    );
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok((dialects, ActingAs::Tenant).into())),
-    );
-    let (id, q) = list_req(&fx);
-    assert_eq!((q.offset, q.limit), (0, 19));
-    update(
-        &mut s,
-        Action::Listed {
-            id,
-            result: Ok(page(0, 19, 300)),
-        },
-    );
-    s
+    Boot {
+        dialects,
+        ..Boot::default()
+    }
+    .listed(|_, q| {
+        assert_eq!((q.offset, q.limit), (0, 19));
+        page(0, 19, 300)
+    })
 }
 
 fn shown_offset(s: &State) -> u64 {
@@ -533,17 +498,13 @@ fn the_spinner_turns_only_while_busy() {
 
 /// Connected with a key the server described, before the first page came back.
 fn connected_as(key: raven_console::api::key::KeyInfo, who: ActingAs) -> (State, u64) {
-    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
-    s.start();
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok(raven_console::console::view::Connection {
-            dialects: Dialects::BOTH,
-            acting_as: who,
-            key: Some(key),
-        })),
-    );
-    let (id, _) = list_req(&fx);
+    let (s, id, _) = Boot {
+        token_hint: "the key",
+        acting_as: who,
+        key: Some(key),
+        ..Boot::default()
+    }
+    .connected();
     (s, id)
 }
 

@@ -1,107 +1,35 @@
 //! Editing and creating through the pure `update`: what a save sends, what a
 //! failure keeps, the conflict choices, and the panes after a save.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use raven_console::api::client::ClientError;
-use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, Focus, State, update};
-use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::{AfterDiscard, FormField, Phase};
 use raven_console::console::edit::patch::Patches;
 use raven_console::console::edit::save::{SaveFailed, Saved};
-use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
-use raven_console::model::{Object, Role, Status};
-use serde_json::{Value, json};
+use raven_console::console::view::{ActingAs, ListPage};
+use raven_console::model::{Role, Status};
+use serde_json::json;
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, key(KeyCode::Char(c)));
-    }
-}
-
-fn obj(v: Value) -> Object {
-    v.as_object().cloned().expect("an object")
-}
-
-fn row() -> ListRow {
-    ListRow {
-        id: "usr_jane".into(),
-        name: Some("Jane".into()),
-        email: Some("jane@example.com".into()),
-        external_ref: Some("crm-1".into()),
-        role: Some(Role::Member),
-        status: Some(Status::Active),
-        last_login_at: Some("2026-03-01T10:00:00.000Z".into()),
-        created_at: Some("2025-01-01T10:00:00.000Z".into()),
-    }
-}
-
-fn raven_user(name: &str, metadata: Value) -> raven::User {
-    raven::User {
-        user_id: "usr_jane".into(),
-        tenant_id: "ten_1".into(),
-        external_ref: Some("crm-1".into()),
-        display_name: Some(name.into()),
-        metadata: obj(metadata),
-        conversation_count: Some(4),
-        created_at: "2025-01-01T10:00:00.000Z".into(),
-        updated_at: None,
-    }
-}
-
-fn eai_user(name: &str, preferences: Value) -> eai::User {
-    eai::User {
-        id: "usr_jane".into(),
-        email: Some("jane@example.com".into()),
-        name: Some(name.into()),
-        avatar: None,
-        role: Role::Member,
-        permissions: Role::Member.permissions().to_vec(),
-        tenant_id: "acme".into(),
-        preferences: obj(preferences),
-        created_at: "2025-01-01T10:00:00.000Z".into(),
-        last_login_at: None,
-    }
-}
-
-fn detail(version: u32) -> UserViews {
-    UserViews {
-        raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
-        eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
-        etag: Some(format!("\"v{version}\"")),
-        extra: Default::default(),
-        status: None,
-    }
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{
+    Boot, ctrl, jane_eai as eai_user, jane_raven as raven_user, jane_row as row,
+    jane_views as detail, key, obj, typed,
+};
 
 /// Connected to both dialects with Jane's list loaded, as `who`.
 fn listed(who: ActingAs) -> State {
-    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
-    let Some(Effect::List { id, .. }) = fx.first() else {
-        panic!("{fx:?}")
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: *id,
-            result: Ok(ListPage {
-                rows: vec![row()],
-                total: Some(1),
-                limit: None,
-            }),
-        },
-    );
-    s
+    Boot {
+        token_hint: "the key",
+        acting_as: who,
+        ..Boot::default()
+    }
+    .listed(|_, _| ListPage {
+        rows: vec![row()],
+        total: Some(1),
+        limit: None,
+    })
 }
 
 /// `e` on Jane: the form opens once her detail (version 3) has loaded.

@@ -4,7 +4,7 @@
 
 mod standin;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use raven_console::api::client::{Client, ClientError};
 use raven_console::api::raven::CreateUser;
 use raven_console::console::app::{Action, Effect, State, update};
@@ -14,6 +14,9 @@ use raven_console::console::edit::save;
 use raven_console::console::view::BothViews;
 use raven_console::console::{words, worker};
 use standin::{Dialect, Errors, KEY, READ_ONLY_KEY, Standin, Switches};
+
+#[path = "support/console.rs"]
+mod support;
 
 /// The console's state and client against one server, effects carried out at once.
 struct Driver {
@@ -84,20 +87,14 @@ impl Driver {
     }
 
     async fn press(&mut self, code: KeyCode) -> bool {
-        let fx = update(
-            &mut self.state,
-            Action::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        );
+        let fx = update(&mut self.state, support::key(code));
         let any = !fx.is_empty();
         self.run(fx).await;
         any
     }
 
     async fn ctrl(&mut self, c: char) {
-        let fx = update(
-            &mut self.state,
-            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-        );
+        let fx = update(&mut self.state, support::ctrl(c));
         self.run(fx).await;
     }
 

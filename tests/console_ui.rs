@@ -54,43 +54,29 @@ fn row(i: u64, d: Dialects) -> ListRow {
     }
 }
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{Boot, ctrl, key, list_req, typed};
 
 fn list_id(fx: &[Effect]) -> u64 {
-    fx.iter()
-        .find_map(|e| match e {
-            Effect::List { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a list request")
+    list_req(fx).0
 }
 
 /// Connected and showing the first page of `total` users.
 fn state(d: Dialects, height: u16, total: u64) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
+    Boot {
+        url: "http://127.0.0.1:3000",
         height,
-    );
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((d, ActingAs::Tenant).into())));
-    let n = u64::from(s.limit).min(total);
-    let page = ListPage {
-        rows: (0..n).map(|i| row(i, d)).collect(),
+        dialects: d,
+        ..Boot::default()
+    }
+    .listed(|s, _| ListPage {
+        rows: (0..u64::from(s.limit).min(total))
+            .map(|i| row(i, d))
+            .collect(),
         total: Some(total),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: list_id(&fx),
-            result: Ok(page),
-        },
-    );
-    s
+    })
 }
 
 fn render(s: &State, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
@@ -301,39 +287,21 @@ fn no_color_means_no_colour() {
 use raven_console::console::edit::form::FormField;
 use raven_console::console::edit::save::SaveFailed;
 
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, key(KeyCode::Char(c)));
-    }
-}
-
 /// The second user open in the edit form.
 fn editing(h: u16, who: ActingAs) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
-        h,
-    );
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
-    let n = u64::from(s.limit).min(300);
-    let page = ListPage {
-        rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
+    let mut s = Boot {
+        url: "http://127.0.0.1:3000",
+        height: h,
+        acting_as: who,
+        ..Boot::default()
+    }
+    .listed(|s, _| ListPage {
+        rows: (0..u64::from(s.limit).min(300))
+            .map(|i| row(i, Dialects::BOTH))
+            .collect(),
         total: Some(300),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: list_id(&fx),
-            result: Ok(page),
-        },
-    );
+    });
     update(&mut s, key(KeyCode::Down));
     let fx = update(&mut s, key(KeyCode::Char('e')));
     let Some(Effect::Get { id, .. }) = fx.first() else {
@@ -540,40 +508,24 @@ fn a_list_without_a_total() {
 #[test]
 fn a_read_only_key_on_the_status_line_and_e_refused() {
     for (w, h) in SIZES {
-        let mut s = State::new(
-            "http://127.0.0.1:3000",
-            "the key in $RAVEN_TOKEN",
-            ApiChoice::Auto,
-            h,
-        );
-        s.start();
-        let fx = update(
-            &mut s,
-            Action::Connected(Ok(raven_console::console::view::Connection {
-                dialects: Dialects::BOTH,
-                acting_as: ActingAs::Tenant,
-                key: Some(raven_console::api::key::KeyInfo {
-                    key: "rk_live_AbCd1234…".into(),
-                    tenant_id: "ten_k3x9q2ab".into(),
-                    scopes: vec!["users:read".into()],
-                    user_id: None,
-                }),
-            })),
-        );
-        let page = ListPage {
+        let mut s = Boot {
+            url: "http://127.0.0.1:3000",
+            height: h,
+            key: Some(raven_console::api::key::KeyInfo {
+                key: "rk_live_AbCd1234…".into(),
+                tenant_id: "ten_k3x9q2ab".into(),
+                scopes: vec!["users:read".into()],
+                user_id: None,
+            }),
+            ..Boot::default()
+        }
+        .listed(|s, _| ListPage {
             rows: (0..u64::from(s.limit))
                 .map(|i| row(i, Dialects::BOTH))
                 .collect(),
             total: Some(300),
             limit: None,
-        };
-        update(
-            &mut s,
-            Action::Listed {
-                id: list_id(&fx),
-                result: Ok(page),
-            },
-        );
+        });
         update(&mut s, key(KeyCode::Char('e')));
         snap("read_only", &s, w, h);
     }

@@ -1,0 +1,163 @@
+//! What the console's tests (and `benches/inproc.rs`) share: keys as actions,
+//! the bootstrap from a new state to a listed first page, and the users they
+//! show. Included with `#[path = "support/console.rs"] mod support;`, so each
+//! test binary uses what it needs of it.
+#![allow(dead_code)]
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use raven_console::api::client::ListQuery;
+use raven_console::api::key::KeyInfo;
+use raven_console::api::{eai, raven};
+use raven_console::console::app::{Action, Effect, State, update};
+use raven_console::console::config::ApiChoice;
+use raven_console::console::view::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
+use raven_console::model::{Object, Role};
+use serde_json::{Value, json};
+
+pub fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ch(c: char) -> Action {
+    key(KeyCode::Char(c))
+}
+
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Each character of `text` as a key press.
+pub fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        update(s, ch(c));
+    }
+}
+
+/// The one list request among `fx`: its id and query.
+pub fn list_req(fx: &[Effect]) -> (u64, ListQuery) {
+    let found: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::List { id, query, .. } => Some((*id, query.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "expected one list request in {fx:?}");
+    found[0].clone()
+}
+
+/// Where the console under test connects, and how.
+pub struct Boot<'a> {
+    pub url: &'a str,
+    pub token_hint: &'a str,
+    pub height: u16,
+    pub dialects: Dialects,
+    pub acting_as: ActingAs,
+    /// What `GET /api/v1/key` said, on servers that have it.
+    pub key: Option<KeyInfo>,
+}
+
+impl Default for Boot<'_> {
+    fn default() -> Self {
+        Boot {
+            url: "http://raven.test",
+            token_hint: "the key in $RAVEN_TOKEN",
+            height: 24,
+            dialects: Dialects::BOTH,
+            acting_as: ActingAs::Tenant,
+            key: None,
+        }
+    }
+}
+
+impl Boot<'_> {
+    /// new → start → Connected → Listed: the first page is `page` of the
+    /// query the console sent (and the state, for its page size).
+    pub fn listed(self, page: impl FnOnce(&State, &ListQuery) -> ListPage) -> State {
+        let (mut s, id, query) = self.connected();
+        let result = Ok(page(&s, &query));
+        update(&mut s, Action::Listed { id, result });
+        s
+    }
+
+    /// new → start → Connected: the first page is asked for (its id and query), not answered.
+    pub fn connected(self) -> (State, u64, ListQuery) {
+        let mut s = State::new(self.url, self.token_hint, ApiChoice::Auto, self.height);
+        assert_eq!(
+            s.start(),
+            vec![Effect::Connect {
+                api: ApiChoice::Auto
+            }]
+        );
+        let fx = update(
+            &mut s,
+            Action::Connected(Ok(Connection {
+                dialects: self.dialects,
+                acting_as: self.acting_as,
+                key: self.key,
+            })),
+        );
+        let (id, query) = list_req(&fx);
+        (s, id, query)
+    }
+}
+
+/// A JSON object literal as the model's object.
+pub fn obj(v: Value) -> Object {
+    v.as_object().cloned().expect("an object")
+}
+
+/// Jane, as the list shows her.
+pub fn jane_row() -> ListRow {
+    ListRow {
+        id: "usr_jane".into(),
+        name: Some("Jane".into()),
+        email: Some("jane@example.com".into()),
+        external_ref: Some("crm-1".into()),
+        role: Some(raven_console::model::Role::Member),
+        status: Some(raven_console::model::Status::Active),
+        last_login_at: Some("2026-03-01T10:00:00.000Z".into()),
+        created_at: Some("2025-01-01T10:00:00.000Z".into()),
+    }
+}
+
+/// Jane in the Raven view.
+pub fn jane_raven(name: &str, metadata: Value) -> raven::User {
+    raven::User {
+        user_id: "usr_jane".into(),
+        tenant_id: "ten_1".into(),
+        external_ref: Some("crm-1".into()),
+        display_name: Some(name.into()),
+        metadata: obj(metadata),
+        conversation_count: Some(4),
+        created_at: "2025-01-01T10:00:00.000Z".into(),
+        updated_at: None,
+    }
+}
+
+/// Jane in the EAI view.
+pub fn jane_eai(name: &str, preferences: Value) -> eai::User {
+    eai::User {
+        id: "usr_jane".into(),
+        email: Some("jane@example.com".into()),
+        name: Some(name.into()),
+        avatar: None,
+        role: Role::Member,
+        permissions: Role::Member.permissions().to_vec(),
+        tenant_id: "acme".into(),
+        preferences: obj(preferences),
+        created_at: "2025-01-01T10:00:00.000Z".into(),
+        last_login_at: None,
+    }
+}
+
+/// Both views of Jane at `version`.
+pub fn jane_views(version: u32) -> UserViews {
+    UserViews {
+        raven: Some(jane_raven("Jane", json!({"plan": "pro"}))),
+        eai: Some(jane_eai("Jane", json!({"theme": "dark", "beta": true}))),
+        etag: Some(format!("\"v{version}\"")),
+        extra: Default::default(),
+        status: None,
+    }
+}
