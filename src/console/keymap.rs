@@ -3,6 +3,9 @@
 //! it ([`hint`], [`hints`], [`footer`], [`keys`]) and never spell a key
 //! themselves, so no hint can drift from behaviour (`tests/console_keymap.rs`
 //! guards that).
+//!
+//! Over 500 lines because of [`BINDINGS`], one line a binding: the table is
+//! the point of the module, and splitting it would hide bindings from each other.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

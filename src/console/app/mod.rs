@@ -9,6 +9,9 @@
 //! `ui/`: [`list`], [`filter`], [`detail`], [`form`]. A new pane (a command
 //! line, a bulk change, history) is one more module here, one more [`Focus`],
 //! one more [`keymap::Context`] and one more `ui/` module.
+//!
+//! A little over 500 lines: `State` and its few dozen fields are the core
+//! every pane module reads; the panes' own logic is in their modules.
 
 mod action;
 pub mod detail;

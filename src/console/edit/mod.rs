@@ -12,6 +12,7 @@
 //! Esc on a changed form asks first.
 
 pub mod check;
+pub mod conflict;
 pub mod form;
 pub mod patch;
 pub mod save;

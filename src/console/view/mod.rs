@@ -7,6 +7,8 @@
 //! - [`load`]: connecting, a page of the list, one user: the requests and the join.
 //! - [`merged`]: one record made of both views, for the detail pane.
 
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod load;
 pub mod merged;
 
