@@ -7,15 +7,11 @@
 use ratatui::crossterm::event::KeyEvent;
 
 use super::{About, Effect, Focus, Notice, State};
-use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase, values_of};
-use crate::console::edit::{Form, patch};
-use crate::console::keymap::{self, Command, Context};
-use crate::console::view::{ActingAs, ListRow, UserViews};
-
-/// The keys that save, for the messages that tell the admin to try again.
-pub(super) fn save_keys() -> String {
-    keymap::keys(Context::Form, Command::Save)
-}
+use crate::console::edit::Form;
+use crate::console::edit::command::Outcome;
+use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
+use crate::console::keymap::{Command, Context};
+use crate::console::view::{ActingAs, ListRow};
 
 /// Which bindings apply while the form has the focus.
 pub(crate) fn contexts(form: Option<&Form>) -> Vec<Context> {
@@ -83,99 +79,29 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         state.focus = Focus::List;
         return vec![];
     };
-    match (&form.phase, cmd) {
-        (Phase::Editing, Command::Save) => {
-            match form.draft() {
-                Err((field, e)) => {
-                    form.focus = field;
-                    let text = format!("{} does not parse: {e}. Nothing was sent.", field.label());
-                    state.error = Some(Notice::new(text, About::Draft));
-                }
-                Ok(draft) if !form.is_create() && patch::summary(&form.base, &draft).is_empty() => {
-                    state.info = Some("Nothing changed, nothing to save.".into());
-                }
-                Ok(_) if form.is_create() && form.is_empty_create() => {
-                    let text = "Nothing to create: give a name, an external_ref or an email first.";
-                    state.error = Some(Notice::new(text.into(), About::Draft));
-                }
-                Ok(_) => form.phase = Phase::Confirm,
+    match form.command(cmd) {
+        Outcome::Stay => vec![],
+        Outcome::DraftNotice(text) => {
+            state.error = Some(Notice::new(text, About::Draft));
+            vec![]
+        }
+        Outcome::Info(text) => {
+            state.info = Some(text);
+            vec![]
+        }
+        Outcome::Editor { field, text } => vec![Effect::Editor { field, text }],
+        Outcome::Send => send(state),
+        Outcome::Rebased { theirs, info } => {
+            // The detail pane behind the form shows the fresh version too.
+            if let Some(view) = state.detail.as_mut() {
+                view.show(theirs);
+            }
+            if info.is_some() {
+                state.info = info;
             }
             vec![]
         }
-        (Phase::Editing, Command::NextField | Command::PrevField) => {
-            form.next_field(cmd == Command::NextField);
-            vec![]
-        }
-        (Phase::Editing, Command::NextChoice | Command::PrevChoice) => {
-            form.pick(cmd == Command::NextChoice);
-            vec![]
-        }
-        (Phase::Editing, Command::ExternalEditor) => {
-            if form.focus.is_json() {
-                vec![Effect::Editor {
-                    field: form.focus,
-                    text: form.json_text(form.focus),
-                }]
-            } else {
-                let keys = keymap::keys(Context::Form, Command::ExternalEditor);
-                state.info = Some(format!("{keys} opens metadata or preferences in $EDITOR."));
-                vec![]
-            }
-        }
-        (Phase::Editing, Command::OpenHolder) => {
-            let Some(holder) = form.holder.clone() else {
-                return vec![];
-            };
-            if form.is_dirty() {
-                form.phase = Phase::Discard {
-                    then: AfterDiscard::Open(holder),
-                };
-                return vec![];
-            }
-            close(state);
-            open_user(state, holder)
-        }
-        (Phase::Editing, Command::Back) => {
-            if form.is_dirty() {
-                form.phase = Phase::Discard {
-                    then: AfterDiscard::Close,
-                };
-            } else {
-                close(state);
-            }
-            vec![]
-        }
-        (Phase::Confirm, Command::Apply) => send(state),
-        (Phase::Confirm | Phase::Conflict(_) | Phase::Discard { .. }, Command::Back) => {
-            form.phase = Phase::Editing;
-            vec![]
-        }
-        (Phase::Conflict(c), Command::Reapply) => {
-            let c = c.clone();
-            let draft = c.reapplied();
-            rebase(state, &c.theirs_detail);
-            if let Some(form) = state.form.as_mut() {
-                form.set_draft(&draft);
-                form.phase = Phase::Editing;
-            }
-            state.info = Some(format!(
-                "Loaded their version with your changes on top. Review, then {}.",
-                save_keys()
-            ));
-            vec![]
-        }
-        (Phase::Conflict(c), Command::Overwrite) => {
-            // Mine stays in the inputs; only the version it is compared with moves,
-            // so the summary shows exactly what replaces theirs.
-            let theirs = c.theirs_detail.clone();
-            rebase(state, &theirs);
-            if let Some(form) = state.form.as_mut() {
-                form.phase = Phase::Confirm;
-            }
-            vec![]
-        }
-        (Phase::Discard { then }, Command::Discard) => {
-            let then = then.clone();
+        Outcome::Close(then) => {
             close(state);
             match then {
                 AfterDiscard::Open(id) => open_user(state, id),
@@ -186,23 +112,6 @@ pub(crate) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
                 }
             }
         }
-        _ => vec![],
-    }
-}
-
-/// Makes `theirs` the version the form edits against; the inputs stay as they are.
-fn rebase(state: &mut State, theirs: &UserViews) {
-    let Some(form) = state.form.as_mut() else {
-        return;
-    };
-    if let Mode::Edit { row, detail, etag } = &mut form.mode {
-        **detail = theirs.clone();
-        *etag = theirs.etag.clone();
-        form.base = values_of(row, theirs);
-    }
-    // The detail pane behind the form shows the fresh version too.
-    if let Some(view) = state.detail.as_mut() {
-        view.show(Box::new(theirs.clone()));
     }
 }
 

@@ -3,10 +3,11 @@
 //! field it names; a 412 opens mine against theirs. The form is drawn by
 //! `ui/form.rs`, the conflict by `ui/conflict.rs`.
 
-use super::form::{close, note_error, save_keys};
+use super::form::{close, note_error};
 use super::{Effect, State};
 use crate::api::client::ClientError;
 use crate::console::edit::check;
+use crate::console::edit::command::save_keys;
 use crate::console::edit::form::{Conflict, FormField, Mode, Phase, values_of};
 use crate::console::edit::save::{self, SaveFailed, Saved, fold_written};
 use crate::console::keymap::{self, Command, Context};

@@ -133,4 +133,3 @@ fn show(v: &Values, f: FormField) -> String {
         FormField::Preferences => Value::Object(v.preferences.clone()).to_string(),
     }
 }
-

@@ -5,6 +5,8 @@
 //! - [`patch`]: loaded vs draft → what each dialect is sent (pure).
 //! - [`form`]: the form's fields, validation and conflict arithmetic (pure).
 //! - [`save`]: the chained, conditional PATCHes (async, run by the worker).
+//! - [`command`]: a key in the form, and the [`command::Outcome`] the app applies.
+//! - [`conflict`]: mine against theirs after a 412.
 //! - [`check`]: did the save take: the server's answer against what was sent.
 //!
 //! Nothing typed is ever dropped without the admin saying so: a failed save
@@ -12,6 +14,7 @@
 //! Esc on a changed form asks first.
 
 pub mod check;
+pub mod command;
 pub mod conflict;
 pub mod form;
 pub mod patch;

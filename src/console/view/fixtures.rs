@@ -14,7 +14,10 @@ pub fn jane_views() -> UserViews {
             tenant_id: "ten_1".into(),
             external_ref: Some("crm-1".into()),
             display_name: Some("Jane".into()),
-            metadata: json!({"plan": "pro"}).as_object().cloned().unwrap_or_default(),
+            metadata: json!({"plan": "pro"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
             conversation_count: None,
             created_at: "2026-01-01T00:00:00.000Z".into(),
             updated_at: None,
@@ -27,7 +30,10 @@ pub fn jane_views() -> UserViews {
             role: Role::Member,
             permissions: vec![],
             tenant_id: "demo".into(),
-            preferences: json!({"theme": "dark"}).as_object().cloned().unwrap_or_default(),
+            preferences: json!({"theme": "dark"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             last_login_at: None,
         }),
