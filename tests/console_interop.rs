@@ -12,7 +12,7 @@ use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::FormField;
 use raven_console::console::edit::save;
 use raven_console::console::view::BothViews;
-use raven_console::console::{words, worker};
+use raven_console::console::words;
 use standin::{Dialect, Errors, KEY, READ_ONLY_KEY, Standin, Switches};
 
 #[path = "support/console.rs"]
@@ -45,7 +45,7 @@ impl Driver {
             let effect = queue.remove(0);
             let c = &self.client;
             let action = match effect {
-                Effect::Connect { api } => Action::Connected(worker::connect(c, api).await),
+                Effect::Connect { api } => Action::Connected(c.connect(api).await),
                 Effect::List {
                     id,
                     dialects,

@@ -255,7 +255,7 @@ pub const BINDINGS: &[Binding] = &[
         C::Back,
         "back",
     ),
-    b(X::Detail, &[Key::Char('r')], C::Refresh, "reload"),
+    b(X::Detail, &[Key::Char('r')], C::Refresh, "refresh"),
     b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),

@@ -2,9 +2,10 @@
 //! answers: which dialects there are, who the key acts as, a page of the list
 //! from both dialects joined by id, one user from both.
 
-use super::{ActingAs, Dialects, ListPage, ListRow, UserViews};
+use super::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
 use crate::api::client::{Client, ClientError, ListQuery};
 use crate::api::{EAI_BASE, RAVEN_BASE, eai, raven};
+use crate::console::config::ApiChoice;
 use crate::model::Status;
 
 /// The console's questions to a server, answered from every dialect it speaks.
@@ -12,6 +13,8 @@ use crate::model::Status;
 // is `Client`'s, which every caller names, so the lint's worry does not apply.
 #[allow(async_fn_in_trait)]
 pub trait BothViews {
+    /// Which dialects to use, who the key acts as, and what it may do.
+    async fn connect(&self, api: ApiChoice) -> Result<Connection, ClientError>;
     /// Asks each base path what it is: a 404 there means that dialect is absent.
     async fn detect(&self) -> Result<Dialects, ClientError>;
     /// Checks that the server speaks the dialects the admin named (`--api raven|eai`),
@@ -27,6 +30,29 @@ pub trait BothViews {
 }
 
 impl BothViews for Client {
+    async fn connect(&self, api: ApiChoice) -> Result<Connection, ClientError> {
+        let dialects = match api {
+            ApiChoice::Auto => self.detect().await?,
+            // Named by the admin: check it, so a wrong choice is said as such.
+            ApiChoice::Raven => self.require(Dialects::RAVEN).await?,
+            ApiChoice::Eai => self.require(Dialects::EAI).await?,
+        };
+        let (acting_as, key) = tokio::join!(
+            async {
+                match dialects.eai {
+                    true => self.me().await,
+                    false => Ok(ActingAs::Unknown),
+                }
+            },
+            self.key_info(),
+        );
+        Ok(Connection {
+            dialects,
+            acting_as: acting_as?,
+            key: key?,
+        })
+    }
+
     async fn detect(&self) -> Result<Dialects, ClientError> {
         let (raven, eai) = tokio::join!(self.probe(RAVEN_BASE), self.probe(EAI_BASE));
         let dialects = Dialects {
