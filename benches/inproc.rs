@@ -12,46 +12,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use raven_console::console::app::State;
 use raven_console::console::ui::{self, Theme};
-use raven_console::console::view::{ListPage, ListRow};
-use raven_console::model::{Role, Status, Timestamp};
-
-const FIRST: [&str; 8] = [
-    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
-];
-const LAST: [&str; 7] = [
-    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
-];
-
-fn row(i: u64) -> ListRow {
-    let first = FIRST[i as usize % FIRST.len()];
-    let last = LAST[i as usize % LAST.len()];
-    ListRow {
-        id: format!("usr_{:0>14}", i * 7919),
-        name: Some(format!("{first} {last}")),
-        email: Some(format!(
-            "{}.{}{i}@example.com",
-            first.to_lowercase(),
-            last.to_lowercase()
-        )),
-        external_ref: Some(format!("cus_{:010x}", i * 104_729)),
-        role: Some(if i % 5 == 0 {
-            Role::Admin
-        } else {
-            Role::Member
-        }),
-        status: Some(if i % 6 == 5 {
-            Status::Inactive
-        } else {
-            Status::Active
-        }),
-        last_login_at: Some(format!(
-            "2026-03-{:02}T09:{:02}:00.000Z",
-            1 + i % 27,
-            i % 60
-        )),
-        created_at: Some(format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
-    }
-}
+use raven_console::console::view::{Dialects, ListPage};
+use raven_console::model::Timestamp;
 
 /// A console connected to a server with a million users, on the first page, at `height` rows.
 fn listed_state(height: u16) -> State {
@@ -61,7 +23,9 @@ fn listed_state(height: u16) -> State {
         ..support::Boot::default()
     }
     .listed(|s, _| ListPage {
-        rows: (0..u64::from(s.limit)).map(row).collect(),
+        rows: (0..u64::from(s.limit))
+            .map(|i| support::demo_row(i, Dialects::BOTH))
+            .collect(),
         total: Some(1_000_000),
         limit: None,
     })

@@ -10,53 +10,13 @@ use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::ui::{self, Theme};
 use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
-use raven_console::model::{Role, Status};
+use raven_console::model::Role;
 use serde_json::json;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
-const FIRST: [&str; 8] = [
-    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
-];
-const LAST: [&str; 7] = [
-    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
-];
-
-fn row(i: u64, d: Dialects) -> ListRow {
-    let first = FIRST[i as usize % FIRST.len()];
-    let last = LAST[i as usize % LAST.len()];
-    let day = 28 - (i % 27);
-    ListRow {
-        id: format!("usr_{:0>14}", i * 7919),
-        name: Some(format!("{first} {last}")),
-        email: d.eai.then(|| {
-            format!(
-                "{}.{}{i}@example.com",
-                first.to_lowercase(),
-                last.to_lowercase()
-            )
-        }),
-        external_ref: d.raven.then(|| format!("crm-{:05}", 1000 + i)),
-        role: d.eai.then_some(match i % 5 {
-            0 => Role::Admin,
-            4 => Role::Viewer,
-            _ => Role::Member,
-        }),
-        status: d.eai.then_some(if i % 6 == 5 {
-            Status::Inactive
-        } else {
-            Status::Active
-        }),
-        last_login_at: (d.eai && i % 4 != 3)
-            .then(|| format!("2026-03-{day:02}T09:{:02}:00.000Z", i % 60)),
-        created_at: d
-            .raven
-            .then(|| format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
-    }
-}
-
 #[path = "support/console.rs"]
 mod support;
-use support::{Boot, ctrl, key, list_req, typed};
+use support::{Boot, ctrl, demo_row as row, key, list_req, typed};
 
 fn list_id(fx: &[Effect]) -> u64 {
     list_req(fx).0

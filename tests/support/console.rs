@@ -11,7 +11,7 @@ use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::view::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
-use raven_console::model::{Object, Role};
+use raven_console::model::{Object, Role, Status};
 use serde_json::{Value, json};
 
 pub fn key(code: KeyCode) -> Action {
@@ -102,6 +102,47 @@ impl Boot<'_> {
     }
 }
 
+const FIRST: [&str; 8] = [
+    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
+];
+const LAST: [&str; 7] = [
+    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
+];
+
+/// The `i`-th of a tenant of made-up users, with the fields the dialects `d` show.
+pub fn demo_row(i: u64, d: Dialects) -> ListRow {
+    let first = FIRST[i as usize % FIRST.len()];
+    let last = LAST[i as usize % LAST.len()];
+    let day = 28 - (i % 27);
+    ListRow {
+        id: format!("usr_{:0>14}", i * 7919),
+        name: Some(format!("{first} {last}")),
+        email: d.eai.then(|| {
+            format!(
+                "{}.{}{i}@example.com",
+                first.to_lowercase(),
+                last.to_lowercase()
+            )
+        }),
+        external_ref: d.raven.then(|| format!("crm-{:05}", 1000 + i)),
+        role: d.eai.then_some(match i % 5 {
+            0 => Role::Admin,
+            4 => Role::Viewer,
+            _ => Role::Member,
+        }),
+        status: d.eai.then_some(if i % 6 == 5 {
+            Status::Inactive
+        } else {
+            Status::Active
+        }),
+        last_login_at: (d.eai && i % 4 != 3)
+            .then(|| format!("2026-03-{day:02}T09:{:02}:00.000Z", i % 60)),
+        created_at: d
+            .raven
+            .then(|| format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
+    }
+}
+
 /// A JSON object literal as the model's object.
 pub fn obj(v: Value) -> Object {
     v.as_object().cloned().expect("an object")
@@ -114,8 +155,8 @@ pub fn jane_row() -> ListRow {
         name: Some("Jane".into()),
         email: Some("jane@example.com".into()),
         external_ref: Some("crm-1".into()),
-        role: Some(raven_console::model::Role::Member),
-        status: Some(raven_console::model::Status::Active),
+        role: Some(Role::Member),
+        status: Some(Status::Active),
         last_login_at: Some("2026-03-01T10:00:00.000Z".into()),
         created_at: Some("2025-01-01T10:00:00.000Z".into()),
     }
