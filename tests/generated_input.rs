@@ -55,7 +55,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-/// FilterField names: the dialects' own, near misses, and junk.
+/// Field names: the dialects' own, near misses, and junk.
 fn field() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
