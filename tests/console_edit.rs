@@ -14,8 +14,8 @@ use serde_json::json;
 #[path = "support/console.rs"]
 mod support;
 use support::{
-    Boot, ctrl, jane_eai as eai_user, jane_raven as raven_user, jane_row as row,
-    jane_views as detail, key, obj, typed,
+    Boot, ctrl, edited as set_json, jane_eai as eai_user, jane_raven as raven_user,
+    jane_row as row, jane_views as detail, key, obj, precondition_failed, save_failed, typed,
 };
 
 /// Connected to both dialects with Jane's list loaded, as `who`.
@@ -76,16 +76,6 @@ fn save(s: &mut State) -> (u64, Patches, Option<String>) {
     assert_eq!(user_id, "usr_jane");
     assert!(s.busy(), "the spinner turns while saving");
     (*id, (**patches).clone(), if_match.clone())
-}
-
-fn set_json(s: &mut State, field: FormField, text: &str) {
-    update(
-        s,
-        Action::Edited {
-            field,
-            result: Ok(text.into()),
-        },
-    );
 }
 
 #[test]
@@ -225,23 +215,11 @@ fn conflict_after_their_write(s: &mut State, id: u64) {
     let mut theirs = detail(5);
     theirs.raven = Some(raven_user("Jane", json!({"plan": "enterprise"})));
     theirs.eai.as_mut().unwrap().email = Some("j@example.com".into());
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Api {
-            status: 412,
-            code: "precondition_failed".into(),
-            message: "the user has changed".into(),
-            field: None,
-            user_id: None,
-        },
-        theirs: Some(Box::new(theirs)),
-    };
-    update(
+    save_failed(
         s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        id,
+        precondition_failed("the user has changed"),
+        Some(theirs),
     );
 }
 
@@ -332,20 +310,14 @@ fn a_network_failure_keeps_the_draft_and_ctrl_s_retries() {
     let mut s = editing();
     typed(&mut s, " Doe");
     let (id, first, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Unreachable {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Unreachable {
             url: "http://raven.test".into(),
             reason: "Connection refused".into(),
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     assert_eq!(s.focus, Focus::Form);
     assert_eq!(form(&s).phase, Phase::Editing);
@@ -416,23 +388,17 @@ fn a_refused_field_gets_the_servers_message_beside_it() {
     update(&mut s, key(KeyCode::Tab));
     typed(&mut s, "x");
     let (id, _, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Api {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Api {
             status: 400,
             code: "invalid_request".into(),
             message: "email must look like name@example.com".into(),
             field: Some("email".into()),
             user_id: None,
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     let f = form(&s);
     assert_eq!(f.focus, FormField::Email);
@@ -688,20 +654,14 @@ fn draft_is_kept_goes_with_the_discarded_draft() {
     let mut s = editing();
     typed(&mut s, " Doe");
     let (id, _, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Unreachable {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Unreachable {
             url: "http://raven.test".into(),
             reason: "Connection refused".into(),
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     assert!(s.error.as_ref().unwrap().text.contains("draft is kept"));
     update(&mut s, key(KeyCode::Esc));

@@ -16,7 +16,9 @@ use serde_json::json;
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
 #[path = "support/console.rs"]
 mod support;
-use support::{Boot, ctrl, demo_row as row, key, list_req, typed};
+use support::{
+    Boot, ctrl, demo_row as row, edited, key, list_req, precondition_failed, save_failed, typed,
+};
 
 fn list_id(fx: &[Effect]) -> u64 {
     list_req(fx).0
@@ -245,7 +247,6 @@ fn no_color_means_no_colour() {
 // ---- Editing and creating ----
 
 use raven_console::console::edit::form::FormField;
-use raven_console::console::edit::save::SaveFailed;
 
 /// The second user open in the edit form.
 fn editing(h: u16, who: ActingAs) -> State {
@@ -275,16 +276,6 @@ fn editing(h: u16, who: ActingAs) -> State {
         },
     );
     s
-}
-
-fn edited(s: &mut State, field: FormField, text: &str) {
-    update(
-        s,
-        Action::Edited {
-            field,
-            result: Ok(text.into()),
-        },
-    );
 }
 
 #[test]
@@ -317,23 +308,17 @@ fn edit_form_validation_errors() {
         let Some(Effect::Save { id, .. }) = fx.first() else {
             panic!("{fx:?}")
         };
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
+        save_failed(
+            &mut s,
+            *id,
+            ClientError::Api {
                 status: 400,
                 code: "invalid_request".into(),
                 message: "email is not an email address".into(),
                 field: Some("email".into()),
                 user_id: None,
             },
-            theirs: None,
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
+            None,
         );
         // ...and the preferences being typed do not parse.
         edited(
@@ -390,24 +375,7 @@ fn conflict_view() {
         let r = theirs.raven.as_mut().unwrap();
         r.metadata.insert("seats".into(), json!(40));
         theirs.eai.as_mut().unwrap().role = Role::Admin;
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
-                status: 412,
-                code: "precondition_failed".into(),
-                message: "changed".into(),
-                field: None,
-                user_id: None,
-            },
-            theirs: Some(Box::new(theirs)),
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
-        );
+        save_failed(&mut s, *id, precondition_failed("changed"), Some(theirs));
         snap("conflict", &s, w, h);
     }
 }
@@ -554,24 +522,7 @@ fn conflict_view_with_a_long_summary() {
         theirs.etag = Some("\"v6\"".into());
         let r = theirs.raven.as_mut().unwrap();
         r.metadata.insert("seats".into(), json!(40));
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
-                status: 412,
-                code: "precondition_failed".into(),
-                message: "changed".into(),
-                field: None,
-                user_id: None,
-            },
-            theirs: Some(Box::new(theirs)),
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
-        );
+        save_failed(&mut s, *id, precondition_failed("changed"), Some(theirs));
         snap("conflict_long", &s, w, h);
     }
 }

@@ -5,11 +5,13 @@
 #![allow(dead_code)]
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use raven_console::api::client::ListQuery;
+use raven_console::api::client::{ClientError, ListQuery};
 use raven_console::api::key::KeyInfo;
 use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
+use raven_console::console::edit::form::FormField;
+use raven_console::console::edit::save::{SaveFailed, Saved};
 use raven_console::console::view::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Object, Role, Status};
 use serde_json::{Value, json};
@@ -141,6 +143,49 @@ pub fn demo_row(i: u64, d: Dialects) -> ListRow {
             .raven
             .then(|| format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
     }
+}
+
+/// `$EDITOR` came back with `text` for `field`.
+pub fn edited(s: &mut State, field: FormField, text: &str) {
+    update(
+        s,
+        Action::Edited {
+            field,
+            result: Ok(text.into()),
+        },
+    );
+}
+
+/// A 412: the user changed since the version the save was conditional on.
+pub fn precondition_failed(message: &str) -> ClientError {
+    ClientError::Api {
+        status: 412,
+        code: "precondition_failed".into(),
+        message: message.into(),
+        field: None,
+        user_id: None,
+    }
+}
+
+/// The answer to save `id`: nothing written, `error`, and their version when it came with it.
+pub fn save_failed(
+    s: &mut State,
+    id: u64,
+    error: ClientError,
+    theirs: Option<UserViews>,
+) -> Vec<Effect> {
+    let failed = SaveFailed {
+        written: Saved::default(),
+        error,
+        theirs: theirs.map(Box::new),
+    };
+    update(
+        s,
+        Action::Saved {
+            id,
+            result: Err(Box::new(failed)),
+        },
+    )
 }
 
 /// A JSON object literal as the model's object.
