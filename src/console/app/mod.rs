@@ -9,15 +9,13 @@
 //! `ui/`: [`list`], [`filter`], [`detail`], [`form`]. A new pane (a command
 //! line, a bulk change, history) is one more module here, one more [`Focus`],
 //! one more [`keymap::Context`] and one more `ui/` module.
-//!
-//! A little over 500 lines: `State` and its few dozen fields are the core
-//! every pane module reads; the panes' own logic is in their modules.
 
 mod action;
 pub mod detail;
 pub mod filter;
 pub mod form;
 pub mod list;
+mod notice;
 mod saved;
 
 use std::time::Duration;
@@ -39,6 +37,7 @@ pub use action::{Action, Effect};
 pub use detail::DetailView;
 pub use filter::{FilterField, Filters};
 pub use list::Loaded;
+pub use notice::{About, Notice};
 
 /// How long typing must pause before a filter goes to the server (except a
 /// search of `INDEXED_SEARCH_CHARS` or more, which goes at once).
@@ -70,41 +69,6 @@ pub enum Focus {
     Detail,
     /// The edit or create form in `State::form`.
     Form,
-}
-
-/// The last error, in words. `retry_in` is set while a transient failure is
-/// being retried: the screen shows it as a banner over the last data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    pub text: String,
-    pub retry_in: Option<Duration>,
-    /// What it is about, so it goes when its cause does, and not before.
-    pub about: About,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum About {
-    /// Reaching the server or listing: gone with the next good answer.
-    #[default]
-    Server,
-    /// Loading the user in the detail pane: gone when it loads.
-    Detail,
-    /// The form: its draft, or a save of it. Gone when the form closes.
-    Form,
-    /// A JSON field that does not parse: gone when it does.
-    Draft,
-    /// Why a key did nothing: gone with the next good answer, like `Server`.
-    Note,
-}
-
-impl Notice {
-    pub fn new(text: String, about: About) -> Notice {
-        Notice {
-            text,
-            retry_in: None,
-            about,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
