@@ -555,3 +555,40 @@ fn detail_wraps_a_long_value() {
     }
     snap("detail_wrapped", &s, w, h);
 }
+
+/// The screen's text, row by row.
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The detail's "back" is bound to Esc and Backspace; what the screen says
+/// is the keymap's label, both keys included.
+#[test]
+fn the_screen_names_every_key_of_a_binding() {
+    use raven_console::console::keymap::{self, Command, Context};
+    let (w, h) = SIZES[1];
+    let mut s = state(Dialects::BOTH, h, 300);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let Some(Effect::Get { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail())),
+        },
+    );
+    let shown = text_of(&render(&s, w, h, Theme { color: false }));
+    let back = keymap::hint(Context::Detail, Command::Back);
+    assert!(back.starts_with("Esc Backspace "), "{back}");
+    assert!(shown.contains(&back), "{shown}");
+}

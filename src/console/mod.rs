@@ -10,7 +10,6 @@ pub mod edit;
 pub mod editor;
 pub mod embedded;
 pub mod keymap;
-
 pub mod ring;
 pub mod ui;
 pub mod view;
