@@ -4,86 +4,31 @@
 //!
 //!     cargo bench --bench inproc
 
+#[path = "../tests/support/console.rs"]
+mod support;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use raven_console::api::client::{Dialects, Page, Principal, UserRow};
-use raven_console::console::app::{Action, Effect, State, update};
-use raven_console::console::config::ApiChoice;
+use raven_console::console::app::State;
 use raven_console::console::ui::{self, Theme};
-use raven_console::model::{Role, Status, Timestamp};
-
-const FIRST: [&str; 8] = [
-    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
-];
-const LAST: [&str; 7] = [
-    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
-];
-
-fn row(i: u64) -> UserRow {
-    let first = FIRST[i as usize % FIRST.len()];
-    let last = LAST[i as usize % LAST.len()];
-    UserRow {
-        id: format!("usr_{:0>14}", i * 7919),
-        name: Some(format!("{first} {last}")),
-        email: Some(format!(
-            "{}.{}{i}@example.com",
-            first.to_lowercase(),
-            last.to_lowercase()
-        )),
-        external_ref: Some(format!("cus_{:010x}", i * 104_729)),
-        role: Some(if i % 5 == 0 {
-            Role::Admin
-        } else {
-            Role::Member
-        }),
-        status: Some(if i % 6 == 5 {
-            Status::Inactive
-        } else {
-            Status::Active
-        }),
-        last_login_at: Some(format!(
-            "2026-03-{:02}T09:{:02}:00.000Z",
-            1 + i % 27,
-            i % 60
-        )),
-        created_at: Some(format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
-    }
-}
+use raven_console::console::view::{Dialects, ListPage};
+use raven_console::model::Timestamp;
 
 /// A console connected to a server with a million users, on the first page, at `height` rows.
 fn listed_state(height: u16) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
+    support::Boot {
+        url: "http://127.0.0.1:3000",
         height,
-    );
-    s.start();
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok((Dialects::BOTH, Principal::Tenant).into())),
-    );
-    let id = fx
-        .iter()
-        .find_map(|e| match e {
-            Effect::List { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a list request");
-    let page = Page {
-        rows: (0..u64::from(s.limit)).map(row).collect(),
+        ..support::Boot::default()
+    }
+    .listed(|s, _| ListPage {
+        rows: (0..u64::from(s.limit))
+            .map(|i| support::demo_row(i, Dialects::BOTH))
+            .collect(),
         total: Some(1_000_000),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id,
-            result: Ok(page),
-        },
-    );
-    s
+    })
 }
 
 fn render(c: &mut Criterion) {

@@ -3,27 +3,24 @@
 use std::time::Duration;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
-use raven_console::console::app::{Action, DEBOUNCE, Effect, Field, Focus, State, update};
+use raven_console::api::client::ClientError;
+use raven_console::console::app::{Action, DEBOUNCE, Effect, FilterField, Focus, State, update};
 use raven_console::console::config::ApiChoice;
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
 use raven_console::model::{Role, Status};
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{Boot, ch, key, list_req};
 
-fn ch(c: char) -> Action {
-    key(KeyCode::Char(c))
-}
-
-fn page(offset: u64, n: u64, total: u64) -> Page {
-    Page {
+fn page(offset: u64, n: u64, total: u64) -> ListPage {
+    ListPage {
         rows: (offset..offset + n)
-            .map(|i| UserRow {
+            .map(|i| ListRow {
                 id: format!("usr_{i:04}"),
                 name: Some(format!("User {i}")),
                 status: Some(Status::Active),
-                ..UserRow::default()
+                ..ListRow::default()
             })
             .collect(),
         total: Some(total),
@@ -31,47 +28,16 @@ fn page(offset: u64, n: u64, total: u64) -> Page {
     }
 }
 
-/// The one list request among `fx`: its id and query.
-fn list_req(fx: &[Effect]) -> (u64, raven_console::api::client::ListQuery) {
-    let found: Vec<_> = fx
-        .iter()
-        .filter_map(|e| match e {
-            Effect::List { id, query, .. } => Some((*id, query.clone())),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(found.len(), 1, "expected one list request in {fx:?}");
-    found[0].clone()
-}
-
 /// Connected to a server of `dialects` with 24 rows (19 a page), first page of 300 loaded.
 fn connected(dialects: Dialects) -> State {
-    let mut s = State::new(
-        "http://raven.test",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
-        24,
-    );
-    assert_eq!(
-        s.start(),
-        vec![Effect::Connect {
-            api: ApiChoice::Auto
-        }]
-    );
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok((dialects, Principal::Tenant).into())),
-    );
-    let (id, q) = list_req(&fx);
-    assert_eq!((q.offset, q.limit), (0, 19));
-    update(
-        &mut s,
-        Action::Listed {
-            id,
-            result: Ok(page(0, 19, 300)),
-        },
-    );
-    s
+    Boot {
+        dialects,
+        ..Boot::default()
+    }
+    .listed(|_, q| {
+        assert_eq!((q.offset, q.limit), (0, 19));
+        page(0, 19, 300)
+    })
 }
 
 fn shown_offset(s: &State) -> u64 {
@@ -125,7 +91,7 @@ fn the_cursor_stays_on_the_page() {
 fn typing_a_search_is_debounced() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('/'));
-    assert_eq!(s.focus, Focus::Filter(Field::Search));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Search));
     let first = update(&mut s, ch('j'));
     let second = update(&mut s, ch('o'));
     let timer = |fx: &[Effect]| match fx {
@@ -201,9 +167,9 @@ fn enter_applies_at_once_and_esc_clears() {
 fn role_and_status_pick_from_the_allowed_values() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    assert_eq!(s.focus, Focus::Filter(FilterField::ExternalRef));
     update(&mut s, key(KeyCode::Tab));
-    assert_eq!(s.focus, Focus::Filter(Field::Role));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Role));
     // Letters are not free text here.
     assert_eq!(update(&mut s, ch('x')), vec![]);
     let (_, q) = list_req(&update(&mut s, key(KeyCode::Right)));
@@ -279,19 +245,19 @@ fn quick_paging_shows_only_the_last_page_asked_for() {
 #[test]
 fn a_raven_only_server_greys_what_it_cannot_filter() {
     let mut s = connected(Dialects::RAVEN);
-    for f in [Field::Role, Field::Status, Field::Search] {
+    for f in [FilterField::Role, FilterField::Status, FilterField::Search] {
         assert!(s.unavailable(f).unwrap().contains("Raven"), "{f:?}");
     }
-    assert_eq!(s.unavailable(Field::ExternalRef), None);
+    assert_eq!(s.unavailable(FilterField::ExternalRef), None);
     update(&mut s, ch('/'));
     assert_eq!(s.focus, Focus::List, "search cannot be focused");
     assert!(s.error.as_ref().unwrap().text.contains("greyed"));
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::ExternalRef));
+    assert_eq!(s.focus, Focus::Filter(FilterField::ExternalRef));
     update(&mut s, key(KeyCode::Tab));
     assert_eq!(
         s.focus,
-        Focus::Filter(Field::ExternalRef),
+        Focus::Filter(FilterField::ExternalRef),
         "Tab skips greyed fields"
     );
     // Even a value set some other way is never sent to a server that cannot serve it.
@@ -302,9 +268,13 @@ fn a_raven_only_server_greys_what_it_cannot_filter() {
 #[test]
 fn an_eai_only_server_greys_external_ref() {
     let mut s = connected(Dialects::EAI);
-    assert!(s.unavailable(Field::ExternalRef).unwrap().contains("EAI"));
+    assert!(
+        s.unavailable(FilterField::ExternalRef)
+            .unwrap()
+            .contains("EAI")
+    );
     update(&mut s, ch('f'));
-    assert_eq!(s.focus, Focus::Filter(Field::Role));
+    assert_eq!(s.focus, Focus::Filter(FilterField::Role));
 }
 
 #[test]
@@ -420,7 +390,7 @@ fn detail_opens_scrolls_and_drops_a_late_answer() {
         &mut s,
         Action::Fetched {
             id: *id,
-            result: Ok(Box::new(UserDetail::default())),
+            result: Ok(Box::new(UserViews::default())),
         },
     );
     let d = s.detail.clone().unwrap();
@@ -443,7 +413,7 @@ fn detail_opens_scrolls_and_drops_a_late_answer() {
             &mut s,
             Action::Fetched {
                 id: *id,
-                result: Ok(Box::new(UserDetail::default())),
+                result: Ok(Box::new(UserViews::default())),
             }
         ),
         vec![]
@@ -527,18 +497,14 @@ fn the_spinner_turns_only_while_busy() {
 }
 
 /// Connected with a key the server described, before the first page came back.
-fn connected_as(key: raven_console::api::key::KeyInfo, who: Principal) -> (State, u64) {
-    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
-    s.start();
-    let fx = update(
-        &mut s,
-        Action::Connected(Ok(raven_console::api::client::Connection {
-            dialects: Dialects::BOTH,
-            principal: who,
-            key: Some(key),
-        })),
-    );
-    let (id, _) = list_req(&fx);
+fn connected_as(key: raven_console::api::key::KeyInfo, who: ActingAs) -> (State, u64) {
+    let (s, id, _) = Boot {
+        token_hint: "the key",
+        acting_as: who,
+        key: Some(key),
+        ..Boot::default()
+    }
+    .connected();
     (s, id)
 }
 
@@ -553,7 +519,7 @@ fn key_info(scopes: &[&str], user: Option<&str>) -> raven_console::api::key::Key
 
 #[test]
 fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
-    let (mut s, id) = connected_as(key_info(&["users:read"], None), Principal::Tenant);
+    let (mut s, id) = connected_as(key_info(&["users:read"], None), ActingAs::Tenant);
     update(
         &mut s,
         Action::Listed {
@@ -583,7 +549,7 @@ fn a_read_only_key_says_why_e_and_c_are_off_before_any_form() {
 fn the_read_only_flag_wins_over_a_read_write_key() {
     let (mut s, _) = connected_as(
         key_info(&["users:read", "users:write"], None),
-        Principal::Tenant,
+        ActingAs::Tenant,
     );
     assert_eq!(s.write_block(), None);
     s.server.read_only = true;
@@ -595,7 +561,7 @@ fn a_bound_key_refused_the_list_opens_its_own_user() {
     // Raven-only servers have no `me`: the key endpoint names the user.
     let (mut s, id) = connected_as(
         key_info(&["users:read", "users:write"], Some("usr_me")),
-        Principal::Unknown,
+        ActingAs::Unknown,
     );
     let fx = update(
         &mut s,
@@ -621,7 +587,7 @@ fn a_bound_key_refused_the_list_opens_its_own_user() {
 
 #[test]
 fn a_tenant_key_refused_the_list_still_says_so() {
-    let (mut s, id) = connected_as(key_info(&["users:write"], None), Principal::Tenant);
+    let (mut s, id) = connected_as(key_info(&["users:write"], None), ActingAs::Tenant);
     update(
         &mut s,
         Action::Listed {
@@ -733,7 +699,7 @@ fn w_toggles_wrapping_in_the_detail() {
     let [Effect::Get { id, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    let mut d = UserDetail::default();
+    let mut d = UserViews::default();
     d.extra
         .insert("note".into(), serde_json::json!("x".repeat(500)));
     update(

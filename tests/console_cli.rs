@@ -77,3 +77,11 @@ fn config_mistakes_are_one_line_and_exit_2() {
         );
     }
 }
+
+#[test]
+fn help_says_it_edits_and_creates_too() {
+    let out = Command::new(BIN).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("create and edit"), "{text}");
+}

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use raven_console::admin::{self, Scope};
-use raven_console::api::client::{Client, ClientError, Dialects, ListQuery, Principal};
+use raven_console::api::client::{Client, ClientError, ListQuery};
+use raven_console::console::view::{ActingAs, BothViews, Dialects};
 use raven_console::model::Role;
 use raven_console::{server, store};
 
@@ -36,7 +37,7 @@ async fn a_tenant_key_sees_both_dialects_joined() {
     let c = Client::new(&url, Some(key)).unwrap();
 
     assert_eq!(c.detect().await.unwrap(), Dialects::BOTH);
-    assert_eq!(c.me().await.unwrap(), Principal::Tenant);
+    assert_eq!(c.me().await.unwrap(), ActingAs::Tenant);
 
     let q = ListQuery {
         limit: 7,
@@ -103,7 +104,7 @@ async fn a_key_bound_to_a_member_acts_as_that_user() {
     // The lists refuse a member's key, but both dialects are there.
     assert_eq!(c.detect().await.unwrap(), Dialects::BOTH);
     match c.me().await.unwrap() {
-        Principal::User(u) => assert_eq!(u.id, member.id),
+        ActingAs::User(u) => assert_eq!(u.id, member.id),
         other => panic!("{other:?}"),
     }
     let err = c

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 mod standin;
 
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-use raven_console::api::client::{Client, Dialects, ListQuery};
+use raven_console::api::client::{Client, ListQuery};
 use raven_console::api::raven::CreateUser;
+use raven_console::console::view::{BothViews, Dialects};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_raven-server");
 const CONSOLE: &str = env!("CARGO_BIN_EXE_raven-console");
@@ -474,7 +475,7 @@ fn a_second_writer_gets_the_conflict_view_and_the_draft_survives() {
     c.wait_for("✓ Saved.");
 
     let d = rt
-        .block_on(client.get(raven_console::api::client::Dialects::BOTH, &id))
+        .block_on(client.get(raven_console::console::view::Dialects::BOTH, &id))
         .unwrap();
     let r = d.raven.unwrap();
     assert_eq!(r.display_name.as_deref(), Some("Edna Editor Jr."));
@@ -517,7 +518,7 @@ fn the_server_dies_mid_edit_the_draft_survives_and_a_retry_saves_it() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = Client::new(&url, Some(key)).unwrap();
     let d = rt
-        .block_on(client.get(raven_console::api::client::Dialects::BOTH, &id))
+        .block_on(client.get(raven_console::console::view::Dialects::BOTH, &id))
         .unwrap();
     assert_eq!(
         d.raven.unwrap().display_name.as_deref(),

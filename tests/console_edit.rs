@@ -1,111 +1,40 @@
 //! Editing and creating through the pure `update`: what a save sends, what a
 //! failure keeps, the conflict choices, and the panes after a save.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
-use raven_console::api::{eai, raven};
+use ratatui::crossterm::event::KeyCode;
+use raven_console::api::client::ClientError;
 use raven_console::console::app::{Action, Effect, Focus, State, update};
-use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::{AfterDiscard, FormField, Phase};
 use raven_console::console::edit::patch::Patches;
 use raven_console::console::edit::save::{SaveFailed, Saved};
-use raven_console::model::{Object, Role, Status};
-use serde_json::{Value, json};
+use raven_console::console::view::{ActingAs, ListPage};
+use raven_console::model::{Role, Status};
+use serde_json::json;
 
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, key(KeyCode::Char(c)));
-    }
-}
-
-fn obj(v: Value) -> Object {
-    v.as_object().cloned().expect("an object")
-}
-
-fn row() -> UserRow {
-    UserRow {
-        id: "usr_jane".into(),
-        name: Some("Jane".into()),
-        email: Some("jane@example.com".into()),
-        external_ref: Some("crm-1".into()),
-        role: Some(Role::Member),
-        status: Some(Status::Active),
-        last_login_at: Some("2026-03-01T10:00:00.000Z".into()),
-        created_at: Some("2025-01-01T10:00:00.000Z".into()),
-    }
-}
-
-fn raven_user(name: &str, metadata: Value) -> raven::User {
-    raven::User {
-        user_id: "usr_jane".into(),
-        tenant_id: "ten_1".into(),
-        external_ref: Some("crm-1".into()),
-        display_name: Some(name.into()),
-        metadata: obj(metadata),
-        conversation_count: Some(4),
-        created_at: "2025-01-01T10:00:00.000Z".into(),
-        updated_at: None,
-    }
-}
-
-fn eai_user(name: &str, preferences: Value) -> eai::User {
-    eai::User {
-        id: "usr_jane".into(),
-        email: Some("jane@example.com".into()),
-        name: Some(name.into()),
-        avatar: None,
-        role: Role::Member,
-        permissions: Role::Member.permissions().to_vec(),
-        tenant_id: "acme".into(),
-        preferences: obj(preferences),
-        created_at: "2025-01-01T10:00:00.000Z".into(),
-        last_login_at: None,
-    }
-}
-
-fn detail(version: u32) -> UserDetail {
-    UserDetail {
-        raven: Some(raven_user("Jane", json!({"plan": "pro"}))),
-        eai: Some(eai_user("Jane", json!({"theme": "dark", "beta": true}))),
-        etag: Some(format!("\"v{version}\"")),
-        extra: Default::default(),
-        status: None,
-    }
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{
+    Boot, ctrl, edited as set_json, jane_eai as eai_user, jane_raven as raven_user,
+    jane_row as row, jane_views as detail, key, obj, precondition_failed, save_failed, typed,
+};
 
 /// Connected to both dialects with Jane's list loaded, as `who`.
-fn listed(who: Principal) -> State {
-    let mut s = State::new("http://raven.test", "the key", ApiChoice::Auto, 24);
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
-    let Some(Effect::List { id, .. }) = fx.first() else {
-        panic!("{fx:?}")
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: *id,
-            result: Ok(Page {
-                rows: vec![row()],
-                total: Some(1),
-                limit: None,
-            }),
-        },
-    );
-    s
+fn listed(who: ActingAs) -> State {
+    Boot {
+        token_hint: "the key",
+        acting_as: who,
+        ..Boot::default()
+    }
+    .listed(|_, _| ListPage {
+        rows: vec![row()],
+        total: Some(1),
+        limit: None,
+    })
 }
 
 /// `e` on Jane: the form opens once her detail (version 3) has loaded.
 fn editing() -> State {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     let fx = update(&mut s, key(KeyCode::Char('e')));
     let [Effect::Get { id, user_id, .. }] = fx.as_slice() else {
         panic!("{fx:?}")
@@ -147,16 +76,6 @@ fn save(s: &mut State) -> (u64, Patches, Option<String>) {
     assert_eq!(user_id, "usr_jane");
     assert!(s.busy(), "the spinner turns while saving");
     (*id, (**patches).clone(), if_match.clone())
-}
-
-fn set_json(s: &mut State, field: FormField, text: &str) {
-    update(
-        s,
-        Action::Edited {
-            field,
-            result: Ok(text.into()),
-        },
-    );
 }
 
 #[test]
@@ -296,23 +215,11 @@ fn conflict_after_their_write(s: &mut State, id: u64) {
     let mut theirs = detail(5);
     theirs.raven = Some(raven_user("Jane", json!({"plan": "enterprise"})));
     theirs.eai.as_mut().unwrap().email = Some("j@example.com".into());
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Api {
-            status: 412,
-            code: "precondition_failed".into(),
-            message: "the user has changed".into(),
-            field: None,
-            user_id: None,
-        },
-        theirs: Some(Box::new(theirs)),
-    };
-    update(
+    save_failed(
         s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        id,
+        precondition_failed("the user has changed"),
+        Some(theirs),
     );
 }
 
@@ -403,20 +310,14 @@ fn a_network_failure_keeps_the_draft_and_ctrl_s_retries() {
     let mut s = editing();
     typed(&mut s, " Doe");
     let (id, first, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Unreachable {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Unreachable {
             url: "http://raven.test".into(),
             reason: "Connection refused".into(),
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     assert_eq!(s.focus, Focus::Form);
     assert_eq!(form(&s).phase, Phase::Editing);
@@ -487,23 +388,17 @@ fn a_refused_field_gets_the_servers_message_beside_it() {
     update(&mut s, key(KeyCode::Tab));
     typed(&mut s, "x");
     let (id, _, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Api {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Api {
             status: 400,
             code: "invalid_request".into(),
             message: "email must look like name@example.com".into(),
             field: Some("email".into()),
             user_id: None,
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     let f = form(&s);
     assert_eq!(f.focus, FormField::Email);
@@ -518,7 +413,7 @@ fn a_refused_field_gets_the_servers_message_beside_it() {
 
 #[test]
 fn role_and_status_are_locked_for_a_member_key() {
-    let me = Principal::User(Box::new(eai_user("Jane", json!({}))));
+    let me = ActingAs::User(Box::new(eai_user("Jane", json!({}))));
     let mut s = listed(me);
     let fx = update(&mut s, key(KeyCode::Enter));
     let [Effect::Get { id, .. }] = fx.as_slice() else {
@@ -570,7 +465,7 @@ fn ctrl_e_hands_the_json_field_to_the_editor() {
 
 #[test]
 fn create_then_a_duplicate_ref_offers_the_holder() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     assert_eq!(s.focus, Focus::Form);
     assert_eq!(form(&s).focus, FormField::ExternalRef);
@@ -626,7 +521,7 @@ fn create_then_a_duplicate_ref_offers_the_holder() {
 
 #[test]
 fn a_created_user_opens_and_the_list_refreshes() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-77");
     update(&mut s, ctrl('s'));
@@ -671,7 +566,7 @@ fn a_late_answer_to_an_abandoned_save_changes_nothing() {
 
 #[test]
 fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-77");
     update(&mut s, ctrl('s'));
@@ -729,7 +624,7 @@ fn a_created_user_gets_its_name_in_the_title_and_its_status_from_the_list() {
         &mut s,
         Action::Listed {
             id: list,
-            result: Ok(Page {
+            result: Ok(ListPage {
                 rows: vec![new_row, row()],
                 total: Some(2),
                 limit: None,
@@ -759,20 +654,14 @@ fn draft_is_kept_goes_with_the_discarded_draft() {
     let mut s = editing();
     typed(&mut s, " Doe");
     let (id, _, _) = save(&mut s);
-    let failed = SaveFailed {
-        written: Saved::default(),
-        error: ClientError::Unreachable {
+    save_failed(
+        &mut s,
+        id,
+        ClientError::Unreachable {
             url: "http://raven.test".into(),
             reason: "Connection refused".into(),
         },
-        theirs: None,
-    };
-    update(
-        &mut s,
-        Action::Saved {
-            id,
-            result: Err(Box::new(failed)),
-        },
+        None,
     );
     assert!(s.error.as_ref().unwrap().text.contains("draft is kept"));
     update(&mut s, key(KeyCode::Esc));
@@ -820,7 +709,7 @@ fn a_good_reload_clears_a_failed_one() {
 
 #[test]
 fn a_save_under_filters_asks_for_the_list_again() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('f')));
     update(&mut s, key(KeyCode::Tab)); // role
     let fx = update(&mut s, key(KeyCode::Right)); // admin
@@ -833,7 +722,7 @@ fn a_save_under_filters_asks_for_the_list_again() {
         &mut s,
         Action::Listed {
             id: *id,
-            result: Ok(Page {
+            result: Ok(ListPage {
                 rows: vec![admin],
                 total: Some(1),
                 limit: None,
@@ -878,7 +767,7 @@ fn a_save_under_filters_asks_for_the_list_again() {
 
 #[test]
 fn an_empty_create_is_refused_before_anything_is_sent() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     assert_eq!(update(&mut s, ctrl('s')), vec![]);
     assert_eq!(form(&s).phase, Phase::Editing);
@@ -893,7 +782,7 @@ fn an_empty_create_is_refused_before_anything_is_sent() {
 
 #[test]
 fn create_sets_email_role_and_status_through_eai() {
-    let mut s = listed(Principal::Tenant);
+    let mut s = listed(ActingAs::Tenant);
     update(&mut s, key(KeyCode::Char('c')));
     typed(&mut s, "crm-9");
     update(&mut s, key(KeyCode::Tab)); // name

@@ -4,15 +4,19 @@
 
 mod standin;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 use raven_console::api::client::{Client, ClientError};
 use raven_console::api::raven::CreateUser;
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::FormField;
 use raven_console::console::edit::save;
-use raven_console::console::{words, worker};
+use raven_console::console::view::BothViews;
+use raven_console::console::words;
 use standin::{Dialect, Errors, KEY, READ_ONLY_KEY, Standin, Switches};
+
+#[path = "support/console.rs"]
+mod support;
 
 /// The console's state and client against one server, effects carried out at once.
 struct Driver {
@@ -41,7 +45,7 @@ impl Driver {
             let effect = queue.remove(0);
             let c = &self.client;
             let action = match effect {
-                Effect::Connect { api } => Action::Connected(worker::connect(c, api).await),
+                Effect::Connect { api } => Action::Connected(c.connect(api).await),
                 Effect::List {
                     id,
                     dialects,
@@ -83,20 +87,14 @@ impl Driver {
     }
 
     async fn press(&mut self, code: KeyCode) -> bool {
-        let fx = update(
-            &mut self.state,
-            Action::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        );
+        let fx = update(&mut self.state, support::key(code));
         let any = !fx.is_empty();
         self.run(fx).await;
         any
     }
 
     async fn ctrl(&mut self, c: char) {
-        let fx = update(
-            &mut self.state,
-            Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
-        );
+        let fx = update(&mut self.state, support::ctrl(c));
         self.run(fx).await;
     }
 
@@ -256,7 +254,7 @@ async fn vendor_error_bodies_yield_their_message() {
         );
         let missing = Client::new(&s.url, Some(KEY.into()))
             .unwrap()
-            .get(raven_console::api::client::Dialects::RAVEN, "user_999")
+            .get(raven_console::console::view::Dialects::RAVEN, "user_999")
             .await
             .unwrap_err();
         assert!(

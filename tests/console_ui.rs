@@ -4,92 +4,41 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
-use raven_console::api::client::{ClientError, Dialects, Page, Principal, UserDetail, UserRow};
+use raven_console::api::client::ClientError;
 use raven_console::api::{eai, raven};
 use raven_console::console::app::{Action, Effect, State, update};
 use raven_console::console::config::ApiChoice;
 use raven_console::console::ui::{self, Theme};
-use raven_console::model::{Role, Status};
+use raven_console::console::view::{ActingAs, Dialects, ListPage, ListRow, UserViews};
+use raven_console::model::Role;
 use serde_json::json;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
-const FIRST: [&str; 8] = [
-    "Jane", "Ravi", "Mei", "Lukas", "Amara", "Diego", "Sofia", "Kenji",
-];
-const LAST: [&str; 7] = [
-    "Smith", "Patel", "Chen", "Weber", "Okafor", "Silva", "Tanaka",
-];
-
-fn row(i: u64, d: Dialects) -> UserRow {
-    let first = FIRST[i as usize % FIRST.len()];
-    let last = LAST[i as usize % LAST.len()];
-    let day = 28 - (i % 27);
-    UserRow {
-        id: format!("usr_{:0>14}", i * 7919),
-        name: Some(format!("{first} {last}")),
-        email: d.eai.then(|| {
-            format!(
-                "{}.{}{i}@example.com",
-                first.to_lowercase(),
-                last.to_lowercase()
-            )
-        }),
-        external_ref: d.raven.then(|| format!("crm-{:05}", 1000 + i)),
-        role: d.eai.then_some(match i % 5 {
-            0 => Role::Admin,
-            4 => Role::Viewer,
-            _ => Role::Member,
-        }),
-        status: d.eai.then_some(if i % 6 == 5 {
-            Status::Inactive
-        } else {
-            Status::Active
-        }),
-        last_login_at: (d.eai && i % 4 != 3)
-            .then(|| format!("2026-03-{day:02}T09:{:02}:00.000Z", i % 60)),
-        created_at: d
-            .raven
-            .then(|| format!("2025-{:02}-15T10:00:00.000Z", 1 + i % 12)),
-    }
-}
-
-fn key(code: KeyCode) -> Action {
-    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
+#[path = "support/console.rs"]
+mod support;
+use support::{
+    Boot, ctrl, demo_row as row, edited, key, list_req, precondition_failed, save_failed, typed,
+};
 
 fn list_id(fx: &[Effect]) -> u64 {
-    fx.iter()
-        .find_map(|e| match e {
-            Effect::List { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a list request")
+    list_req(fx).0
 }
 
 /// Connected and showing the first page of `total` users.
 fn state(d: Dialects, height: u16, total: u64) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
+    Boot {
+        url: "http://127.0.0.1:3000",
         height,
-    );
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((d, Principal::Tenant).into())));
-    let n = u64::from(s.limit).min(total);
-    let page = Page {
-        rows: (0..n).map(|i| row(i, d)).collect(),
+        dialects: d,
+        ..Boot::default()
+    }
+    .listed(|s, _| ListPage {
+        rows: (0..u64::from(s.limit).min(total))
+            .map(|i| row(i, d))
+            .collect(),
         total: Some(total),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: list_id(&fx),
-            result: Ok(page),
-        },
-    );
-    s
+    })
 }
 
 fn render(s: &State, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
@@ -134,9 +83,9 @@ fn filter_bar_with_greyed_fields() {
     }
 }
 
-fn detail() -> UserDetail {
+fn detail() -> UserViews {
     let r = row(1, Dialects::BOTH);
-    UserDetail {
+    UserViews {
         raven: Some(raven::User {
             user_id: r.id.clone(),
             tenant_id: "ten_k3x9q2ab".into(),
@@ -255,7 +204,7 @@ fn empty_result() {
             &mut s,
             Action::Listed {
                 id,
-                result: Ok(Page::default()),
+                result: Ok(ListPage::default()),
             },
         );
         snap("empty", &s, w, h);
@@ -298,41 +247,22 @@ fn no_color_means_no_colour() {
 // ---- Editing and creating ----
 
 use raven_console::console::edit::form::FormField;
-use raven_console::console::edit::save::SaveFailed;
-
-fn ctrl(c: char) -> Action {
-    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn typed(s: &mut State, text: &str) {
-    for c in text.chars() {
-        update(s, key(KeyCode::Char(c)));
-    }
-}
 
 /// The second user open in the edit form.
-fn editing(h: u16, who: Principal) -> State {
-    let mut s = State::new(
-        "http://127.0.0.1:3000",
-        "the key in $RAVEN_TOKEN",
-        ApiChoice::Auto,
-        h,
-    );
-    s.start();
-    let fx = update(&mut s, Action::Connected(Ok((Dialects::BOTH, who).into())));
-    let n = u64::from(s.limit).min(300);
-    let page = Page {
-        rows: (0..n).map(|i| row(i, Dialects::BOTH)).collect(),
+fn editing(h: u16, who: ActingAs) -> State {
+    let mut s = Boot {
+        url: "http://127.0.0.1:3000",
+        height: h,
+        acting_as: who,
+        ..Boot::default()
+    }
+    .listed(|s, _| ListPage {
+        rows: (0..u64::from(s.limit).min(300))
+            .map(|i| row(i, Dialects::BOTH))
+            .collect(),
         total: Some(300),
         limit: None,
-    };
-    update(
-        &mut s,
-        Action::Listed {
-            id: list_id(&fx),
-            result: Ok(page),
-        },
-    );
+    });
     update(&mut s, key(KeyCode::Down));
     let fx = update(&mut s, key(KeyCode::Char('e')));
     let Some(Effect::Get { id, .. }) = fx.first() else {
@@ -348,20 +278,10 @@ fn editing(h: u16, who: Principal) -> State {
     s
 }
 
-fn edited(s: &mut State, field: FormField, text: &str) {
-    update(
-        s,
-        Action::Edited {
-            field,
-            result: Ok(text.into()),
-        },
-    );
-}
-
 #[test]
 fn edit_form() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         snap("edit_form", &s, w, h);
     }
@@ -371,14 +291,14 @@ fn edit_form() {
 fn edit_form_with_a_member_key_locks_role_and_status() {
     let (w, h) = SIZES[0];
     let me = detail().eai.map(Box::new).unwrap();
-    let s = editing(h, Principal::User(me));
+    let s = editing(h, ActingAs::User(me));
     snap("edit_form_locked", &s, w, h);
 }
 
 #[test]
 fn edit_form_validation_errors() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         // The server refused the email...
         update(&mut s, key(KeyCode::Tab));
         update(&mut s, key(KeyCode::Tab));
@@ -388,23 +308,17 @@ fn edit_form_validation_errors() {
         let Some(Effect::Save { id, .. }) = fx.first() else {
             panic!("{fx:?}")
         };
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
+        save_failed(
+            &mut s,
+            *id,
+            ClientError::Api {
                 status: 400,
                 code: "invalid_request".into(),
                 message: "email is not an email address".into(),
                 field: Some("email".into()),
                 user_id: None,
             },
-            theirs: None,
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
+            None,
         );
         // ...and the preferences being typed do not parse.
         edited(
@@ -419,7 +333,7 @@ fn edit_form_validation_errors() {
 #[test]
 fn quitting_with_unsaved_changes() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         update(&mut s, ctrl('c'));
         snap("quit_with_unsaved_changes", &s, w, h);
@@ -429,7 +343,7 @@ fn quitting_with_unsaved_changes() {
 #[test]
 fn save_summary() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         edited(
             &mut s,
@@ -444,7 +358,7 @@ fn save_summary() {
 #[test]
 fn conflict_view() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         typed(&mut s, " Jr.");
         edited(
             &mut s,
@@ -461,24 +375,7 @@ fn conflict_view() {
         let r = theirs.raven.as_mut().unwrap();
         r.metadata.insert("seats".into(), json!(40));
         theirs.eai.as_mut().unwrap().role = Role::Admin;
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
-                status: 412,
-                code: "precondition_failed".into(),
-                message: "changed".into(),
-                field: None,
-                user_id: None,
-            },
-            theirs: Some(Box::new(theirs)),
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
-        );
+        save_failed(&mut s, *id, precondition_failed("changed"), Some(theirs));
         snap("conflict", &s, w, h);
     }
 }
@@ -520,7 +417,7 @@ fn a_list_without_a_total() {
     for (w, h) in SIZES {
         let mut s = state(Dialects::EAI, h, 300);
         let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
-        let page = Page {
+        let page = ListPage {
             rows: (0..10).map(|i| row(i, Dialects::EAI)).collect(),
             total: None,
             limit: None,
@@ -539,40 +436,24 @@ fn a_list_without_a_total() {
 #[test]
 fn a_read_only_key_on_the_status_line_and_e_refused() {
     for (w, h) in SIZES {
-        let mut s = State::new(
-            "http://127.0.0.1:3000",
-            "the key in $RAVEN_TOKEN",
-            ApiChoice::Auto,
-            h,
-        );
-        s.start();
-        let fx = update(
-            &mut s,
-            Action::Connected(Ok(raven_console::api::client::Connection {
-                dialects: Dialects::BOTH,
-                principal: Principal::Tenant,
-                key: Some(raven_console::api::key::KeyInfo {
-                    key: "rk_live_AbCd1234…".into(),
-                    tenant_id: "ten_k3x9q2ab".into(),
-                    scopes: vec!["users:read".into()],
-                    user_id: None,
-                }),
-            })),
-        );
-        let page = Page {
+        let mut s = Boot {
+            url: "http://127.0.0.1:3000",
+            height: h,
+            key: Some(raven_console::api::key::KeyInfo {
+                key: "rk_live_AbCd1234…".into(),
+                tenant_id: "ten_k3x9q2ab".into(),
+                scopes: vec!["users:read".into()],
+                user_id: None,
+            }),
+            ..Boot::default()
+        }
+        .listed(|s, _| ListPage {
             rows: (0..u64::from(s.limit))
                 .map(|i| row(i, Dialects::BOTH))
                 .collect(),
             total: Some(300),
             limit: None,
-        };
-        update(
-            &mut s,
-            Action::Listed {
-                id: list_id(&fx),
-                result: Ok(page),
-            },
-        );
+        });
         update(&mut s, key(KeyCode::Char('e')));
         snap("read_only", &s, w, h);
     }
@@ -584,14 +465,14 @@ fn hidden_characters_are_drawn_visibly() {
     for (w, h) in SIZES {
         let mut s = state(Dialects::BOTH, h, 300);
         let id = list_id(&update(&mut s, key(KeyCode::Char('r'))));
-        let mut rows: Vec<UserRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
+        let mut rows: Vec<ListRow> = (0..5).map(|i| row(i, Dialects::BOTH)).collect();
         rows[0].name = Some("admin\u{202E}nimda".into());
         rows[1].email = Some("ravi\u{200B}@example.com".into());
         update(
             &mut s,
             Action::Listed {
                 id,
-                result: Ok(Page {
+                result: Ok(ListPage {
                     rows,
                     total: Some(5),
                     limit: None,
@@ -624,7 +505,7 @@ fn hidden_characters_are_drawn_visibly() {
 #[test]
 fn conflict_view_with_a_long_summary() {
     for (w, h) in SIZES {
-        let mut s = editing(h, Principal::Tenant);
+        let mut s = editing(h, ActingAs::Tenant);
         edited(
             &mut s,
             FormField::Metadata,
@@ -641,24 +522,7 @@ fn conflict_view_with_a_long_summary() {
         theirs.etag = Some("\"v6\"".into());
         let r = theirs.raven.as_mut().unwrap();
         r.metadata.insert("seats".into(), json!(40));
-        let failed = SaveFailed {
-            written: Default::default(),
-            error: ClientError::Api {
-                status: 412,
-                code: "precondition_failed".into(),
-                message: "changed".into(),
-                field: None,
-                user_id: None,
-            },
-            theirs: Some(Box::new(theirs)),
-        };
-        update(
-            &mut s,
-            Action::Saved {
-                id: *id,
-                result: Err(Box::new(failed)),
-            },
-        );
+        save_failed(&mut s, *id, precondition_failed("changed"), Some(theirs));
         snap("conflict_long", &s, w, h);
     }
 }
@@ -690,4 +554,41 @@ fn detail_wraps_a_long_value() {
         update(&mut s, key(KeyCode::Down));
     }
     snap("detail_wrapped", &s, w, h);
+}
+
+/// The screen's text, row by row.
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The detail's "back" is bound to Esc and Backspace; what the screen says
+/// is the keymap's label, both keys included.
+#[test]
+fn the_screen_names_every_key_of_a_binding() {
+    use raven_console::console::keymap::{self, Command, Context};
+    let (w, h) = SIZES[1];
+    let mut s = state(Dialects::BOTH, h, 300);
+    let fx = update(&mut s, key(KeyCode::Enter));
+    let Some(Effect::Get { id, .. }) = fx.first() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::Fetched {
+            id: *id,
+            result: Ok(Box::new(detail())),
+        },
+    );
+    let shown = text_of(&render(&s, w, h, Theme { color: false }));
+    let back = keymap::hint(Context::Detail, Command::Back);
+    assert!(back.starts_with("Esc Backspace "), "{back}");
+    assert!(shown.contains(&back), "{shown}");
 }

@@ -23,7 +23,7 @@ pub enum ApiChoice {
     Eai,
 }
 
-/// Browse, filter and inspect the users of a tenant from the keyboard.
+/// Browse, filter, inspect, create and edit the users of a tenant from the keyboard.
 ///
 /// With no server named, starts an embedded server on a SQLite file in the data
 /// directory (a demo tenant and a few hundred users on first run).

@@ -6,9 +6,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use super::app::{Action, Effect};
-use super::config::ApiChoice;
 use super::edit::save;
-use crate::api::client::{Client, ClientError, Connection, Dialects, Principal};
+use crate::api::client::Client;
+use crate::console::view::BothViews;
 
 /// Starts the worker; send it network effects, read answers from `answers`.
 pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSender<Effect> {
@@ -26,7 +26,7 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
         match effect {
             Effect::Connect { api } => {
                 tokio::spawn(async move {
-                    let _ = answers.send(Action::Connected(connect(&client, api).await));
+                    let _ = answers.send(Action::Connected(client.connect(api).await));
                 });
             }
             Effect::List {
@@ -80,28 +80,4 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
             Effect::After { .. } | Effect::Editor { .. } => {}
         }
     }
-}
-
-/// Which dialects to use, who the key acts as, and what it may do.
-pub async fn connect(client: &Client, api: ApiChoice) -> Result<Connection, ClientError> {
-    let dialects = match api {
-        ApiChoice::Auto => client.detect().await?,
-        // Named by the admin: check it, so a wrong choice is said as such.
-        ApiChoice::Raven => client.require(Dialects::RAVEN).await?,
-        ApiChoice::Eai => client.require(Dialects::EAI).await?,
-    };
-    let (principal, key) = tokio::join!(
-        async {
-            match dialects.eai {
-                true => client.me().await,
-                false => Ok(Principal::Unknown),
-            }
-        },
-        client.key_info(),
-    );
-    Ok(Connection {
-        dialects,
-        principal: principal?,
-        key: key?,
-    })
 }

@@ -1,6 +1,8 @@
-//! The console's HTTP client for both dialects. It knows the wire (paths, query
-//! parameters, bodies, the error shape) and nothing of the screen: failures come
-//! back as a [`ClientError`] that the console turns into words.
+//! The console's HTTP transport for both dialects: one method per request. It
+//! knows the wire (paths, query parameters, bodies, the error shape) and
+//! nothing of the screen or of how the two views of a user are joined (that is
+//! `console::view`): failures come back as a [`ClientError`] that the console
+//! turns into words.
 //!
 //! It is written to the specs, not to raven-server: [`wire`] reads answers
 //! that leave out what the specs do not promise, [`vendor`] reads other
@@ -9,7 +11,7 @@
 mod vendor;
 mod wire;
 
-pub use wire::utc;
+pub use wire::{EaiList, RavenList, utc};
 
 use std::time::Duration;
 
@@ -20,37 +22,6 @@ use url::Url;
 use super::key::{KEY_PATH, KeyInfo};
 use super::{EAI_BASE, RAVEN_BASE, eai, raven};
 use crate::model::{Role, Status};
-
-/// Which dialects a server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Dialects {
-    pub raven: bool,
-    pub eai: bool,
-}
-
-impl Dialects {
-    pub const BOTH: Dialects = Dialects {
-        raven: true,
-        eai: true,
-    };
-    pub const RAVEN: Dialects = Dialects {
-        raven: true,
-        eai: false,
-    };
-    pub const EAI: Dialects = Dialects {
-        raven: false,
-        eai: true,
-    };
-
-    pub fn label(self) -> &'static str {
-        match (self.raven, self.eai) {
-            (true, true) => "raven v1 + eai v3",
-            (true, false) => "raven v1",
-            (false, true) => "eai v3",
-            (false, false) => "none",
-        }
-    }
-}
 
 /// Why a call failed, in terms the console can explain.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -112,6 +83,15 @@ impl ClientError {
     }
 }
 
+/// One user as one dialect sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched<T> {
+    pub user: T,
+    /// Top-level fields the server sent that the spec does not name.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub etag: Option<String>,
+}
+
 /// One page of a list, in either dialect, with the filters that went with it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListQuery {
@@ -123,68 +103,18 @@ pub struct ListQuery {
     pub search: Option<String>,
 }
 
-/// A user in a list, joined from whichever dialects answered.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UserRow {
-    pub id: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub external_ref: Option<String>,
-    pub role: Option<Role>,
-    pub status: Option<Status>,
-    pub last_login_at: Option<String>,
-    pub created_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Page {
-    pub rows: Vec<UserRow>,
-    /// `None` when the server did not say (the specs' examples have it, a vendor may not).
-    pub total: Option<u64>,
-    /// The page size the server says it used (Raven's `limit`), which may be
-    /// less than the one asked for.
-    pub limit: Option<u32>,
-}
-
-/// One user as each dialect shows it.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct UserDetail {
-    pub raven: Option<raven::User>,
-    pub eai: Option<eai::User>,
-    pub etag: Option<String>,
-    /// Top-level fields the server sent that neither spec names, shown as they came.
-    pub extra: serde_json::Map<String, serde_json::Value>,
-    /// EAI's status, which its profile does not carry: from the list, found by email.
-    pub status: Option<Status>,
-}
-
-/// Who the key acts as.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Principal {
-    /// An unbound key: the whole tenant, within its scopes.
-    Tenant,
-    /// A key bound to one user.
-    User(Box<eai::User>),
-    /// The server has no EAI dialect, so there is no `me` to ask.
-    Unknown,
-}
-
-/// What connecting learnt: the dialects, who the key acts as, and (from
-/// servers with `GET /api/v1/key`) what it may do.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Connection {
-    pub dialects: Dialects,
-    pub principal: Principal,
-    pub key: Option<KeyInfo>,
-}
-
-impl From<(Dialects, Principal)> for Connection {
-    fn from((dialects, principal): (Dialects, Principal)) -> Connection {
-        Connection {
-            dialects,
-            principal,
-            key: None,
-        }
+impl ListQuery {
+    /// The query string: the page, then each filter that is set.
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let mut out = vec![
+            ("limit", self.limit.to_string()),
+            ("offset", self.offset.to_string()),
+        ];
+        out.extend(self.external_ref.clone().map(|v| ("external_ref", v)));
+        out.extend(self.role.map(|r| ("role", r.as_str().to_string())));
+        out.extend(self.status.map(|s| ("status", s.as_str().to_string())));
+        out.extend(self.search.clone().map(|s| ("search", s)));
+        out
     }
 }
 
@@ -289,7 +219,7 @@ impl Client {
     }
 
     /// Whether the server answers on `base`: a 404 there means the dialect is absent.
-    async fn speaks(&self, base: &str) -> Result<bool, ClientError> {
+    pub async fn probe(&self, base: &str) -> Result<bool, ClientError> {
         let probe = [("limit", "1".to_string())];
         match self.get_json::<serde_json::Value>(base, &probe).await {
             Ok(_) => Ok(true),
@@ -300,39 +230,6 @@ impl Client {
             Err(ClientError::Api { status: 404, .. }) => Ok(false),
             Err(e) => Err(e),
         }
-    }
-
-    /// Checks that the server speaks the dialects the admin named (`--api raven|eai`),
-    /// so a wrong choice is said as such, not as a missing user.
-    pub async fn require(&self, wanted: Dialects) -> Result<Dialects, ClientError> {
-        for (on, base, dialect) in [
-            (wanted.raven, RAVEN_BASE, "Raven Users API v1"),
-            (wanted.eai, EAI_BASE, "EAI Users REST API v3"),
-        ] {
-            if on && !self.speaks(base).await? {
-                return Err(ClientError::NoDialect {
-                    url: self.base_url().to_string(),
-                    dialect,
-                    path: base,
-                });
-            }
-        }
-        Ok(wanted)
-    }
-
-    /// Asks each base path what it is: a 404 there means that dialect is absent.
-    pub async fn detect(&self) -> Result<Dialects, ClientError> {
-        let (raven, eai) = tokio::join!(self.speaks(RAVEN_BASE), self.speaks(EAI_BASE));
-        let dialects = Dialects {
-            raven: raven?,
-            eai: eai?,
-        };
-        if dialects == Dialects::default() {
-            return Err(ClientError::NoApi {
-                url: self.base_url().to_string(),
-            });
-        }
-        Ok(dialects)
     }
 
     /// `GET /api/v1/key` (a raven-server extension): what the key may do.
@@ -347,162 +244,54 @@ impl Client {
         }
     }
 
-    /// `GET /api/eai/v3/users/me`: the bound user, or the whole tenant.
-    pub async fn me(&self) -> Result<Principal, ClientError> {
-        match self
+    /// `GET /api/eai/v3/users/me`: the user the key is bound to. What a
+    /// refusal or a 404 there means is the console's to say (`console::view`).
+    pub async fn get_me(&self) -> Result<eai::User, ClientError> {
+        let (mut user, _) = self
             .get_json::<eai::User>(&format!("{EAI_BASE}/me"), &[])
-            .await
-        {
-            Ok((mut user, _)) => {
-                wire::eai_user_utc(&mut user);
-                Ok(Principal::User(Box::new(user)))
-            }
-            // raven-server says `no_current_user`; any 404 there means the same.
-            Err(ClientError::NotFound { .. } | ClientError::Api { status: 404, .. }) => {
-                Ok(Principal::Tenant)
-            }
-            Err(e @ (ClientError::Unauthorized { .. } | ClientError::PlainHttp { .. })) => Err(e),
-            // Every key of an inactive user is refused: say so now, not at each request.
-            Err(e @ ClientError::Forbidden { .. }) if is_user_inactive(&e) => Err(e),
-            Err(e) if e.is_transient() => Err(e),
-            // A `me` of its own shape, or none: who the key is stays unknown.
-            Err(_) => Ok(Principal::Unknown),
-        }
+            .await?;
+        wire::eai_user_utc(&mut user);
+        Ok(user)
     }
 
-    /// One page, joined by id across the dialects the server speaks. Each
-    /// dialect is sent only the filters it serves.
-    pub async fn list(&self, dialects: Dialects, q: &ListQuery) -> Result<Page, ClientError> {
-        let mut common = vec![
-            ("limit", q.limit.to_string()),
-            ("offset", q.offset.to_string()),
-        ];
-        let ext = q.external_ref.clone().map(|v| ("external_ref", v));
-        let eai_filters: Vec<(&str, String)> = [
-            q.role.map(|r| ("role", r.as_str().to_string())),
-            q.status.map(|s| ("status", s.as_str().to_string())),
-            q.search.clone().map(|s| ("search", s)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        match (dialects.raven, dialects.eai) {
-            (true, false) => {
-                common.extend(ext);
-                let (list, _) = self
-                    .get_json::<wire::RavenList>(RAVEN_BASE, &common)
-                    .await?;
-                Ok(Page {
-                    total: list.total,
-                    limit: list.limit,
-                    rows: list.users.into_iter().map(raven_row).collect(),
-                })
-            }
-            (false, true) => {
-                common.extend(eai_filters);
-                let (list, _) = self.get_json::<wire::EaiList>(EAI_BASE, &common).await?;
-                Ok(Page {
-                    total: list.total,
-                    limit: None,
-                    rows: list.data.into_iter().map(eai_row).collect(),
-                })
-            }
-            (true, true) => {
-                // Both lists of one server share filters and order, so page N of
-                // one holds the same users as page N of the other.
-                common.extend(ext);
-                common.extend(eai_filters);
-                let (r, e) = tokio::join!(
-                    self.get_json::<wire::RavenList>(RAVEN_BASE, &common),
-                    self.get_json::<wire::EaiList>(EAI_BASE, &common),
-                );
-                let (r, e) = (r?.0, e?.0);
-                let rows = e
-                    .data
-                    .into_iter()
-                    .map(|u| {
-                        let mut row = eai_row(u);
-                        if let Some(rv) = r.users.iter().find(|x| x.user_id == row.id) {
-                            row.external_ref = rv.external_ref.clone();
-                            row.created_at = Some(wire::utc(&rv.created_at));
-                        }
-                        row
-                    })
-                    .collect();
-                // The EAI page drives the rows; either may say how many there are.
-                Ok(Page {
-                    total: e.total.or(r.total),
-                    limit: r.limit,
-                    rows,
-                })
-            }
-            (false, false) => Err(ClientError::NoApi {
-                url: self.base_url().to_string(),
-            }),
-        }
+    /// One page of `GET /api/v1/users` with the filters `q` names, timestamps in UTC.
+    pub async fn list_raven(&self, q: &ListQuery) -> Result<RavenList, ClientError> {
+        let (mut list, _) = self.get_json::<RavenList>(RAVEN_BASE, &q.params()).await?;
+        list.users.iter_mut().for_each(wire::raven_summary_utc);
+        Ok(list)
     }
 
-    /// One user from every dialect the server speaks.
-    pub async fn get(&self, dialects: Dialects, id: &str) -> Result<UserDetail, ClientError> {
-        let id = encode_segment(id);
-        let raven_path = format!("{RAVEN_BASE}/{id}");
-        let eai_path = format!("{EAI_BASE}/{id}");
-        let (r, e) = tokio::join!(
-            async {
-                match dialects.raven {
-                    true => Some(self.get_json::<serde_json::Value>(&raven_path, &[]).await),
-                    false => None,
-                }
-            },
-            async {
-                match dialects.eai {
-                    true => Some(self.get_json::<serde_json::Value>(&eai_path, &[]).await),
-                    false => None,
-                }
-            },
-        );
-        let mut detail = UserDetail::default();
-        if let Some(r) = r {
-            let (v, etag) = r?;
-            let mut u: raven::User = from_value(&raven_path, &v)?;
-            wire::raven_user_utc(&mut u);
-            detail.extra.extend(wire::extras(&v, wire::RAVEN_KNOWN));
-            detail.raven = Some(u);
-            detail.etag = etag;
-        }
-        if let Some(e) = e {
-            let (v, etag) = e?;
-            let mut u: eai::User = from_value(&eai_path, &v)?;
-            wire::eai_user_utc(&mut u);
-            for (k, x) in wire::extras(&v, wire::EAI_KNOWN) {
-                detail.extra.entry(k).or_insert(x);
-            }
-            detail.eai = Some(u);
-            detail.etag = detail.etag.or(etag);
-            detail.status = self.status_of(&detail).await;
-        }
-        Ok(detail)
+    /// One page of `GET /api/eai/v3/users` with the filters `q` names, timestamps in UTC.
+    pub async fn list_eai(&self, q: &ListQuery) -> Result<EaiList, ClientError> {
+        let (mut list, _) = self.get_json::<EaiList>(EAI_BASE, &q.params()).await?;
+        list.data.iter_mut().for_each(wire::eai_summary_utc);
+        Ok(list)
     }
 
-    /// The user's EAI status: a field of the profile where a server sends one,
-    /// else the list item found by searching for the email. Best effort: a
-    /// key that may not list, or a user without email, leaves it unknown.
-    async fn status_of(&self, d: &UserDetail) -> Option<Status> {
-        if let Some(s) = d.extra.get("status").and_then(|v| v.as_str()) {
-            return s.parse().ok();
-        }
-        let e = d.eai.as_ref()?;
-        let email = e.email.clone()?;
-        let q = [
-            ("search", email),
-            ("limit", "10".to_string()),
-            ("offset", "0".to_string()),
-        ];
-        let (list, _) = self.get_json::<wire::EaiList>(EAI_BASE, &q).await.ok()?;
-        list.data
-            .into_iter()
-            .find(|u| u.id == e.id)
-            .map(|u| u.status)
+    /// `GET /api/v1/users/{id}`.
+    pub async fn get_raven(&self, id: &str) -> Result<Fetched<raven::User>, ClientError> {
+        let path = format!("{RAVEN_BASE}/{}", encode_segment(id));
+        let (v, etag) = self.get_json::<serde_json::Value>(&path, &[]).await?;
+        let mut user: raven::User = from_value(&path, &v)?;
+        wire::raven_user_utc(&mut user);
+        Ok(Fetched {
+            user,
+            extra: wire::extras(&v, wire::RAVEN_KNOWN),
+            etag,
+        })
+    }
+
+    /// `GET /api/eai/v3/users/{id}`.
+    pub async fn get_eai(&self, id: &str) -> Result<Fetched<eai::User>, ClientError> {
+        let path = format!("{EAI_BASE}/{}", encode_segment(id));
+        let (v, etag) = self.get_json::<serde_json::Value>(&path, &[]).await?;
+        let mut user: eai::User = from_value(&path, &v)?;
+        wire::eai_user_utc(&mut user);
+        Ok(Fetched {
+            user,
+            extra: wire::extras(&v, wire::EAI_KNOWN),
+            etag,
+        })
     }
 
     /// `PATCH` one user in the Raven dialect; with `if_match`, only that version.
@@ -571,38 +360,10 @@ impl Client {
     }
 }
 
-fn is_user_inactive(e: &ClientError) -> bool {
-    matches!(e, ClientError::Forbidden { code, .. } if code == "user_inactive")
-}
-
 fn encode_segment(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-fn raven_row(mut u: raven::UserSummary) -> UserRow {
-    wire::raven_summary_utc(&mut u);
-    UserRow {
-        id: u.user_id,
-        name: u.display_name,
-        external_ref: u.external_ref,
-        created_at: Some(u.created_at),
-        ..UserRow::default()
-    }
-}
-
-fn eai_row(mut u: eai::UserSummary) -> UserRow {
-    wire::eai_summary_utc(&mut u);
-    UserRow {
-        id: u.id,
-        name: u.name,
-        email: u.email,
-        role: Some(u.role),
-        status: Some(u.status),
-        last_login_at: u.last_login_at,
-        ..UserRow::default()
-    }
 }
 
 async fn decode<T: DeserializeOwned>(resp: Response) -> Result<(T, Option<String>), ClientError> {
@@ -723,7 +484,7 @@ mod tests {
         let addr = listener.local_addr().unwrap();
         drop(listener);
         let c = Client::new(&format!("http://{addr}"), None).unwrap();
-        let err = c.detect().await.unwrap_err();
+        let err = c.probe(RAVEN_BASE).await.unwrap_err();
         assert!(matches!(err, ClientError::Unreachable { .. }), "{err:?}");
         assert!(err.is_transient());
     }

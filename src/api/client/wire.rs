@@ -11,7 +11,7 @@ use crate::api::{eai, raven};
 /// `GET /api/v1/users`. `limit` is the page size the server used, which may be
 /// smaller than the one asked for.
 #[derive(Debug, Deserialize)]
-pub(super) struct RavenList {
+pub struct RavenList {
     pub users: Vec<raven::UserSummary>,
     #[serde(default)]
     pub total: Option<u64>,
@@ -21,7 +21,7 @@ pub(super) struct RavenList {
 
 /// `GET /api/eai/v3/users`.
 #[derive(Debug, Deserialize)]
-pub(super) struct EaiList {
+pub struct EaiList {
     pub data: Vec<eai::UserSummary>,
     #[serde(default)]
     pub total: Option<u64>,

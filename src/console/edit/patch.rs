@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use crate::api::client::Dialects;
 use crate::api::{eai, raven};
+use crate::console::view::Dialects;
 use crate::model::{Object, Role, Status};
 
 /// The editable fields of one user. Text fields hold `""` for "none"; role and

@@ -8,9 +8,10 @@
 //! [`SaveFailed::written`] says so, and the console moves its baseline forward
 //! by exactly that much, so the next Ctrl-s sends only what is still missing.
 
-use super::patch::Patches;
-use crate::api::client::{Client, ClientError, Dialects, UserDetail};
+use super::patch::{self, Patches};
+use crate::api::client::{Client, ClientError};
 use crate::api::{eai, raven};
+use crate::console::view::{BothViews, Dialects, ListRow, UserViews};
 
 /// What the server answered for the parts that were written.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -33,7 +34,7 @@ pub struct SaveFailed {
     pub written: Saved,
     pub error: ClientError,
     /// On a 412: the user as it is now, for the conflict view.
-    pub theirs: Option<Box<UserDetail>>,
+    pub theirs: Option<Box<UserViews>>,
 }
 
 pub async fn save(
@@ -127,4 +128,38 @@ pub async fn create(
         user: made,
         rest_failed,
     })
+}
+
+/// Folds what the server wrote into the row and detail the form edits, so the
+/// list, the detail pane and the form's baseline all show the saved values.
+pub fn fold_written(row: &mut ListRow, detail: &mut UserViews, w: &Saved, draft: &patch::Values) {
+    if let Some(r) = &w.raven {
+        row.name = r.display_name.clone();
+        row.external_ref = r.external_ref.clone();
+        if let Some(e) = detail.eai.as_mut() {
+            // One name, two views: keep them in step.
+            e.name = r.display_name.clone();
+        }
+        let count = detail.raven.as_ref().and_then(|old| old.conversation_count);
+        detail.raven = Some(raven::User {
+            conversation_count: r.conversation_count.or(count),
+            ..r.clone()
+        });
+    }
+    if let Some(e) = &w.eai {
+        row.name = e.name.clone();
+        row.email = e.email.clone();
+        row.role = Some(e.role);
+        // EAI's profile has no status; it is what was sent, or unchanged.
+        if draft.status.is_some() {
+            row.status = draft.status;
+        }
+        if let Some(r) = detail.raven.as_mut() {
+            r.display_name = e.name.clone();
+        }
+        detail.eai = Some(e.clone());
+    }
+    if w.etag.is_some() {
+        detail.etag = w.etag.clone();
+    }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
 use super::Theme;
 use crate::console::edit::form::Conflict;
+use crate::console::keymap::{self, Context};
 
 pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Theme) {
     let block = Block::default()
@@ -21,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, name: &str, c: &Conflict, theme: Th
             ),
         ]))
         .title_bottom(Line::styled(
-            " r reload theirs + re-apply mine · o overwrite with mine · Esc back ",
+            format!(" {} ", keymap::footer(Context::Conflict)),
             theme.dim(),
         ));
     let inner = block.inner(area);

@@ -3,10 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::{Theme, json};
 use crate::console::app::{DetailView, State};
+use crate::console::keymap::{Command, Context};
 use crate::console::visible::visible;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, theme: Theme) {
@@ -35,18 +36,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, d: &DetailView, them
             theme.dim(),
         ));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(Line::from(title))
-        .title_bottom(Line::styled(
-            if d.wrap {
-                " Esc back · ↑↓ PgUp PgDn scroll · w no wrap · r reload "
-            } else {
-                " Esc back · ↑↓ PgUp PgDn scroll · w wrap · r reload "
-            },
-            theme.dim(),
-        ));
+    let block = super::pane(
+        title,
+        Context::Detail,
+        &[
+            Command::Back,
+            Command::NextPage,
+            Command::Wrap,
+            Command::Refresh,
+        ],
+        theme,
+    );
     let _ = state;
     let para = Paragraph::new(lines)
         .block(block)

@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
 use super::Theme;
-use crate::console::app::{Field, Focus, State};
+use crate::console::app::{FilterField, Focus, State};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // Each field starts with its one-column mark (see `label`), which is also the gap.
@@ -25,19 +25,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         frame,
         ext,
         state,
-        Field::ExternalRef,
+        FilterField::ExternalRef,
         &state.filters.external_ref,
         theme,
     );
     let role_value = state.filters.role.map(|r| r.as_str());
-    choice_field(frame, role, state, Field::Role, role_value, theme);
+    choice_field(frame, role, state, FilterField::Role, role_value, theme);
     let status_value = state.filters.status.map(|s| s.as_str());
-    choice_field(frame, status, state, Field::Status, status_value, theme);
+    choice_field(
+        frame,
+        status,
+        state,
+        FilterField::Status,
+        status_value,
+        theme,
+    );
     text_field(
         frame,
         search,
         state,
-        Field::Search,
+        FilterField::Search,
         &state.filters.search,
         theme,
     );
@@ -45,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
 /// The field's name; `●` before it while it filters, so a set filter shows
 /// without colour too.
-fn label(state: &State, field: Field, theme: Theme) -> Span<'static> {
+fn label(state: &State, field: FilterField, theme: Theme) -> Span<'static> {
     let style = if state.unavailable(field).is_some() {
         theme.inactive()
     } else if state.focus == Focus::Filter(field) && !state.help {
@@ -55,10 +62,10 @@ fn label(state: &State, field: Field, theme: Theme) -> Span<'static> {
     };
     let q = state.filters_now();
     let set = match field {
-        Field::ExternalRef => q.external_ref.is_some(),
-        Field::Role => q.role.is_some(),
-        Field::Status => q.status.is_some(),
-        Field::Search => q.search.is_some(),
+        FilterField::ExternalRef => q.external_ref.is_some(),
+        FilterField::Role => q.role.is_some(),
+        FilterField::Status => q.status.is_some(),
+        FilterField::Search => q.search.is_some(),
     };
     let mark = if set { "●" } else { " " };
     Span::styled(format!("{mark}{}", field.label()), style)
@@ -68,7 +75,7 @@ fn text_field(
     frame: &mut Frame,
     area: Rect,
     state: &State,
-    field: Field,
+    field: FilterField,
     input: &Input,
     theme: Theme,
 ) {
@@ -99,7 +106,7 @@ fn choice_field(
     frame: &mut Frame,
     area: Rect,
     state: &State,
-    field: Field,
+    field: FilterField,
     value: Option<&str>,
     theme: Theme,
 ) {

@@ -15,6 +15,7 @@ use crate::console::app::State;
 use crate::console::edit::Form;
 use crate::console::edit::form::{AfterDiscard, FormField, Mode, Phase};
 use crate::console::edit::patch;
+use crate::console::keymap::{self, Command as C, Context};
 
 const LABEL: u16 = 14;
 const VALUE: u16 = 34;
@@ -36,14 +37,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
     if matches!(form.phase, Phase::Saving(_)) {
         title.push(Span::styled("saving… ", theme.key()));
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.dim())
-        .title(Line::from(title))
-        .title_bottom(Line::styled(
-            " Ctrl-s save · Tab next · Ctrl-e $EDITOR · Esc cancel ",
-            theme.dim(),
-        ));
+    let block = super::pane(
+        title,
+        Context::Form,
+        &[C::Save, C::NextField, C::ExternalEditor, C::Back],
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -72,12 +71,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
             height: 1,
             ..top
         };
-        line_field(frame, row, form, *f, editing, theme);
+        line_field(frame, row, Drawn::new(form, *f, editing, theme));
     }
     if !json.is_empty() {
         let cols = Layout::horizontal(vec![Constraint::Fill(1); json.len()]).split(bottom);
         for (f, a) in json.iter().zip(cols.iter()) {
-            json_field(frame, *a, form, *f, editing, theme);
+            json_field(frame, *a, Drawn::new(form, *f, editing, theme));
         }
     }
     match &form.phase {
@@ -87,41 +86,60 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, form: &Form, theme: 
     }
 }
 
-fn label(form: &Form, f: FormField, editing: bool, theme: Theme) -> Span<'static> {
-    let style = label_style(form, f, editing, theme);
-    Span::styled(
-        format!(" {:<w$}", f.label(), w = usize::from(LABEL) - 1),
-        style,
-    )
+/// One field of the form as it is drawn: whether it has the cursor, how its label looks.
+#[derive(Clone, Copy)]
+struct Drawn<'a> {
+    form: &'a Form,
+    f: FormField,
+    /// The form takes keys (not behind a popup or the help).
+    editing: bool,
+    theme: Theme,
 }
 
-fn label_style(form: &Form, f: FormField, editing: bool, theme: Theme) -> Style {
-    if form.locked.contains_key(&f) {
-        theme.inactive()
-    } else if editing && form.focus == f {
-        theme.focused()
-    } else if form.errors.contains_key(&f) {
-        theme.error()
-    } else {
-        theme.label()
+impl<'a> Drawn<'a> {
+    fn new(form: &'a Form, f: FormField, editing: bool, theme: Theme) -> Drawn<'a> {
+        Drawn {
+            form,
+            f,
+            editing,
+            theme,
+        }
+    }
+
+    fn focused(self) -> bool {
+        self.editing && self.form.focus == self.f
+    }
+
+    fn label(self) -> Span<'static> {
+        Span::styled(
+            format!(" {:<w$}", self.f.label(), w = usize::from(LABEL) - 1),
+            self.label_style(),
+        )
+    }
+
+    fn label_style(self) -> Style {
+        let (form, f, theme) = (self.form, self.f, self.theme);
+        if form.locked.contains_key(&f) {
+            theme.inactive()
+        } else if self.focused() {
+            theme.focused()
+        } else if form.errors.contains_key(&f) {
+            theme.error()
+        } else {
+            theme.label()
+        }
     }
 }
 
-fn line_field(
-    frame: &mut Frame,
-    area: Rect,
-    form: &Form,
-    f: FormField,
-    editing: bool,
-    theme: Theme,
-) {
-    let focused = editing && form.focus == f;
+fn line_field(frame: &mut Frame, area: Rect, d: Drawn) {
+    let Drawn { form, f, theme, .. } = d;
+    let focused = d.focused();
     let mut width = usize::from(VALUE.min(area.width.saturating_sub(LABEL)));
     if form.errors.contains_key(&f) || form.locked.contains_key(&f) {
         // Room for the server's message, or the reason for the lock, on the same line.
         width = width.min(input_of(form, f).value().chars().count() + 1);
     }
-    let mut spans = vec![label(form, f, editing, theme)];
+    let mut spans = vec![d.label()];
     match f {
         FormField::Role | FormField::Status => {
             let value = match f {
@@ -138,7 +156,8 @@ fn line_field(
             };
             spans.push(Span::styled(format!("‹{value}›"), style));
             if focused {
-                spans.push(Span::styled("  ← → pick", theme.dim()));
+                let pick = keymap::hint(Context::Choice, C::NextChoice);
+                spans.push(Span::styled(format!("  {pick}"), theme.dim()));
             }
             if let Some(why) = form.locked.get(&f) {
                 spans.push(Span::styled(format!("  locked: {why}"), theme.inactive()));
@@ -194,15 +213,9 @@ fn text_value(
     }
 }
 
-fn json_field(
-    frame: &mut Frame,
-    area: Rect,
-    form: &Form,
-    f: FormField,
-    editing: bool,
-    theme: Theme,
-) {
-    let focused = editing && form.focus == f;
+fn json_field(frame: &mut Frame, area: Rect, d: Drawn) {
+    let Drawn { form, f, theme, .. } = d;
+    let focused = d.focused();
     let (status, style) = match (form.json_error(f), form.errors.get(&f)) {
         (Some(e), _) => (format!(" ✗ {e} "), theme.error()),
         (None, Some(server)) => (format!(" ✗ {server} "), theme.error()),
@@ -211,10 +224,7 @@ fn json_field(
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { theme.key() } else { theme.dim() })
-        .title(Line::styled(
-            format!(" {} ", f.label()),
-            label_style(form, f, editing, theme),
-        ))
+        .title(Line::styled(format!(" {} ", f.label()), d.label_style()))
         .title_bottom(Line::styled(status, style));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -276,7 +286,7 @@ fn confirm(frame: &mut Frame, area: Rect, form: &Form, theme: Theme) {
         .borders(Borders::ALL)
         .title(Line::styled(title, theme.title()))
         .title_bottom(Line::styled(
-            " Enter send · Esc back to the form ",
+            format!(" {} ", keymap::footer(Context::Confirm)),
             theme.dim(),
         ));
     frame.render_widget(
@@ -299,6 +309,9 @@ fn discard(frame: &mut Frame, area: Rect, then: &AfterDiscard, theme: Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Discard changes? ", theme.title()))
-        .title_bottom(Line::styled(" y discard · n keep editing ", theme.dim()));
+        .title_bottom(Line::styled(
+            format!(" {} ", keymap::footer(Context::Discard)),
+            theme.dim(),
+        ));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

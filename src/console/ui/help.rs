@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::Theme;
-use crate::console::keys::{BINDINGS, Context};
+use crate::console::keymap::{self, BINDINGS, Command, Context};
 
 /// Browsing: the list on the left, the other panes on the right.
 const LEFT: &[Context] = &[Context::List, Context::Anywhere];
@@ -14,11 +14,12 @@ const RIGHT: &[Context] = &[Context::Filter, Context::Choice, Context::Detail];
 /// Editing: a third column when the terminal is wide, else a second page.
 const EDIT: &[Context] = &[
     Context::Form,
+    Context::Json,
     Context::Confirm,
     Context::Conflict,
     Context::Discard,
 ];
-const EDIT_LEFT: &[Context] = &[Context::Form, Context::Confirm];
+const EDIT_LEFT: &[Context] = &[Context::Form, Context::Json, Context::Confirm];
 const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
 /// Wide enough for three columns.
 const THREE: u16 = 108;
@@ -32,7 +33,8 @@ fn column(contexts: &[Context], theme: Theme) -> Vec<Line<'static>> {
         out.push(Line::styled(ctx.title(), theme.title()));
         for b in BINDINGS.iter().filter(|b| b.context == *ctx) {
             out.push(Line::from(vec![
-                Span::styled(format!(" {:<10}", b.label), theme.key()),
+                // A long label ("Esc Backspace") still keeps a gap before its words.
+                Span::styled(format!(" {:<9} ", b.label()), theme.key()),
                 Span::raw(b.help),
             ]));
         }
@@ -74,12 +76,12 @@ pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
         height: h,
     };
     frame.render_widget(Clear, popup);
+    let close = keymap::hint(Context::Help, Command::Back);
     let footer = if columns.len() == 3 {
-        " Esc or ? closes "
-    } else if page == 0 {
-        " Tab editing keys · Esc or ? closes "
+        format!(" {close} ")
     } else {
-        " Tab browsing keys · Esc or ? closes "
+        let tab = keymap::hint(Context::Help, Command::NextField);
+        format!(" {tab} · {close} ")
     };
     let block = Block::default()
         .borders(Borders::ALL)

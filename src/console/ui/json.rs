@@ -12,6 +12,35 @@ pub fn lines(value: &Value, theme: Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// An object's members or an array's items, one a line between the brackets.
+fn nested<'a>(
+    (open, close): (&str, &str),
+    entries: impl ExactSizeIterator<Item = (Option<&'a str>, &'a Value)>,
+    depth: usize,
+    theme: Theme,
+    cur: &mut Vec<Span<'static>>,
+    out: &mut Vec<Line<'static>>,
+    tail: &str,
+) {
+    let indent = |d: usize| Span::raw("  ".repeat(d));
+    cur.push(Span::raw(open.to_string()));
+    out.push(Line::from(std::mem::take(cur)));
+    let n = entries.len();
+    for (i, (key, v)) in entries.enumerate() {
+        let mut line = vec![indent(depth + 1)];
+        if let Some(k) = key {
+            line.push(Span::styled(quote(k), theme.json_key()));
+            line.push(Span::raw(": "));
+        }
+        let comma = if i + 1 < n { "," } else { "" };
+        write(v, depth + 1, theme, &mut line, out, comma);
+    }
+    out.push(Line::from(vec![
+        indent(depth),
+        Span::raw(format!("{close}{tail}")),
+    ]));
+}
+
 /// Writes `value` continuing the line `cur` (its key is already there), then
 /// pushes finished lines to `out`. `tail` follows the value (a comma or nothing).
 fn write(
@@ -22,51 +51,14 @@ fn write(
     out: &mut Vec<Line<'static>>,
     tail: &str,
 ) {
-    let indent = |d: usize| Span::raw("  ".repeat(d));
     match value {
         Value::Object(map) if !map.is_empty() => {
-            cur.push(Span::raw("{"));
-            out.push(Line::from(std::mem::take(cur)));
-            let n = map.len();
-            for (i, (k, v)) in map.iter().enumerate() {
-                let mut line = vec![
-                    indent(depth + 1),
-                    Span::styled(quote(k), theme.json_key()),
-                    Span::raw(": "),
-                ];
-                write(
-                    v,
-                    depth + 1,
-                    theme,
-                    &mut line,
-                    out,
-                    if i + 1 < n { "," } else { "" },
-                );
-            }
-            out.push(Line::from(vec![
-                indent(depth),
-                Span::raw(format!("}}{tail}")),
-            ]));
+            let entries = map.iter().map(|(k, v)| (Some(k.as_str()), v));
+            nested(("{", "}"), entries, depth, theme, cur, out, tail);
         }
         Value::Array(items) if !items.is_empty() => {
-            cur.push(Span::raw("["));
-            out.push(Line::from(std::mem::take(cur)));
-            let n = items.len();
-            for (i, v) in items.iter().enumerate() {
-                let mut line = vec![indent(depth + 1)];
-                write(
-                    v,
-                    depth + 1,
-                    theme,
-                    &mut line,
-                    out,
-                    if i + 1 < n { "," } else { "" },
-                );
-            }
-            out.push(Line::from(vec![
-                indent(depth),
-                Span::raw(format!("]{tail}")),
-            ]));
+            let entries = items.iter().map(|v| (None, v));
+            nested(("[", "]"), entries, depth, theme, cur, out, tail);
         }
         scalar => {
             cur.push(scalar_span(scalar, theme));

@@ -8,8 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Theme, short_time};
-use crate::api::client::{Dialects, UserRow};
 use crate::console::app::State;
+use crate::console::keymap::{self, Command, Context};
+use crate::console::view::{Dialects, ListRow};
 use crate::console::visible::{fit, visible};
 use crate::model::Status;
 
@@ -21,7 +22,7 @@ struct Column {
     /// Place on screen, left to right.
     order: u8,
     shown_by: fn(Dialects) -> bool,
-    cell: fn(&UserRow) -> String,
+    cell: fn(&ListRow) -> String,
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -173,9 +174,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_stateful_widget(table, area, &mut ts);
     if list.rows.is_empty() {
         let text = if state.has_filters() {
-            "No users match these filters. Esc in a field clears it."
+            let esc = keymap::keys(Context::Filter, Command::Clear);
+            format!("No users match these filters. {esc} in a field clears it.")
         } else {
-            "This tenant has no users yet."
+            "This tenant has no users yet.".to_string()
         };
         let below = Rect {
             y: area.y + 1,

@@ -9,7 +9,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::Theme;
-use crate::console::app::{Field, Focus, State};
+use crate::console::app::{FilterField, Focus, State};
+use crate::console::keymap::{self, Command as C, Context, footer, hints};
 
 /// At most this many lines; a longer message is cut with an ellipsis.
 const MAX_LINES: usize = 4;
@@ -72,27 +73,33 @@ fn hint(state: &State) -> String {
     let greyed = state.greyed();
     match state.focus {
         Focus::Filter(f) => {
+            let bar = hints(
+                Context::Filter,
+                &[C::NextField, C::Apply, C::Clear, C::ClearAll],
+            );
             let hint = match f {
-                Field::ExternalRef => {
-                    "exact match on the whole external_ref · Tab next · Enter done · Esc clear · Ctrl-x clear all"
+                FilterField::ExternalRef => {
+                    format!("exact match on the whole external_ref · {bar}")
                 }
-                Field::Search => {
-                    "name or email contains it · Tab next · Enter done · Esc clear · Ctrl-x clear all"
-                }
-                _ => "← → pick · Tab next · Enter done · Esc clear · Ctrl-x clear all",
+                FilterField::Search => format!("name or email contains it · {bar}"),
+                _ => format!("{} · {bar}", keymap::hint(Context::Choice, C::NextChoice)),
             };
             match greyed.is_empty() {
-                true => hint.to_string(),
+                true => hint,
                 false => format!("{hint} · greyed: {}", greyed.join("; ")),
             }
         }
-        Focus::Detail => "Esc back to the list · e edit · r reload · ? all keys".to_string(),
+        Focus::Detail => hints(Context::Detail, &[C::Back, C::Edit, C::Refresh, C::Help]),
         Focus::Form => form_hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),
-        _ if state.has_filters() => {
-            "/ search · f filters · x clear all filters · Enter open · n p pages".to_string()
-        }
-        _ => "/ search · f filters · Enter open · n p pages".to_string(),
+        _ if state.has_filters() => hints(
+            Context::List,
+            &[C::Search, C::FilterBar, C::ClearAll, C::Open, C::NextPage],
+        ),
+        _ => hints(
+            Context::List,
+            &[C::Search, C::FilterBar, C::Open, C::NextPage, C::PrevPage],
+        ),
     }
 }
 
@@ -102,29 +109,45 @@ fn form_hint(state: &State) -> String {
     };
     use crate::console::edit::form::{AfterDiscard, Phase};
     match &form.phase {
-        Phase::Confirm => return "Enter send it · Esc back to the form".into(),
-        Phase::Conflict(_) => {
-            return "r their version + your changes · o overwrite theirs with yours · Esc back"
-                .into();
-        }
+        Phase::Confirm => return footer(Context::Confirm),
+        Phase::Conflict(_) => return footer(Context::Conflict),
         Phase::Discard {
             then: AfterDiscard::Quit,
-        } => return "y discard and quit · n keep editing · Ctrl-C again quits".into(),
-        Phase::Discard { .. } => return "y discard the changes · n keep editing".into(),
+        } => {
+            return format!(
+                "{} · {} again quits",
+                footer(Context::Discard),
+                keymap::keys(Context::Anywhere, C::Quit)
+            );
+        }
+        Phase::Discard { .. } => return footer(Context::Discard),
         Phase::Saving(_) => return "saving…".into(),
         Phase::Editing => {}
     }
     if let Some(holder) = &form.holder {
-        return format!("Ctrl-o opens {holder}, who has this external_ref");
+        return format!(
+            "{} opens {holder}, who has this external_ref",
+            keymap::keys(Context::Form, C::OpenHolder)
+        );
     }
+    let form_keys = |first: &[C]| {
+        let mut all = first.to_vec();
+        all.extend([C::NextField, C::Save, C::Back]);
+        hints(Context::Form, &all)
+    };
     match form.focus {
-        f if f.is_json() => {
-            "JSON object · Enter new line · Ctrl-e in $EDITOR · Tab next · Ctrl-s save"
-        }
-        f if f.is_choice() => "← → pick · Tab next · Ctrl-s save · Esc cancel",
-        _ => "type · Tab next field · Ctrl-s save · Esc cancel",
+        f if f.is_json() => format!(
+            "JSON object · {} · {}",
+            keymap::hint(Context::Json, C::NewLine),
+            form_keys(&[C::ExternalEditor])
+        ),
+        f if f.is_choice() => format!(
+            "{} · {}",
+            keymap::hint(Context::Choice, C::NextChoice),
+            form_keys(&[])
+        ),
+        _ => format!("type · {}", form_keys(&[])),
     }
-    .to_string()
 }
 
 /// Greedy word wrap; a word longer than the line is split.

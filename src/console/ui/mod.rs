@@ -14,9 +14,12 @@ pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
 
 use super::app::{Focus, State};
 use super::edit::form::Phase;
+use super::keymap::{self, Command, Context};
 pub use theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
@@ -46,6 +49,23 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     if state.help {
         help::render(frame, frame.area(), state.help_page, theme);
     }
+}
+
+/// A pane's frame: its title on top, the keymap's hints for `commands` below.
+pub(crate) fn pane(
+    title: Vec<Span<'static>>,
+    context: Context,
+    commands: &[Command],
+    theme: Theme,
+) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.dim())
+        .title(Line::from(title))
+        .title_bottom(Line::styled(
+            format!(" {} ", keymap::hints(context, commands)),
+            theme.dim(),
+        ))
 }
 
 /// "2026-03-11T09:30:00.000Z" as "2026-03-11 09:30": minutes are enough in a table.

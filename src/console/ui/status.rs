@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::Theme;
-use crate::api::client::Principal;
 use crate::console::app::State;
+use crate::console::keymap::{self, Command, Context};
+use crate::console::view::ActingAs;
 use crate::console::visible::{fit, visible};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
@@ -30,9 +31,9 @@ fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
         (None, _) => "detecting…",
     };
     let bound = s.key.as_ref().and_then(|k| k.user_id.clone());
-    let who = match (&s.principal, bound) {
+    let who = match (&s.acting_as, bound) {
         (None, _) => "…".to_string(),
-        (Some(Principal::User(u)), _) => {
+        (Some(ActingAs::User(u)), _) => {
             let name = u
                 .name
                 .clone()
@@ -46,9 +47,9 @@ fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
             )
         }
         (Some(_), Some(id)) => format!("user {id} (bound key)"),
-        (Some(Principal::Tenant), None) => "the whole tenant".to_string(),
-        (Some(Principal::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
-        (Some(Principal::Unknown), None) => "unknown (Raven has no /me)".to_string(),
+        (Some(ActingAs::Tenant), None) => "the whole tenant".to_string(),
+        (Some(ActingAs::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
+        (Some(ActingAs::Unknown), None) => "unknown (Raven has no /me)".to_string(),
     };
     let mut spans = vec![
         Span::raw(" "),
@@ -95,14 +96,19 @@ fn render_page(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         ));
         spans.push(Span::styled(" loading", theme.dim()));
     }
-    let hints = Line::from(vec![
-        Span::styled("?", theme.key()),
-        Span::styled(" help  ", theme.dim()),
-        Span::styled("q", theme.key()),
-        Span::styled(" quit ", theme.dim()),
-    ]);
+    let mut hints = Vec::new();
+    for (i, cmd) in [Command::Help, Command::Quit].into_iter().enumerate() {
+        let gap = if i == 0 { "  " } else { " " };
+        hints.push(Span::styled(keymap::keys(Context::List, cmd), theme.key()));
+        hints.push(Span::styled(
+            format!(" {}{gap}", keymap::help(Context::List, cmd)),
+            theme.dim(),
+        ));
+    }
+    let hints = Line::from(hints);
+    let room = u16::try_from(hints.width()).unwrap_or(u16::MAX);
     let [left, right] =
-        Layout::horizontal([Constraint::Fill(1), Constraint::Length(15)]).areas(area);
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(room)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), left);
     frame.render_widget(Paragraph::new(hints).alignment(Alignment::Right), right);
 }

@@ -3,11 +3,11 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::api::client::{UserDetail, UserRow};
+use crate::console::view::{ListRow, UserViews};
 
 /// Everything known about the user. `row` supplies what neither GET one has
 /// (EAI's `status` is only on the list item).
-pub fn combine(row: &UserRow, d: &UserDetail) -> Value {
+pub fn combine(row: &ListRow, d: &UserViews) -> Value {
     let mut out = Map::new();
     // First come, first kept: a field the server adds never hides one the console shows.
     let mut put = |k: &str, v: Value| {
@@ -77,43 +77,24 @@ pub fn combine(row: &UserRow, d: &UserDetail) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{eai, raven};
     use crate::model::{Role, Status};
 
     #[test]
     fn both_views_make_one_record() {
-        let row = UserRow {
+        let row = ListRow {
             id: "usr_1".into(),
             status: Some(Status::Inactive),
-            ..UserRow::default()
+            ..ListRow::default()
         };
-        let d = UserDetail {
-            raven: Some(raven::User {
-                user_id: "usr_1".into(),
-                tenant_id: "ten_1".into(),
-                external_ref: Some("crm-1".into()),
-                display_name: Some("Jane".into()),
-                metadata: json!({"plan": "pro"}).as_object().cloned().unwrap(),
-                conversation_count: Some(3),
-                created_at: "2026-01-01T00:00:00.000Z".into(),
-                updated_at: None,
-            }),
-            eai: Some(eai::User {
-                id: "usr_1".into(),
-                email: Some("jane@example.com".into()),
-                name: Some("Jane".into()),
-                avatar: None,
-                role: Role::Admin,
-                permissions: Role::Admin.permissions().to_vec(),
-                tenant_id: "demo".into(),
-                preferences: json!({"theme": "dark"}).as_object().cloned().unwrap(),
-                created_at: "2026-01-01T00:00:00.000Z".into(),
-                last_login_at: None,
-            }),
-            etag: Some("\"v2\"".into()),
-            extra: Default::default(),
-            status: None,
-        };
+        let mut d = crate::console::view::fixtures::jane_views();
+        if let Some(r) = d.raven.as_mut() {
+            r.conversation_count = Some(3);
+        }
+        if let Some(e) = d.eai.as_mut() {
+            e.role = Role::Admin;
+            e.permissions = Role::Admin.permissions().to_vec();
+        }
+        d.etag = Some("\"v2\"".into());
         let v = combine(&row, &d);
         assert_eq!(v["external_ref"], "crm-1");
         assert_eq!(v["email"], "jane@example.com");

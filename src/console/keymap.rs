@@ -1,5 +1,11 @@
-//! The keymap. One table both decides what a key does and feeds the help
-//! overlay, so help cannot drift from behaviour.
+//! The keymap. One table decides what a key does and writes every key on
+//! screen: the help overlay, the footers and the hints on the message line ask
+//! it ([`hint`], [`hints`], [`footer`], [`keys`]) and never spell a key
+//! themselves, so no hint can drift from behaviour (`tests/console_keymap.rs`
+//! guards that).
+//!
+//! Over 500 lines because of [`BINDINGS`], one line a binding: the table is
+//! the point of the module, and splitting it would hide bindings from each other.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -15,6 +21,8 @@ pub enum Context {
     Detail,
     /// The edit or create form, while it is being edited.
     Form,
+    /// A JSON field of the form, which takes what it is typed.
+    Json,
     /// The summary of a change, before it is sent.
     Confirm,
     /// Mine against theirs after a 412.
@@ -25,19 +33,27 @@ pub enum Context {
 }
 
 impl Context {
-    pub fn title(self) -> &'static str {
-        match self {
+    pub fn title(self) -> String {
+        let title = match self {
             Context::Anywhere => "Anywhere",
             Context::List => "User list",
             Context::Filter => "Filter bar",
             Context::Choice => "Role / status field",
             Context::Detail => "Detail",
             Context::Form => "Edit / create form",
+            Context::Json => "JSON field",
             Context::Confirm => "Before sending",
             Context::Conflict => "Conflict (412)",
-            Context::Discard => "Esc or Ctrl-C on a changed form",
+            Context::Discard => {
+                return format!(
+                    "{} or {} on a changed form",
+                    keys(Context::Form, Command::Back),
+                    keys(Context::Anywhere, Command::Quit)
+                );
+            }
             Context::Help => "Help",
-        }
+        };
+        title.to_string()
     }
 }
 
@@ -74,6 +90,15 @@ pub enum Command {
     Reapply,
     Overwrite,
     Discard,
+    /// Enter in a JSON field: typed into it, described here for the hints.
+    NewLine,
+}
+
+impl Command {
+    /// Keys the focused text input takes itself; the keymap only describes them.
+    fn is_typing(self) -> bool {
+        matches!(self, Command::NewLine)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +122,17 @@ impl Key {
 pub struct Binding {
     pub context: Context,
     pub keys: &'static [Key],
-    /// How the keys are written in the help overlay.
-    pub label: &'static str,
     pub command: Command,
+    /// What the keys do, in the one wording the help overlay, the footers and
+    /// the message line all use.
     pub help: &'static str,
+}
+
+impl Binding {
+    /// The keys as the screen writes them, every bound key included.
+    pub fn label(&self) -> String {
+        label_of(self.keys)
+    }
 }
 
 use Command as C;
@@ -110,14 +142,12 @@ use KeyCode as K;
 const fn b(
     context: Context,
     keys: &'static [Key],
-    label: &'static str,
     command: Command,
     help: &'static str,
 ) -> Binding {
     Binding {
         context,
         keys,
-        label,
         command,
         help,
     }
@@ -125,285 +155,276 @@ const fn b(
 
 /// Every binding, in the order the help overlay shows them.
 pub const BINDINGS: &[Binding] = &[
-    b(X::Anywhere, &[Key::Ctrl('c')], "Ctrl-C", C::Quit, "quit"),
+    b(X::Anywhere, &[Key::Ctrl('c')], C::Quit, "quit"),
     b(
         X::List,
         &[Key::Code(K::Up), Key::Char('k')],
-        "↑ k",
         C::Up,
         "previous user",
     ),
     b(
         X::List,
         &[Key::Code(K::Down), Key::Char('j')],
-        "↓ j",
         C::Down,
         "next user",
     ),
     b(
         X::List,
         &[Key::Code(K::Home), Key::Char('g')],
-        "Home g",
         C::First,
         "first on the page",
     ),
     b(
         X::List,
         &[Key::Code(K::End), Key::Char('G')],
-        "End G",
         C::Last,
         "last on the page",
     ),
     b(
         X::List,
         &[Key::Char('n'), Key::Code(K::PageDown)],
-        "n PgDn",
         C::NextPage,
         "next page",
     ),
     b(
         X::List,
         &[Key::Char('p'), Key::Code(K::PageUp)],
-        "p PgUp",
         C::PrevPage,
         "previous page",
     ),
-    b(
-        X::List,
-        &[Key::Code(K::Enter)],
-        "Enter",
-        C::Open,
-        "open the user",
-    ),
-    b(X::List, &[Key::Char('e')], "e", C::Edit, "edit the user"),
-    b(X::List, &[Key::Char('c')], "c", C::Create, "create a user"),
-    b(X::List, &[Key::Char('/')], "/", C::Search, "search"),
-    b(X::List, &[Key::Char('f')], "f", C::FilterBar, "filter bar"),
-    b(
-        X::List,
-        &[Key::Code(K::Esc)],
-        "Esc",
-        C::Back,
-        "dismiss the error",
-    ),
-    b(X::List, &[Key::Char('r')], "r", C::Refresh, "refresh"),
-    b(
-        X::List,
-        &[Key::Char('x')],
-        "x",
-        C::ClearAll,
-        "clear all filters",
-    ),
-    b(X::List, &[Key::Char('?')], "?", C::Help, "this help"),
-    b(X::List, &[Key::Char('q')], "q", C::Quit, "quit"),
-    b(
-        X::Filter,
-        &[Key::Code(K::Tab)],
-        "Tab",
-        C::NextField,
-        "next field",
-    ),
+    b(X::List, &[Key::Code(K::Enter)], C::Open, "open"),
+    b(X::List, &[Key::Char('e')], C::Edit, "edit"),
+    b(X::List, &[Key::Char('c')], C::Create, "create a user"),
+    b(X::List, &[Key::Char('/')], C::Search, "search"),
+    b(X::List, &[Key::Char('f')], C::FilterBar, "filters"),
+    b(X::List, &[Key::Code(K::Esc)], C::Back, "dismiss the error"),
+    b(X::List, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(X::List, &[Key::Char('x')], C::ClearAll, "clear all filters"),
+    b(X::List, &[Key::Char('?')], C::Help, "help"),
+    b(X::List, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
     b(
         X::Filter,
         &[Key::Code(K::BackTab)],
-        "Shift-Tab",
         C::PrevField,
-        "previous field",
+        "previous",
     ),
     b(
         X::Filter,
         &[Key::Code(K::Enter), Key::Code(K::Down)],
-        "Enter ↓",
         C::Apply,
-        "back to the list",
+        "done",
     ),
-    b(
-        X::Filter,
-        &[Key::Code(K::Esc)],
-        "Esc",
-        C::Clear,
-        "clear field, back",
-    ),
-    b(
-        X::Filter,
-        &[Key::Ctrl('x')],
-        "Ctrl-x",
-        C::ClearAll,
-        "clear all filters",
-    ),
+    b(X::Filter, &[Key::Code(K::Esc)], C::Clear, "clear"),
+    b(X::Filter, &[Key::Ctrl('x')], C::ClearAll, "clear all"),
+    // One line for both directions; `resolve` tells them apart.
     b(
         X::Choice,
-        &[Key::Code(K::Right), Key::Char(' ')],
-        "→ Space",
+        &[Key::Code(K::Left), Key::Code(K::Right), Key::Char(' ')],
         C::NextChoice,
-        "next value",
+        "pick",
     ),
-    b(
-        X::Choice,
-        &[Key::Code(K::Left)],
-        "←",
-        C::PrevChoice,
-        "previous value",
-    ),
-    b(
-        X::Detail,
-        &[Key::Char('w')],
-        "w",
-        C::Wrap,
-        "wrap long lines on/off",
-    ),
+    b(X::Detail, &[Key::Char('w')], C::Wrap, "wrap on/off"),
     b(
         X::Detail,
         &[Key::Code(K::Up), Key::Char('k')],
-        "↑ k",
         C::Up,
         "scroll up",
     ),
     b(
         X::Detail,
         &[Key::Code(K::Down), Key::Char('j')],
-        "↓ j",
         C::Down,
         "scroll down",
     ),
     b(
         X::Detail,
         &[Key::Code(K::PageUp), Key::Code(K::PageDown)],
-        "PgUp PgDn",
         C::NextPage,
-        "scroll a screen",
+        "scroll",
     ),
     b(
         X::Detail,
         &[Key::Code(K::Home), Key::Code(K::End)],
-        "Home End",
         C::First,
         "top / bottom",
     ),
     b(
         X::Detail,
         &[Key::Code(K::Esc), Key::Code(K::Backspace)],
-        "Esc",
         C::Back,
-        "back to the list",
+        "back",
     ),
-    b(
-        X::Detail,
-        &[Key::Char('r')],
-        "r",
-        C::Refresh,
-        "reload the user",
-    ),
-    b(X::Detail, &[Key::Char('e')], "e", C::Edit, "edit the user"),
-    b(X::Detail, &[Key::Char('?')], "?", C::Help, "this help"),
-    b(X::Detail, &[Key::Char('q')], "q", C::Quit, "quit"),
-    b(
-        X::Form,
-        &[Key::Ctrl('s')],
-        "Ctrl-s",
-        C::Save,
-        "save (shows the change)",
-    ),
-    b(
-        X::Form,
-        &[Key::Code(K::Tab)],
-        "Tab",
-        C::NextField,
-        "next field",
-    ),
+    b(X::Detail, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
+    b(X::Detail, &[Key::Char('?')], C::Help, "help"),
+    b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
+    b(X::Form, &[Key::Code(K::Tab)], C::NextField, "next field"),
     b(
         X::Form,
         &[Key::Code(K::BackTab)],
-        "Shift-Tab",
         C::PrevField,
         "previous field",
     ),
-    b(
-        X::Form,
-        &[Key::Ctrl('e')],
-        "Ctrl-e",
-        C::ExternalEditor,
-        "JSON in $EDITOR",
-    ),
+    b(X::Form, &[Key::Ctrl('e')], C::ExternalEditor, "$EDITOR"),
     b(
         X::Form,
         &[Key::Ctrl('o')],
-        "Ctrl-o",
         C::OpenHolder,
         "open the ref's holder",
     ),
-    b(
-        X::Form,
-        &[Key::Code(K::Esc)],
-        "Esc",
-        C::Back,
-        "cancel (asks first)",
-    ),
+    b(X::Form, &[Key::Code(K::Esc)], C::Back, "cancel"),
+    // Typed into the JSON editor, not a command: listed so the hint is the keymap's too.
+    b(X::Json, &[Key::Code(K::Enter)], C::NewLine, "new line"),
     b(
         X::Confirm,
         &[Key::Code(K::Enter), Key::Char('y')],
-        "Enter y",
         C::Apply,
         "send it",
     ),
     b(
         X::Confirm,
         &[Key::Code(K::Esc), Key::Char('n')],
-        "Esc n",
         C::Back,
         "back to the form",
     ),
     b(
         X::Conflict,
         &[Key::Char('r')],
-        "r",
         C::Reapply,
         "theirs + my changes",
     ),
     b(
         X::Conflict,
         &[Key::Char('o')],
-        "o",
         C::Overwrite,
         "overwrite with mine",
     ),
     b(
         X::Conflict,
         &[Key::Code(K::Esc)],
-        "Esc",
         C::Back,
         "back to the form",
     ),
     b(
         X::Discard,
         &[Key::Char('y')],
-        "y",
         C::Discard,
         "discard the changes",
     ),
     b(
         X::Discard,
         &[Key::Code(K::Esc), Key::Char('n')],
-        "Esc n",
         C::Back,
         "keep editing",
     ),
     b(
         X::Help,
         &[Key::Code(K::Esc), Key::Char('?')],
-        "Esc ?",
         C::Back,
         "close help",
     ),
     b(
         X::Help,
         &[Key::Code(K::Tab)],
-        "Tab",
         C::NextField,
         "browsing / editing keys",
     ),
-    b(X::Help, &[Key::Char('q')], "q", C::Quit, "quit"),
+    b(X::Help, &[Key::Char('q')], C::Quit, "quit"),
 ];
+
+/// How one key is written on screen.
+fn key_label(k: Key) -> String {
+    match k {
+        Key::Char(' ') => "Space".into(),
+        Key::Char(c) => c.to_string(),
+        Key::Ctrl(c) => format!("Ctrl-{c}"),
+        Key::Code(code) => match code {
+            K::Up => "↑".into(),
+            K::Down => "↓".into(),
+            K::Left => "←".into(),
+            K::Right => "→".into(),
+            K::PageUp => "PgUp".into(),
+            K::PageDown => "PgDn".into(),
+            K::BackTab => "Shift-Tab".into(),
+            K::Enter => "Enter".into(),
+            K::Esc => "Esc".into(),
+            K::Tab => "Tab".into(),
+            K::Backspace => "Backspace".into(),
+            K::Home => "Home".into(),
+            K::End => "End".into(),
+            other => format!("{other:?}"),
+        },
+    }
+}
+
+fn label_of(keys: &[Key]) -> String {
+    keys.iter()
+        .copied()
+        .map(key_label)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The binding of `command` in `context`. Every pane names a command, never a
+/// key, so a binding that is missing is a bug caught by the tests that draw
+/// each screen.
+fn binding(context: Context, command: Command) -> Option<&'static Binding> {
+    BINDINGS
+        .iter()
+        .find(|b| b.context == context && b.command == command)
+}
+
+/// The keys of `command` in `context`, as the screen writes them ("Ctrl-s").
+pub fn keys(context: Context, command: Command) -> String {
+    binding(context, command).map_or_else(String::new, Binding::label)
+}
+
+/// What the keys of `command` do in `context`, without the keys.
+pub fn help(context: Context, command: Command) -> &'static str {
+    binding(context, command).map_or("", |b| b.help)
+}
+
+/// One hint: the keys, then what they do ("Ctrl-s save").
+pub fn hint(context: Context, command: Command) -> String {
+    match binding(context, command) {
+        Some(b) => format!("{} {}", b.label(), b.help),
+        None => String::new(),
+    }
+}
+
+/// Several hints on one line, in the order given.
+pub fn hints(context: Context, commands: &[Command]) -> String {
+    commands
+        .iter()
+        .map(|c| hint(context, *c))
+        .filter(|h| !h.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Every binding of `context` on one line: the footer of a small popup.
+pub fn footer(context: Context) -> String {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == context)
+        .map(|b| format!("{} {}", b.label(), b.help))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// Every key label the keymap can put on screen, for the tests that check
+/// that no pane writes one of its own.
+pub fn labels() -> Vec<String> {
+    let mut out: Vec<String> = BINDINGS
+        .iter()
+        .flat_map(|b| b.keys.iter().copied().map(key_label))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// The command a key means in these contexts, most specific first.
 pub fn lookup(contexts: &[Context], ev: &KeyEvent) -> Option<Command> {
@@ -412,17 +433,18 @@ pub fn lookup(contexts: &[Context], ev: &KeyEvent) -> Option<Command> {
         .find_map(|ctx| {
             BINDINGS
                 .iter()
-                .filter(|b| b.context == *ctx)
+                .filter(|b| b.context == *ctx && !b.command.is_typing())
                 .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         })
-        .map(|b| resolve_detail(b, ev))
+        .map(|b| resolve(b, ev))
 }
 
-/// The detail pane folds pairs of keys into one binding line; split them here.
-fn resolve_detail(b: &Binding, ev: &KeyEvent) -> Command {
+/// Some lines fold two directions into one binding; split them here.
+fn resolve(b: &Binding, ev: &KeyEvent) -> Command {
     match (b.context, b.command, ev.code) {
         (Context::Detail, Command::NextPage, KeyCode::PageUp) => Command::PrevPage,
         (Context::Detail, Command::First, KeyCode::End) => Command::Last,
+        (Context::Choice, Command::NextChoice, KeyCode::Left) => Command::PrevChoice,
         _ => b.command,
     }
 }
@@ -470,11 +492,26 @@ mod tests {
     }
 
     #[test]
+    fn labels_name_every_bound_key() {
+        assert_eq!(keys(Context::Detail, Command::Back), "Esc Backspace");
+        assert_eq!(keys(Context::Choice, Command::NextChoice), "← → Space");
+        assert_eq!(hint(Context::Form, Command::Save), "Ctrl-s save");
+    }
+
+    #[test]
+    fn left_picks_backwards() {
+        assert_eq!(
+            lookup(&[Context::Choice], &key(KeyCode::Left)),
+            Some(Command::PrevChoice)
+        );
+    }
+
+    #[test]
     fn no_key_is_bound_twice_in_one_context() {
         for (i, a) in BINDINGS.iter().enumerate() {
             for b in &BINDINGS[i + 1..] {
                 let overlap = a.context == b.context && a.keys.iter().any(|k| b.keys.contains(k));
-                assert!(!overlap, "{} and {} clash", a.label, b.label);
+                assert!(!overlap, "{} and {} clash", a.label(), b.label());
             }
         }
     }

@@ -1,0 +1,100 @@
+//! What comes into `update` ([`Action`]: keys, worker answers, timers) and
+//! what goes out of it ([`Effect`]: requests, timers, the editor). The loop in
+//! `console/mod.rs` turns events into actions and carries the effects out;
+//! the worker answers the network's.
+
+use std::time::Duration;
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::api::client::{ClientError, ListQuery};
+use crate::api::raven;
+use crate::console::config::ApiChoice;
+use crate::console::edit::form::FormField;
+use crate::console::edit::patch::Patches;
+use crate::console::edit::save::{Created, SaveFailed, Saved};
+use crate::console::view::{Connection, Dialects, ListPage, UserViews};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The spinner's clock, sent only while something is in flight.
+    Tick,
+    /// The debounce timer of query generation N ran out.
+    Debounced(u64),
+    /// The retry timer of retry generation N ran out.
+    Retry(u64),
+    Connected(Result<Connection, ClientError>),
+    Listed {
+        id: u64,
+        result: Result<ListPage, ClientError>,
+    },
+    Fetched {
+        id: u64,
+        result: Result<Box<UserViews>, ClientError>,
+    },
+    /// The answer to [`Effect::Save`].
+    Saved {
+        id: u64,
+        result: Result<Box<Saved>, Box<SaveFailed>>,
+    },
+    /// The answer to [`Effect::Create`].
+    Created {
+        id: u64,
+        result: Result<Box<Created>, ClientError>,
+    },
+    /// `$EDITOR` came back with the new text of a JSON field, or did not run.
+    Edited {
+        field: FormField,
+        result: Result<String, String>,
+    },
+    /// A signal or a closed input: leave now.
+    Quit,
+}
+
+/// What `update` asks the outside world to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Connect {
+        api: ApiChoice,
+    },
+    List {
+        id: u64,
+        dialects: Dialects,
+        query: ListQuery,
+    },
+    Get {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+    },
+    /// PATCH the user: Raven, then EAI, each with If-Match (see `edit::save`).
+    Save {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+        patches: Box<Patches>,
+        if_match: Option<String>,
+    },
+    /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
+    Create {
+        id: u64,
+        user: raven::CreateUser,
+        rest: Option<Box<crate::api::eai::PatchUser>>,
+    },
+    /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
+    /// carries it out itself, paused, and answers [`Action::Edited`].
+    Editor {
+        field: FormField,
+        text: String,
+    },
+    /// Send `action` back after `delay` (debounce and retry timers).
+    After {
+        delay: Duration,
+        action: Box<Action>,
+    },
+}

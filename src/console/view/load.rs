@@ -1,0 +1,241 @@
+//! The requests behind the console's view of a server, and the join of their
+//! answers: which dialects there are, who the key acts as, a page of the list
+//! from both dialects joined by id, one user from both.
+
+use super::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
+use crate::api::client::{Client, ClientError, ListQuery};
+use crate::api::{EAI_BASE, RAVEN_BASE, eai, raven};
+use crate::console::config::ApiChoice;
+use crate::model::Status;
+
+/// The console's questions to a server, answered from every dialect it speaks.
+// An async trait method's future is Send whenever the impl's is: the one impl
+// is `Client`'s, which every caller names, so the lint's worry does not apply.
+#[allow(async_fn_in_trait)]
+pub trait BothViews {
+    /// Which dialects to use, who the key acts as, and what it may do.
+    async fn connect(&self, api: ApiChoice) -> Result<Connection, ClientError>;
+    /// Asks each base path what it is: a 404 there means that dialect is absent.
+    async fn detect(&self) -> Result<Dialects, ClientError>;
+    /// Checks that the server speaks the dialects the admin named (`--api raven|eai`),
+    /// so a wrong choice is said as such, not as a missing user.
+    async fn require(&self, wanted: Dialects) -> Result<Dialects, ClientError>;
+    /// `GET /api/eai/v3/users/me`: the bound user, or the whole tenant.
+    async fn me(&self) -> Result<ActingAs, ClientError>;
+    /// One page, joined by id across the dialects the server speaks. Each
+    /// dialect is sent only the filters it serves.
+    async fn list(&self, dialects: Dialects, q: &ListQuery) -> Result<ListPage, ClientError>;
+    /// One user from every dialect the server speaks.
+    async fn get(&self, dialects: Dialects, id: &str) -> Result<UserViews, ClientError>;
+}
+
+impl BothViews for Client {
+    async fn connect(&self, api: ApiChoice) -> Result<Connection, ClientError> {
+        let dialects = match api {
+            ApiChoice::Auto => self.detect().await?,
+            // Named by the admin: check it, so a wrong choice is said as such.
+            ApiChoice::Raven => self.require(Dialects::RAVEN).await?,
+            ApiChoice::Eai => self.require(Dialects::EAI).await?,
+        };
+        let (acting_as, key) = tokio::join!(
+            async {
+                match dialects.eai {
+                    true => self.me().await,
+                    false => Ok(ActingAs::Unknown),
+                }
+            },
+            self.key_info(),
+        );
+        Ok(Connection {
+            dialects,
+            acting_as: acting_as?,
+            key: key?,
+        })
+    }
+
+    async fn detect(&self) -> Result<Dialects, ClientError> {
+        let (raven, eai) = tokio::join!(self.probe(RAVEN_BASE), self.probe(EAI_BASE));
+        let dialects = Dialects {
+            raven: raven?,
+            eai: eai?,
+        };
+        if dialects == Dialects::default() {
+            return Err(ClientError::NoApi {
+                url: self.base_url().to_string(),
+            });
+        }
+        Ok(dialects)
+    }
+
+    async fn require(&self, wanted: Dialects) -> Result<Dialects, ClientError> {
+        for (on, base, dialect) in [
+            (wanted.raven, RAVEN_BASE, "Raven Users API v1"),
+            (wanted.eai, EAI_BASE, "EAI Users REST API v3"),
+        ] {
+            if on && !self.probe(base).await? {
+                return Err(ClientError::NoDialect {
+                    url: self.base_url().to_string(),
+                    dialect,
+                    path: base,
+                });
+            }
+        }
+        Ok(wanted)
+    }
+
+    async fn me(&self) -> Result<ActingAs, ClientError> {
+        match self.get_me().await {
+            Ok(user) => Ok(ActingAs::User(Box::new(user))),
+            // raven-server says `no_current_user`; any 404 there means the same.
+            Err(ClientError::NotFound { .. } | ClientError::Api { status: 404, .. }) => {
+                Ok(ActingAs::Tenant)
+            }
+            Err(e @ (ClientError::Unauthorized { .. } | ClientError::PlainHttp { .. })) => Err(e),
+            // Every key of an inactive user is refused: say so now, not at each request.
+            Err(e @ ClientError::Forbidden { .. }) if is_user_inactive(&e) => Err(e),
+            Err(e) if e.is_transient() => Err(e),
+            // A `me` of its own shape, or none: who the key is stays unknown.
+            Err(_) => Ok(ActingAs::Unknown),
+        }
+    }
+
+    async fn list(&self, dialects: Dialects, q: &ListQuery) -> Result<ListPage, ClientError> {
+        // Raven filters by external_ref only, EAI by role, status and search;
+        // raven-server's two lists take all four, and share filters and order.
+        let raven_q = ListQuery {
+            role: None,
+            status: None,
+            search: None,
+            ..q.clone()
+        };
+        let eai_q = ListQuery {
+            external_ref: None,
+            ..q.clone()
+        };
+        match (dialects.raven, dialects.eai) {
+            (true, false) => {
+                let list = self.list_raven(&raven_q).await?;
+                Ok(ListPage {
+                    total: list.total,
+                    limit: list.limit,
+                    rows: list.users.into_iter().map(raven_row).collect(),
+                })
+            }
+            (false, true) => {
+                let list = self.list_eai(&eai_q).await?;
+                Ok(ListPage {
+                    total: list.total,
+                    limit: None,
+                    rows: list.data.into_iter().map(eai_row).collect(),
+                })
+            }
+            (true, true) => {
+                // Both lists of one server share filters and order, so page N of
+                // one holds the same users as page N of the other.
+                let (r, e) = tokio::join!(self.list_raven(q), self.list_eai(q));
+                let (r, e) = (r?, e?);
+                let rows = e
+                    .data
+                    .into_iter()
+                    .map(|u| {
+                        let mut row = eai_row(u);
+                        if let Some(rv) = r.users.iter().find(|x| x.user_id == row.id) {
+                            row.external_ref = rv.external_ref.clone();
+                            row.created_at = Some(rv.created_at.clone());
+                        }
+                        row
+                    })
+                    .collect();
+                // The EAI page drives the rows; either may say how many there are.
+                Ok(ListPage {
+                    total: e.total.or(r.total),
+                    limit: r.limit,
+                    rows,
+                })
+            }
+            (false, false) => Err(ClientError::NoApi {
+                url: self.base_url().to_string(),
+            }),
+        }
+    }
+
+    async fn get(&self, dialects: Dialects, id: &str) -> Result<UserViews, ClientError> {
+        let (r, e) = tokio::join!(
+            async {
+                match dialects.raven {
+                    true => Some(self.get_raven(id).await),
+                    false => None,
+                }
+            },
+            async {
+                match dialects.eai {
+                    true => Some(self.get_eai(id).await),
+                    false => None,
+                }
+            },
+        );
+        let mut views = UserViews::default();
+        if let Some(r) = r {
+            let r = r?;
+            views.extra.extend(r.extra);
+            views.raven = Some(r.user);
+            views.etag = r.etag;
+        }
+        if let Some(e) = e {
+            let e = e?;
+            for (k, x) in e.extra {
+                views.extra.entry(k).or_insert(x);
+            }
+            views.eai = Some(e.user);
+            views.etag = views.etag.or(e.etag);
+            views.status = status_of(self, &views).await;
+        }
+        Ok(views)
+    }
+}
+
+fn is_user_inactive(e: &ClientError) -> bool {
+    matches!(e, ClientError::Forbidden { code, .. } if code == "user_inactive")
+}
+
+/// The user's EAI status: a field of the profile where a server sends one,
+/// else the list item found by searching for the email. Best effort: a
+/// key that may not list, or a user without email, leaves it unknown.
+async fn status_of(client: &Client, d: &UserViews) -> Option<Status> {
+    if let Some(s) = d.extra.get("status").and_then(|v| v.as_str()) {
+        return s.parse().ok();
+    }
+    let e = d.eai.as_ref()?;
+    let q = ListQuery {
+        search: Some(e.email.clone()?),
+        limit: 10,
+        ..ListQuery::default()
+    };
+    let list = client.list_eai(&q).await.ok()?;
+    list.data
+        .into_iter()
+        .find(|u| u.id == e.id)
+        .map(|u| u.status)
+}
+
+fn raven_row(u: raven::UserSummary) -> ListRow {
+    ListRow {
+        id: u.user_id,
+        name: u.display_name,
+        external_ref: u.external_ref,
+        created_at: Some(u.created_at),
+        ..ListRow::default()
+    }
+}
+
+fn eai_row(u: eai::UserSummary) -> ListRow {
+    ListRow {
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: Some(u.role),
+        status: Some(u.status),
+        last_login_at: u.last_login_at,
+        ..ListRow::default()
+    }
+}
