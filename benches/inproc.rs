@@ -34,7 +34,7 @@ fn listed_state(height: u16) -> State {
 fn render(c: &mut Criterion) {
     let (w, h) = (160, 45);
     let state = listed_state(h);
-    let theme = Theme { color: true };
+    let theme = Theme::default();
     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     c.bench_function("render_list_160x45", |b| {
         b.iter(|| {

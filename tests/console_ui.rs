@@ -48,7 +48,7 @@ fn render(s: &State, w: u16, h: u16, theme: Theme) -> Terminal<TestBackend> {
 }
 
 fn snap(name: &str, s: &State, w: u16, h: u16) {
-    let t = render(s, w, h, Theme { color: true });
+    let t = render(s, w, h, Theme::default());
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
 }
 
@@ -226,7 +226,7 @@ fn no_color_means_no_colour() {
             result: Err(err),
         },
     );
-    let t = render(&s, 80, 24, Theme { color: false });
+    let t = render(&s, 80, 24, Theme::monochrome());
     let buf = t.backend().buffer();
     assert!(
         buf.content()
@@ -234,7 +234,7 @@ fn no_color_means_no_colour() {
             .all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
         "NO_COLOR output must carry no colour"
     );
-    let t = render(&s, 80, 24, Theme { color: true });
+    let t = render(&s, 80, 24, Theme::default());
     assert!(
         t.backend()
             .buffer()
@@ -587,7 +587,7 @@ fn the_screen_names_every_key_of_a_binding() {
             result: Ok(Box::new(detail())),
         },
     );
-    let shown = text_of(&render(&s, w, h, Theme { color: false }));
+    let shown = text_of(&render(&s, w, h, Theme::monochrome()));
     let back = keymap::hint(Context::Detail, Command::Back);
     assert!(back.starts_with("Esc Backspace "), "{back}");
     assert!(shown.contains(&back), "{shown}");

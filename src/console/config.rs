@@ -45,6 +45,10 @@ pub struct Args {
     /// Never send a write: browse and inspect only
     #[arg(long)]
     pub read_only: bool,
+    /// Colour theme: dark, light, high-contrast, or a .toml file in the config
+    /// directory (default: `theme` in config.toml, else dark)
+    #[arg(long, env = "RAVEN_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
     /// Where url and token came from, to tell an admin what to fix.
     #[arg(skip)]
     pub url_from_env: bool,
@@ -83,6 +87,8 @@ pub struct Profile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// `theme = "light"`, or the name of a .toml file beside config.toml.
+    theme: Option<String>,
     #[serde(default)]
     profiles: std::collections::BTreeMap<String, Profile>,
 }
@@ -105,6 +111,8 @@ pub struct Resolved {
     pub api: ApiChoice,
     /// No write is sent: `--read-only`, or the profile's `read_only = true`.
     pub read_only: bool,
+    /// `--theme`, else `theme` in config.toml; `None`: the default.
+    pub theme: Option<String>,
 }
 
 /// A mistake in how the console was asked to run (flags, environment,
@@ -163,6 +171,10 @@ pub fn resolve_with(
         .or_else(|| profile.as_ref().and_then(|(_, p)| p.api))
         .unwrap_or_default();
     let read_only = args.read_only || profile.as_ref().is_some_and(|(_, p)| p.read_only);
+    let theme = match &args.theme {
+        Some(t) => Some(t.clone()),
+        None => read_config(config)?.and_then(|f| f.theme),
+    };
 
     let Some(url) = url else {
         if flag_token.is_some() {
@@ -172,6 +184,7 @@ pub fn resolve_with(
             target: Target::Embedded,
             api,
             read_only,
+            theme,
         });
     };
 
@@ -215,7 +228,20 @@ pub fn resolve_with(
         },
         api,
         read_only,
+        theme,
     })
+}
+
+/// config.toml, or `None` when there is none.
+fn read_config(config: &Path) -> anyhow::Result<Option<ConfigFile>> {
+    if !config.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(config)
+        .with_context(|| format!("cannot read {}", config.display()))?;
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}: {}", config.display(), toml_error(&text, &e)))
 }
 
 fn load_profile(config: &Path, name: &str) -> anyhow::Result<Profile> {

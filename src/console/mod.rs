@@ -31,6 +31,11 @@ use crate::api::client::Client;
 /// Runs the console until the admin quits; the terminal is restored on every way out.
 pub async fn run(args: Args) -> anyhow::Result<()> {
     let resolved = config::resolve(&args).map_err(|e| UsageError(format!("{e:#}")))?;
+    let palette = match &resolved.theme {
+        Some(name) => ui::theme::Palette::load(name, &crate::paths::config_dir())
+            .map_err(|e| UsageError(e.to_string()))?,
+        None => Theme::default().palette,
+    };
     let mut embedded = None;
     let (url, token, hint) = match resolved.target {
         Target::Embedded => {
@@ -54,7 +59,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         .read_only(resolved.read_only);
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, client, &hint, resolved.api).await;
+    let result = event_loop(&mut terminal, client, &hint, resolved.api, palette).await;
     ratatui::restore();
     if let Some(e) = embedded {
         e.stop().await;
@@ -67,8 +72,9 @@ async fn event_loop(
     client: Client,
     token_hint: &str,
     api: ApiChoice,
+    palette: &'static ui::theme::Palette,
 ) -> anyhow::Result<()> {
-    let theme = Theme::from_env();
+    let theme = Theme::from_env(palette);
     let size = terminal.size()?;
     let mut state = State::new(client.base_url(), token_hint, api, size.height);
     state.width = size.width;

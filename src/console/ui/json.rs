@@ -122,7 +122,7 @@ mod tests {
     use serde_json::json;
 
     fn text(v: &Value) -> String {
-        lines(v, Theme { color: false })
+        lines(v, Theme::monochrome())
             .iter()
             .map(|l| l.to_string())
             .collect::<Vec<_>>()

@@ -17,7 +17,7 @@ const MAX_LINES: usize = 4;
 
 /// Lines the message takes at `width` columns.
 pub fn height(state: &State, width: u16) -> u16 {
-    let (text, _) = message(state, Theme { color: false });
+    let (text, _) = message(state, Theme::monochrome());
     let text = crate::console::visible::visible(&text);
     let width = usize::from(width.saturating_sub(2)).max(1);
     wrap(&text, width).len().clamp(1, MAX_LINES) as u16
