@@ -28,8 +28,16 @@ pub enum ApiChoice {
 /// With no server named, starts an embedded server on a SQLite file in the data
 /// directory (a demo tenant and a few hundred users on first run).
 #[derive(Debug, Clone, Default, Parser)]
-#[command(name = "raven-console", version)]
+#[command(
+    name = "raven-console",
+    version = crate::VERSION,
+    after_help = "Examples:\n  raven-console\n  \
+                  raven-console --url https://raven.example.com --token rk_live_...\n  \
+                  raven-console --profile prod --read-only"
+)]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Server to connect to, e.g. https://raven.example.com
     #[arg(long, env = "RAVEN_URL")]
     pub url: Option<String>,
@@ -68,6 +76,30 @@ impl Args {
         args.token_from_env = matches.value_source("token") == Some(ValueSource::EnvVariable);
         args
     }
+}
+
+/// What the console does instead of opening, when asked.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Print a shell completion script
+    #[command(after_help = "Examples:\n  \
+        raven-console completions bash > ~/.local/share/bash-completion/completions/raven-console\n  \
+        raven-console completions zsh > ~/.zfunc/_raven-console\n  \
+        raven-console completions fish > ~/.config/fish/completions/raven-console.fish")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        #[arg(value_name = "SHELL")]
+        shell: crate::shell::Shell,
+    },
+    /// Write man pages for raven-console and each of its commands
+    #[command(
+        after_help = "Example:\n  raven-console man --dir ~/.local/share/man/man1 && man raven-console"
+    )]
+    Man {
+        /// Directory to write the pages into (made if missing)
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        dir: std::path::PathBuf,
+    },
 }
 
 /// One `[profiles.NAME]` table.

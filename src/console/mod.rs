@@ -30,6 +30,20 @@ use crate::api::client::Client;
 
 /// Runs the console until the admin quits; the terminal is restored on every way out.
 pub async fn run(args: Args) -> anyhow::Result<()> {
+    match &args.command {
+        Some(config::Command::Completions { shell }) => {
+            crate::shell::completions(<Args as clap::CommandFactory>::command(), *shell);
+            return Ok(());
+        }
+        Some(config::Command::Man { dir }) => {
+            let pages = crate::shell::man_pages(<Args as clap::CommandFactory>::command(), dir)?;
+            for page in pages {
+                println!("{}", page.display());
+            }
+            return Ok(());
+        }
+        None => {}
+    }
     let resolved = config::resolve(&args).map_err(|e| UsageError(format!("{e:#}")))?;
     let palette = match &resolved.theme {
         Some(name) => ui::theme::Palette::load(name, &crate::paths::config_dir())

@@ -1,0 +1,44 @@
+//! raven-console's shell integration: version, completion scripts, man pages.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_raven-console");
+
+fn run(args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("run raven-console");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn version_names_the_package_version_and_the_commit() {
+    let (ok, out) = run(&["--version"]);
+    assert!(ok);
+    assert!(
+        out.trim()
+            .starts_with(&format!("raven-console {} (", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
+}
+
+#[test]
+fn completions_and_man_pages_need_no_terminal_and_know_the_flags() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (ok, out) = run(&["completions", shell]);
+        assert!(ok, "{shell}");
+        for flag in ["profile", "read-only", "theme"] {
+            assert!(out.contains(flag), "{shell} completions lack --{flag}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert!(ok);
+    assert!(out.lines().any(|l| l.ends_with("raven-console.1")), "{out}");
+    let page = std::fs::read_to_string(dir.path().join("raven-console.1")).unwrap();
+    assert!(page.contains("read\\-only"), "{page}");
+}
