@@ -42,3 +42,16 @@ fn completions_and_man_pages_need_no_terminal_and_know_the_flags() {
     let page = std::fs::read_to_string(dir.path().join("raven-console.1")).unwrap();
     assert!(page.contains("read\\-only"), "{page}");
 }
+
+#[test]
+fn without_a_terminal_it_says_so_in_one_line_and_exits_2() {
+    let out = Command::new(BIN)
+        .args(["--url", "http://127.0.0.1:9", "--token", "rk_live_x"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("run it in a terminal"), "{err}");
+}

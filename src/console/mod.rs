@@ -17,6 +17,7 @@ pub mod visible;
 pub mod words;
 pub mod worker;
 
+use anyhow::Context;
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
@@ -71,14 +72,30 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let client = Client::new(&url, token)
         .map_err(|e| UsageError(e.to_string()))?
         .read_only(resolved.read_only);
+    if !in_a_terminal() {
+        if let Some(e) = embedded {
+            e.stop().await;
+        }
+        return Err(UsageError(
+            "raven-console draws in a terminal, and its input or output is not one; \
+             run it in a terminal (completions and man work anywhere)"
+                .into(),
+        )
+        .into());
+    }
     // Installs a panic hook that restores the terminal before the message prints.
-    let mut terminal = ratatui::init();
+    let mut terminal = ratatui::try_init().context("setting up the terminal")?;
     let result = event_loop(&mut terminal, client, &hint, resolved.api, palette).await;
     ratatui::restore();
     if let Some(e) = embedded {
         e.stop().await;
     }
     result
+}
+
+fn in_a_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
 async fn event_loop(
