@@ -9,8 +9,8 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder};
 
 use super::row::{
-    self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS, TenantRow, USER_COLUMNS,
-    UserRow, json_text, like_pattern, push_user_values,
+    self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
+    json_text, like_pattern, push_user_values,
 };
 use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
 use crate::keys::StoredKey;
@@ -151,12 +151,10 @@ impl Store for PgStore {
     }
 
     async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
-        let row: Option<TenantRow> = sqlx::query_as(&format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1 OR slug = $1"
-        ))
-        .bind(id_or_slug)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<TenantRow> = shared::find_tenant_query::<Postgres>(id_or_slug)
+            .build_query_as()
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(Tenant::from))
     }
 
@@ -187,23 +185,18 @@ impl Store for PgStore {
     }
 
     async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, prefix"
-        ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<KeyRow> = shared::list_keys_query::<Postgres>(tenant_id)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(StoredKey::try_from).collect()
     }
 
     async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE prefix = $2",
-        )
-        .bind(Timestamp::now().millis())
-        .bind(prefix)
-        .execute(&self.pool)
-        .await?;
+        let done = shared::revoke_key_query::<Postgres>(prefix)
+            .build()
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -7,6 +7,7 @@ use sqlx::{Database, QueryBuilder};
 use super::{StoreError, UniqueKey};
 use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Timestamp, User};
+use crate::store::row::{KEY_COLUMNS, TENANT_COLUMNS};
 
 /// A unique value a write collided with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,5 +163,45 @@ where
         list.push_bind(v);
     }
     qb.push(")");
+    qb
+}
+
+/// A tenant by its id or its slug.
+pub fn find_tenant_query<'a, DB>(id_or_slug: &'a str) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut qb = QueryBuilder::new(format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = "));
+    qb.push_bind(id_or_slug)
+        .push(" OR slug = ")
+        .push_bind(id_or_slug);
+    qb
+}
+
+/// A tenant's keys, oldest first.
+pub fn list_keys_query<'a, DB>(tenant_id: &'a str) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = "
+    ));
+    qb.push_bind(tenant_id).push(" ORDER BY created_at, prefix");
+    qb
+}
+
+/// Marks a key revoked now, or keeps the time it was revoked first.
+pub fn revoke_key_query<'a, DB>(prefix: &'a str) -> QueryBuilder<'a, DB>
+where
+    DB: Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut qb = QueryBuilder::new("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ");
+    qb.push_bind(Timestamp::now().millis())
+        .push(") WHERE prefix = ")
+        .push_bind(prefix);
     qb
 }

@@ -23,8 +23,8 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
-    self, INSERT_USERS, INSERT_USERS_COLUMNS, KEY_COLUMNS, KeyRow, ListedRow, TENANT_COLUMNS,
-    TenantRow, USER_COLUMNS, UserRow, fts_phrase, json_text, push_user_binds,
+    self, INSERT_USERS, INSERT_USERS_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
+    fts_phrase, json_text, push_user_binds,
 };
 use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
 use crate::keys::StoredKey;
@@ -123,12 +123,10 @@ impl Store for SqliteStore {
     }
 
     async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
-        let row: Option<TenantRow> = sqlx::query_as(&format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE id = ?1 OR slug = ?1"
-        ))
-        .bind(id_or_slug)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row: Option<TenantRow> = shared::find_tenant_query::<Sqlite>(id_or_slug)
+            .build_query_as()
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(Tenant::from))
     }
 
@@ -167,24 +165,19 @@ impl Store for SqliteStore {
     }
 
     async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError> {
-        let rows: Vec<KeyRow> = sqlx::query_as(&format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, prefix"
-        ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows: Vec<KeyRow> = shared::list_keys_query::<Sqlite>(tenant_id)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         rows.into_iter().map(StoredKey::try_from).collect()
     }
 
     async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError> {
         let _writing = self.writer.lock().await;
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE prefix = ?",
-        )
-        .bind(Timestamp::now().millis())
-        .bind(prefix)
-        .execute(&self.pool)
-        .await?;
+        let done = shared::revoke_key_query::<Sqlite>(prefix)
+            .build()
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 
