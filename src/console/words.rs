@@ -26,6 +26,13 @@ pub fn explain(err: &ClientError, token_hint: &str) -> String {
             format!("Not found: {message} (it may have been deleted, or belong to another tenant).")
         }
         ClientError::Api {
+            status: 429,
+            message,
+            ..
+        } => format!(
+            "The server is limiting this key's requests (429: {message}). Wait a moment, then refresh."
+        ),
+        ClientError::Api {
             status, message, ..
         } if *status >= 500 => format!("The server failed ({status}): {message}"),
         ClientError::Api {
@@ -64,6 +71,23 @@ pub fn explain(err: &ClientError, token_hint: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limit_says_to_wait() {
+        let e = ClientError::Api {
+            status: 429,
+            code: "rate_limited".into(),
+            message: "this API key is over its rate limit; try again in 2 s".into(),
+            field: None,
+            user_id: None,
+        };
+        let said = explain(&e, "");
+        assert!(
+            said.starts_with("The server is limiting this key's requests"),
+            "{said}"
+        );
+        assert!(said.contains("try again in 2 s"), "{said}");
+    }
 
     #[test]
     fn a_refused_key_names_what_to_fix() {
