@@ -181,7 +181,7 @@ fn sorted_page_query<'a>(
     } else {
         let n = offset.saturating_add(i64::from(page.limit));
         qb.push(format!(
-            " FROM ((SELECT users.id AS id, 0 AS part, {key} AS k"
+            " FROM (SELECT id, part, k FROM ((SELECT users.id AS id, 0 AS part, {key} AS k"
         ));
         push_from_where(&mut qb, tenant_id, filter);
         if sort.key.nullable() {
@@ -198,7 +198,7 @@ fn sorted_page_query<'a>(
                 .push(")");
         }
         qb.push(format!(
-            " ORDER BY part, k{collate} {dir}, id {dir} LIMIT "
+            ") AS u ORDER BY part, k{collate} {dir}, id {dir} LIMIT "
         ))
         .push_bind(i64::from(page.limit))
         .push(" OFFSET ")
