@@ -414,6 +414,33 @@ mod tests {
     }
 
     #[test]
+    fn sort_takes_the_dialects_fields_and_names_sort_when_refused() {
+        let fields = crate::server::raven::RAVEN_SORTS;
+        let sort = |raw: &str| Query::parse(Some(raw), LIST_PARAMS).unwrap().sort(fields);
+        assert_eq!(sort("sort=").unwrap(), None);
+        // The default order, asked for, keeps the default's paths.
+        assert_eq!(sort("sort=-created_at").unwrap(), None);
+        assert_eq!(
+            sort("sort=-display_name").unwrap(),
+            Some(Sort {
+                key: SortKey::DisplayName,
+                descending: true
+            })
+        );
+        for bad in ["sort=name", "sort=--created_at", "sort=createdAt"] {
+            let err = sort(bad).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("display_name, external_ref, created_at, updated_at"),
+                "{text}"
+            );
+            assert!(
+                matches!(err, ApiError::BadRequest { code: "invalid_request", field: Some(ref f), .. } if f == "sort")
+            );
+        }
+    }
+
+    #[test]
     fn if_match_compares_strongly() {
         let mut h = HeaderMap::new();
         h.insert(header::IF_MATCH, "\"v1\", \"v2\"".parse().unwrap());
