@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::extract::{IfMatch, ListParams, UserId, json_body, sort_schema};
 use super::openapi_parts::AccessErrors;
 use super::openapi_parts::examples;
 use super::respond::with_etag;
@@ -17,13 +17,39 @@ use super::users::{self, Changes, EAI_NAMES};
 use crate::api::ErrorBody;
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
 use crate::keys::Scope;
+use crate::store::SortKey;
+
+/// The fields `sort` takes here, as this dialect spells them.
+pub const EAI_SORTS: &[(&str, SortKey)] = &[
+    ("name", SortKey::DisplayName),
+    ("email", SortKey::Email),
+    ("role", SortKey::Role),
+    ("status", SortKey::Status),
+    ("lastLoginAt", SortKey::LastLoginAt),
+    ("createdAt", SortKey::CreatedAt),
+];
+
+/// `sort`, for the OpenAPI document (parsed by `extract::Query::sort`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EaiSort {
+    /// A field to sort by, ascending, or with `-` descending; missing values
+    /// last, ties by id in the same direction. Default: newest first.
+    #[param(schema_with = eaisort_schema)]
+    sort: Option<String>,
+}
+
+fn eaisort_schema() -> utoipa::openapi::Schema {
+    sort_schema(EAI_SORTS)
+}
 
 /// List users in the tenant (requires users.manage).
 #[utoipa::path(
     get, path = "/api/eai/v3/users", tag = "EAI Users REST API v3", operation_id = "eai_list",
-    params(ListParams),
+    params(ListParams, EaiSort),
     responses(
-        (status = 200, description = "A page of users, newest first", body = UserList,
+        (status = 200, description = "A page of users, newest first unless `sort` says otherwise", body = UserList,
          example = json!(examples::eai_list())),
         AccessErrors,
     ),
@@ -33,7 +59,7 @@ pub async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (found, _) = users::list(&state.store, &principal, query.as_deref()).await?;
+    let (found, _) = users::list(&state.store, &principal, query.as_deref(), EAI_SORTS).await?;
     Ok(axum::Json(UserList {
         data: found.users.iter().map(UserSummary::from).collect(),
         total: found.total,

@@ -14,7 +14,7 @@ use crate::model::{MAX_EXTERNAL_REF_CHARS, Role, Status};
 
 /// Longest search needle: a name (200) or an email (254) is never longer.
 const MAX_SEARCH_CHARS: usize = 254;
-use crate::store::{PageRequest, UserFilter};
+use crate::store::{PageRequest, Sort, SortKey, UserFilter};
 
 /// Parses a JSON object body into `T`, after checking every key is one of
 /// `fields` (so a typo like `displayName` is named, not ignored).
@@ -169,8 +169,56 @@ impl Query {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
+            sort: None,
         })
     }
+
+    /// `sort=FIELD` or `sort=-FIELD` (descending), `FIELD` spelled as in
+    /// `fields`, the dialect's table. The default order (newest first) is
+    /// `None`, whichever way it is asked for, so that it keeps its fast path.
+    pub fn sort(&self, fields: &[(&str, SortKey)]) -> Result<Option<Sort>, ApiError> {
+        let Some(v) = self.non_empty("sort") else {
+            return Ok(None);
+        };
+        let (descending, name) = match v.strip_prefix('-') {
+            Some(name) => (true, name),
+            None => (false, v),
+        };
+        let key = fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
+            .ok_or_else(|| {
+                let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                ApiError::invalid_field(
+                    "sort",
+                    format!(
+                        "sort must be one of {}, each optionally prefixed with - for \
+                         descending (got {v:?})",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+        let sort = Sort { key, descending };
+        Ok((sort != DEFAULT_ORDER).then_some(sort))
+    }
+}
+
+/// The order of a list without `sort`: newest first, ties by id descending.
+const DEFAULT_ORDER: Sort = Sort {
+    key: SortKey::CreatedAt,
+    descending: true,
+};
+
+/// The values of `sort` for a dialect's `fields`, ascending and descending,
+/// as the OpenAPI document lists them.
+pub fn sort_schema(fields: &[(&str, SortKey)]) -> utoipa::openapi::Schema {
+    let values: Vec<String> = fields
+        .iter()
+        .flat_map(|(n, _)| [n.to_string(), format!("-{n}")])
+        .collect();
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    words(&values)
 }
 
 /// The list parameters both dialects take, as the OpenAPI document shows them
@@ -258,6 +306,7 @@ pub const LIST_PARAMS: &[&str] = &[
     "role",
     "status",
     "search",
+    "sort",
 ];
 
 /// What an `If-Match` header asks for.
@@ -362,6 +411,33 @@ mod tests {
                 .contains("externalRef")
         );
         assert!(Query::parse(Some("role=admin&role=viewer"), LIST_PARAMS).is_err());
+    }
+
+    #[test]
+    fn sort_takes_the_dialects_fields_and_names_sort_when_refused() {
+        let fields = crate::server::raven::RAVEN_SORTS;
+        let sort = |raw: &str| Query::parse(Some(raw), LIST_PARAMS).unwrap().sort(fields);
+        assert_eq!(sort("sort=").unwrap(), None);
+        // The default order, asked for, keeps the default's paths.
+        assert_eq!(sort("sort=-created_at").unwrap(), None);
+        assert_eq!(
+            sort("sort=-display_name").unwrap(),
+            Some(Sort {
+                key: SortKey::DisplayName,
+                descending: true
+            })
+        );
+        for bad in ["sort=name", "sort=--created_at", "sort=createdAt"] {
+            let err = sort(bad).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("display_name, external_ref, created_at, updated_at"),
+                "{text}"
+            );
+            assert!(
+                matches!(err, ApiError::BadRequest { code: "invalid_request", field: Some(ref f), .. } if f == "sort")
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{IfMatch, ListParams, UserId, json_body};
+use super::extract::{IfMatch, ListParams, UserId, json_body, sort_schema};
 use super::openapi_parts::AccessErrors;
 use super::openapi_parts::examples;
 use super::respond::with_etag;
@@ -18,13 +18,37 @@ use crate::api::ErrorBody;
 use crate::api::raven::{CreateUser, PatchUser, User, UserList, UserSummary, View};
 use crate::keys::Scope;
 use crate::model::NewUser;
+use crate::store::SortKey;
+
+/// The fields `sort` takes here, as this dialect spells them.
+pub const RAVEN_SORTS: &[(&str, SortKey)] = &[
+    ("display_name", SortKey::DisplayName),
+    ("external_ref", SortKey::ExternalRef),
+    ("created_at", SortKey::CreatedAt),
+    ("updated_at", SortKey::UpdatedAt),
+];
+
+/// `sort`, for the OpenAPI document (parsed by `extract::Query::sort`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RavenSort {
+    /// A field to sort by, ascending, or with `-` descending; missing values
+    /// last, ties by id in the same direction. Default: newest first.
+    #[param(schema_with = ravensort_schema)]
+    sort: Option<String>,
+}
+
+fn ravensort_schema() -> utoipa::openapi::Schema {
+    sort_schema(RAVEN_SORTS)
+}
 
 /// List all users for your tenant.
 #[utoipa::path(
     get, path = "/api/v1/users", tag = "Raven Users API v1", operation_id = "raven_list",
-    params(ListParams),
+    params(ListParams, RavenSort),
     responses(
-        (status = 200, description = "A page of users, newest first", body = UserList,
+        (status = 200, description = "A page of users, newest first unless `sort` says otherwise", body = UserList,
          example = json!(examples::raven_list())),
         AccessErrors,
     ),
@@ -34,7 +58,8 @@ pub async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (found, page) = users::list(&state.store, &principal, query.as_deref()).await?;
+    let (found, page) =
+        users::list(&state.store, &principal, query.as_deref(), RAVEN_SORTS).await?;
     Ok(axum::Json(UserList {
         users: found.users.iter().map(UserSummary::from).collect(),
         total: found.total,

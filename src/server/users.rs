@@ -13,7 +13,7 @@ use crate::model::{
     self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, User, merge_patch,
     validate_email, validate_object, validate_text,
 };
-use crate::store::{PageRequest, Store, StoreError, UserPage};
+use crate::store::{PageRequest, SortKey, Store, StoreError, UserPage};
 
 /// Field changes of a PATCH, dialect-neutral. `None` leaves a field alone;
 /// `Some(None)` clears it.
@@ -157,17 +157,20 @@ impl Changes {
     }
 }
 
-/// A page of the tenant's users under the filters of a list query string.
+/// A page of the tenant's users under the filters of a list query string,
+/// in the order its `sort` names from the dialect's `sorts`.
 pub async fn list(
     store: &Arc<dyn Store>,
     principal: &Principal,
     raw_query: Option<&str>,
+    sorts: &[(&str, SortKey)],
 ) -> Result<(UserPage, PageRequest), ApiError> {
     principal.require(Scope::UsersRead)?;
     principal.require_manage()?;
     let query = Query::parse(raw_query, LIST_PARAMS)?;
     let page = query.page()?;
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
+    filter.sort = query.sort(sorts)?;
     let found = store
         .list_users(&principal.tenant.id, &filter, page)
         .await?;

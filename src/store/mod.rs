@@ -28,6 +28,44 @@ pub struct UserFilter {
     pub status: Option<Status>,
     /// Case-insensitive substring of the display name or the email.
     pub search: Option<String>,
+    /// The list's order; `None` is the default, newest first.
+    pub sort: Option<Sort>,
+}
+
+/// What a list can be sorted by, whatever a dialect calls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    DisplayName,
+    Email,
+    ExternalRef,
+    Role,
+    Status,
+    LastLoginAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SortKey {
+    /// Whether a user may have no value for it (those come last either way).
+    pub fn nullable(self) -> bool {
+        !matches!(self, SortKey::Role | SortKey::Status | SortKey::CreatedAt)
+    }
+}
+
+/// A list order other than the default: by `key`, users without a value
+/// last in both directions, ties by id in the same direction as the key (so
+/// `-created_at` is the default order, and a page never drifts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+impl Sort {
+    /// `ASC` or `DESC`.
+    pub(crate) fn dir(self) -> &'static str {
+        if self.descending { "DESC" } else { "ASC" }
+    }
 }
 
 impl UserFilter {
@@ -57,7 +95,7 @@ impl UniqueKey {
     }
 }
 
-/// Which slice of the list: newest first, id as tiebreak.
+/// Which slice of the list (in the order of `UserFilter::sort`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: u32,

@@ -12,7 +12,9 @@ use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
     json_text, like_pattern, push_user_values,
 };
-use super::{Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
+use super::{
+    Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter, UserPage, shared,
+};
 use crate::keys::StoredKey;
 use crate::model::{Tenant, Timestamp, User};
 
@@ -132,6 +134,85 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
     if let Some(s) = f.status {
         qb.push(" AND users.status = ").push_bind(s.as_str());
     }
+}
+
+/// The value a sort compares, as the sort indexes of migration 0003 hold it
+/// (text in byte order, as the SQLite store compares it), and the collation
+/// to name again where the value comes out of a subquery.
+fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
+    const C: &str = " COLLATE \"C\"";
+    match key {
+        SortKey::DisplayName => ("(users.name_fold COLLATE \"C\")", C),
+        SortKey::Email => ("(users.email_fold COLLATE \"C\")", C),
+        SortKey::ExternalRef => (
+            "(translate(users.external_ref, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', \
+             'abcdefghijklmnopqrstuvwxyz') COLLATE \"C\")",
+            C,
+        ),
+        SortKey::Role => ("(users.role COLLATE \"C\")", C),
+        SortKey::Status => ("(users.status COLLATE \"C\")", C),
+        SortKey::LastLoginAt => ("users.last_login_at", ""),
+        SortKey::CreatedAt => ("users.created_at", ""),
+        SortKey::UpdatedAt => ("users.updated_at", ""),
+    }
+}
+
+/// `SELECT {USER_COLUMNS} ...` of a page in the order of `sort`.
+///
+/// One index `(tenant_id, key, id)` walked forward is "missing values last"
+/// ascending, but walked backward it puts them first. So without a search
+/// the users with a value and those without are two walks of that index,
+/// each cut at `offset + limit`, and only those rows are sorted: a first page
+/// reads `limit` entries of each, never the whole tenant. A search sorts its
+/// matches.
+fn sorted_page_query<'a>(
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    sort: Sort,
+    page: PageRequest,
+) -> QueryBuilder<'a, Postgres> {
+    let (key, collate) = sort_expr(sort.key);
+    let dir = sort.dir();
+    let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+    let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
+    if filter.search.is_some() {
+        push_from_where(&mut qb, tenant_id, filter);
+        qb.push(format!(" ORDER BY {key} {dir} NULLS LAST, users.id {dir}"));
+    } else {
+        let n = offset.saturating_add(i64::from(page.limit));
+        qb.push(format!(
+            " FROM (SELECT id, part, k FROM ((SELECT users.id AS id, 0 AS part, {key} AS k"
+        ));
+        push_from_where(&mut qb, tenant_id, filter);
+        if sort.key.nullable() {
+            qb.push(format!(" AND {key} IS NOT NULL"));
+        }
+        qb.push(format!(" ORDER BY {key} {dir}, users.id {dir} LIMIT "))
+            .push_bind(n)
+            .push(")");
+        if sort.key.nullable() {
+            qb.push(" UNION ALL (SELECT users.id AS id, 1 AS part, NULL AS k");
+            push_from_where(&mut qb, tenant_id, filter);
+            qb.push(format!(" AND {key} IS NULL ORDER BY users.id {dir} LIMIT "))
+                .push_bind(n)
+                .push(")");
+        }
+        qb.push(format!(
+            ") AS u ORDER BY part, k{collate} {dir}, id {dir} LIMIT "
+        ))
+        .push_bind(i64::from(page.limit))
+        .push(" OFFSET ")
+        .push_bind(offset)
+        .push(format!(
+            ") AS p JOIN users ON users.id = p.id ORDER BY p.part, p.k{collate} {dir}, p.id {dir}"
+        ));
+        return qb;
+    }
+    qb.push(" LIMIT ")
+        .push_bind(i64::from(page.limit))
+        .push(" OFFSET ")
+        .push_bind(offset);
+    qb
 }
 
 #[async_trait]
@@ -279,12 +360,17 @@ impl Store for PgStore {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
-        push_from_where(&mut qb, tenant_id, filter);
-        qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
-            .push_bind(i64::from(page.limit))
-            .push(" OFFSET ")
-            .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        let mut qb = if let Some(sort) = filter.sort {
+            sorted_page_query(tenant_id, filter, sort, page)
+        } else {
+            let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
+            push_from_where(&mut qb, tenant_id, filter);
+            qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
+                .push_bind(i64::from(page.limit))
+                .push(" OFFSET ")
+                .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+            qb
+        };
         let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
 
         let mut count = QueryBuilder::new("SELECT COUNT(*)");

@@ -26,7 +26,9 @@ use super::row::{
     self, INSERT_USERS, INSERT_USERS_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
     fts_phrase, json_text, push_user_binds,
 };
-use super::{BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage, shared};
+use super::{
+    BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter, UserPage, shared,
+};
 use crate::keys::StoredKey;
 use crate::model::{Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
@@ -295,7 +297,8 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         let mut total: Option<i64> = None;
-        if let Some(needle) = trigram_needle(filter) {
+        // A sorted list is one statement (`sorted_page_query`).
+        if let Some(needle) = trigram_needle(filter).filter(|_| filter.sort.is_none()) {
             // The first row says whether the fast statement could answer.
             let first = rows.first();
             let exact = first.map(|r| r.try_get::<bool, _>("exact")).transpose()?;

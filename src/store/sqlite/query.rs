@@ -147,6 +147,9 @@ pub(crate) fn page_query<'a>(
     filter: &'a UserFilter,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
+    if let Some(sort) = filter.sort {
+        return sorted_page_query(prefix, tenant_id, filter, sort, page);
+    }
     if let Some(needle) = trigram_needle(filter) {
         return newest_matches_query(prefix, tenant_id, filter, needle, page);
     }
@@ -250,6 +253,106 @@ pub(crate) fn sorted_matches_query<'a>(
     ));
     push_page(&mut qb, page);
     qb.push(") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.created_at DESC, p.id DESC");
+    qb
+}
+
+/// The value a sort compares, as the sort indexes of migration 0005 hold it:
+/// names and emails folded (`model::fold`), external refs by SQLite's
+/// `lower()` (ASCII only), the rest as stored.
+pub(crate) fn sort_expr(key: SortKey) -> &'static str {
+    match key {
+        SortKey::DisplayName => "users.name_fold",
+        SortKey::Email => "users.email_fold",
+        SortKey::ExternalRef => "lower(users.external_ref)",
+        SortKey::Role => "users.role",
+        SortKey::Status => "users.status",
+        SortKey::LastLoginAt => "users.last_login_at",
+        SortKey::CreatedAt => "users.created_at",
+        SortKey::UpdatedAt => "users.updated_at",
+    }
+}
+
+/// A page in the order of `sort`, after `prefix`.
+///
+/// SQLite sorts NULL first ascending, so one index `(tenant_id, key, id)`
+/// cannot hand out "missing values last" in both directions in one walk.
+/// Instead the users with a value and those without are two walks of that
+/// index (the first by key then id, the second, `key IS NULL`, by id), each
+/// cut at `offset + limit`, and only those rows are sorted: an unfiltered
+/// first page reads `limit` entries of each, never the whole tenant. A
+/// trigram search sorts its matches instead (`sorted_search_query`).
+pub(crate) fn sorted_page_query<'a>(
+    prefix: &str,
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    sort: Sort,
+    page: PageRequest,
+) -> QueryBuilder<'a, Sqlite> {
+    if let Some(needle) = trigram_needle(filter) {
+        return sorted_search_query(prefix, tenant_id, filter, needle, sort, page);
+    }
+    let key = sort_expr(sort.key);
+    let dir = sort.dir();
+    let n = i64::try_from(page.offset)
+        .unwrap_or(i64::MAX)
+        .saturating_add(i64::from(page.limit));
+    let mut qb = QueryBuilder::new(prefix);
+    qb.push("SELECT ");
+    push_total(&mut qb, tenant_id, filter);
+    qb.push(format!(
+        " AS total, {USER_COLUMNS} FROM (SELECT seq, part, k, id FROM \
+         (SELECT users.seq AS seq, 0 AS part, {key} AS k, users.id AS id"
+    ));
+    push_from_where(&mut qb, tenant_id, filter);
+    if sort.key.nullable() {
+        qb.push(format!(" AND {key} IS NOT NULL"));
+    }
+    qb.push(format!(" ORDER BY {key} {dir}, users.id {dir} LIMIT "))
+        .push_bind(n)
+        .push(")");
+    if sort.key.nullable() {
+        qb.push(
+            " UNION ALL SELECT seq, part, k, id FROM \
+             (SELECT users.seq AS seq, 1 AS part, NULL AS k, users.id AS id",
+        );
+        push_from_where(&mut qb, tenant_id, filter);
+        qb.push(format!(" AND {key} IS NULL ORDER BY users.id {dir} LIMIT "))
+            .push_bind(n)
+            .push(")");
+    }
+    qb.push(format!(" ORDER BY part, k {dir}, id {dir}"));
+    push_page(&mut qb, page);
+    qb.push(format!(
+        ") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.part, p.k {dir}, p.id {dir}"
+    ));
+    qb
+}
+
+/// A trigram search's page in the order of `sort`: its matches, sorted
+/// (missing values last), whole rows for the page only.
+pub(crate) fn sorted_search_query<'a>(
+    prefix: &str,
+    tenant_id: &'a str,
+    filter: &'a UserFilter,
+    needle: &'a str,
+    sort: Sort,
+    page: PageRequest,
+) -> QueryBuilder<'a, Sqlite> {
+    let key = sort_expr(sort.key);
+    let dir = sort.dir();
+    let mut qb = QueryBuilder::new(prefix);
+    qb.push(format!(
+        "WITH m AS MATERIALIZED (SELECT users.seq AS seq, {key} AS k, users.id AS id"
+    ));
+    push_search_from(&mut qb, tenant_id, filter, needle, true);
+    qb.push(format!(
+        ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
+         FROM (SELECT seq, k, id FROM m ORDER BY k IS NULL, k {dir}, id {dir}"
+    ));
+    push_page(&mut qb, page);
+    qb.push(format!(
+        ") AS p CROSS JOIN users ON users.seq = p.seq ORDER BY p.k IS NULL, p.k {dir}, p.id {dir}"
+    ));
     qb
 }
 
