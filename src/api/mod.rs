@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod eai;
+pub mod audit;
 pub mod error;
 pub mod key;
 pub mod raven;

@@ -159,7 +159,7 @@ async fn patch_user(
     changes.require_allowed_for(&principal, &EAI_NAMES)?;
     let user = users::patch(
         &state.store,
-        &principal.tenant.id,
+        &principal,
         &id,
         &changes,
         if_match.as_ref(),

@@ -77,7 +77,7 @@ pub async fn create(
         metadata: changes.metadata.unwrap_or_default(),
         ..NewUser::default()
     };
-    let user = users::create(&state.store, &principal.tenant.id, new).await?;
+    let user = users::create(&state.store, &principal, new).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         &user,
@@ -147,7 +147,7 @@ pub async fn patch(
     changes.require_allowed_for(&principal, &RAVEN_NAMES)?;
     let user = users::patch(
         &state.store,
-        &principal.tenant.id,
+        &principal,
         &id,
         &changes,
         if_match.as_ref(),
