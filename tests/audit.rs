@@ -9,7 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 async fn history(s: &TestServer, id: &str, key: &str) -> Value {
-    let (status, body) = s.get(&format!("/api/v1/users/{id}/history?limit=100"), key).await;
+    let (status, body) = s
+        .get(&format!("/api/v1/users/{id}/history?limit=100"), key)
+        .await;
     assert_eq!(status, 200, "{body}");
     body
 }

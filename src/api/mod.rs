@@ -1,9 +1,9 @@
 //! The wire: what each dialect sends and accepts, shared by the server (which
 //! produces it) and the console's client (which consumes it).
 
+pub mod audit;
 pub mod client;
 pub mod eai;
-pub mod audit;
 pub mod error;
 pub mod key;
 pub mod raven;

@@ -124,7 +124,9 @@ fn time_param(query: &Query, name: &str) -> Result<Option<Timestamp>, ApiError> 
             Timestamp::parse_rfc3339(v).ok_or_else(|| {
                 ApiError::invalid_field(
                     name,
-                    format!("{name} must be an RFC 3339 time such as 2026-03-11T09:30:00Z (got {v:?})"),
+                    format!(
+                        "{name} must be an RFC 3339 time such as 2026-03-11T09:30:00Z (got {v:?})"
+                    ),
                 )
             })
         })

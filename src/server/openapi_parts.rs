@@ -174,12 +174,8 @@ mod params {
     }
 
     pub fn time() -> Schema {
-        or_empty(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::DateTime,
-                ))),
-        )
+        or_empty(ObjectBuilder::new().schema_type(Type::String).format(Some(
+            SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime),
+        )))
     }
 }

@@ -145,14 +145,7 @@ pub async fn patch(
     }
     .validated(&RAVEN_NAMES)?;
     changes.require_allowed_for(&principal, &RAVEN_NAMES)?;
-    let user = users::patch(
-        &state.store,
-        &principal,
-        &id,
-        &changes,
-        if_match.as_ref(),
-    )
-    .await?;
+    let user = users::patch(&state.store, &principal, &id, &changes, if_match.as_ref()).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,

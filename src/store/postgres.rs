@@ -14,8 +14,8 @@ use super::row::{
     UserRow, json_text, like_pattern, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter, UserPage,
-    audit, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Store, StoreError, UserFilter,
+    UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, Tenant, Timestamp, User};
