@@ -135,4 +135,31 @@ on_both_stores! {
         assert_error(&s.get("/api/v1/users/usr_nobody/history", &member).await, 403, "forbidden");
         assert_error(&s.get("/api/v1/audit", &member).await, 403, "forbidden");
     }
+
+    async fn the_command_line_prints_and_prunes_events(db) {
+        let s = TestServer::start(db).await;
+        s.tenant("Acme", "acme");
+        s.tenant("Globex", "globex");
+        let admin = s.key("acme", "users:read,users:write");
+        let globex = s.key("globex", "users:read,users:write");
+        let (_, u) = s.post("/api/v1/users", &admin, json!({"display_name": "U"})).await;
+        let u = u["user_id"].as_str().unwrap().to_string();
+        s.patch(&format!("/api/v1/users/{u}"), &admin, json!({"display_name": "U2"})).await;
+        s.post("/api/v1/users", &admin, json!({"display_name": "V"})).await;
+        s.post("/api/v1/users", &globex, json!({"display_name": "G"})).await;
+
+        let lines: Vec<Value> = s.cli(&["audit", "--tenant", "acme"]).lines()
+            .map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(lines[1]["user_id"], u.as_str());
+        assert_eq!(lines[1]["changes"]["display_name"]["to"], "U2");
+        let mine = s.cli(&["audit", "--tenant", "acme", "--user", &u]);
+        assert_eq!(mine.lines().count(), 2);
+        assert_eq!(s.cli(&["audit", "--tenant", "acme", "--since", "2999-01-01T00:00:00Z"]), "");
+
+        s.cli(&["audit", "prune", "--tenant", "acme", "--before", "2999-01-01T00:00:00Z"]);
+        assert_eq!(s.cli(&["audit", "--tenant", "acme"]), "");
+        let (_, feed) = s.get("/api/v1/audit", &globex).await;
+        assert_eq!(feed["total"], 1, "another tenant's events stay: {feed}");
+    }
 }
