@@ -90,6 +90,10 @@ on_both_stores! {
             let (status, user) = s.get(&format!("/api/v1/users/{id}"), &key).await;
             assert_eq!(status, 200, "acknowledged create of {name} lost");
             assert_eq!(user["display_name"], name.as_str());
+            let (_, history) = s.get(&format!("/api/v1/users/{id}/history"), &key).await;
+            let first = history["events"].as_array().unwrap().last().cloned().unwrap_or_default();
+            assert_eq!(first["action"], "create", "acknowledged create of {name} has no event: {history}");
+            assert_eq!(first["changes"]["display_name"]["to"], name.as_str(), "{history}");
         }
         let mut last = std::collections::HashMap::new();
         for (id, i) in &acked.patched {
@@ -100,6 +104,12 @@ on_both_stores! {
             // The PATCH after the last acknowledged one may have committed unanswered.
             let counter = user["metadata"]["counter"].as_i64().unwrap();
             assert!(counter == *i || counter == i + 1, "acknowledged PATCH {i} lost: {user}");
+            let (_, history) = s.get(&format!("/api/v1/users/{id}/history?limit=100"), &key).await;
+            let events = history["events"].as_array().unwrap();
+            assert!(
+                events.iter().any(|e| e["changes"]["metadata"]["to"]["counter"] == *i),
+                "acknowledged PATCH {i} of {id} has no audit event: {history}"
+            );
         }
         // No user anywhere is half written.
         let mut offset = 0;
@@ -112,6 +122,16 @@ on_both_stores! {
             for u in &users {
                 let (_, full) = s.get(&format!("/api/v1/users/{}", u["user_id"].as_str().unwrap()), &key).await;
                 assert_eq!(full["display_name"], full["metadata"]["check"], "half-written: {full}");
+                // One event per version, newest first: every write has its
+                // event, and no event outlived its write.
+                let id = full["user_id"].as_str().unwrap();
+                let etag = s.req(reqwest::Method::GET, &format!("/api/v1/users/{id}"), &key)
+                    .send().await.unwrap().headers()["etag"].to_str().unwrap().to_string();
+                let version: i64 = etag.trim_matches('"').trim_start_matches('v').parse().unwrap();
+                let (_, history) = s.get(&format!("/api/v1/users/{id}/history?limit=1"), &key).await;
+                assert_eq!(history["total"], version, "{id} at version {version}: {history}");
+                assert_eq!(history["events"][0]["version"], version, "{history}");
+                assert_eq!(history["events"][0]["changes"]["display_name"]["to"], full["display_name"], "{history}");
             }
             offset += users.len();
         }

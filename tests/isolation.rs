@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Every endpoint; `{id}` is the target user, a member of tenant `acme`.
-const ENDPOINTS: [(&str, &str); 9] = [
+const ENDPOINTS: [(&str, &str); 11] = [
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("GET", "/api/v1/users/{id}"),
@@ -19,10 +19,12 @@ const ENDPOINTS: [(&str, &str); 9] = [
     ("PATCH", "/api/eai/v3/users/me"),
     ("GET", "/api/eai/v3/users/{id}"),
     ("PATCH", "/api/eai/v3/users/{id}"),
+    ("GET", "/api/v1/users/{id}/history"),
+    ("GET", "/api/v1/audit"),
 ];
 
 /// Expected status and error code per endpoint, in `ENDPOINTS` order.
-type Row = [(u16, &'static str); 9];
+type Row = [(u16, &'static str); 11];
 
 const OTHER_TENANT: Row = [
     (200, ""),
@@ -34,8 +36,11 @@ const OTHER_TENANT: Row = [
     (404, "no_current_user"),
     (404, "not_found"),
     (404, "not_found"),
+    (404, "not_found"),
+    // Its own tenant's feed, which holds nothing of acme's.
+    (200, ""),
 ];
-const REVOKED: Row = [(401, "unauthorized"); 9];
+const REVOKED: Row = [(401, "unauthorized"); 11];
 const READ_ONLY: Row = [
     (200, ""),
     (403, "insufficient_scope"),
@@ -46,6 +51,8 @@ const READ_ONLY: Row = [
     (403, "insufficient_scope"),
     (200, ""),
     (403, "insufficient_scope"),
+    (200, ""),
+    (200, ""),
 ];
 const BOUND_MEMBER: Row = [
     (403, "forbidden"),
@@ -58,8 +65,10 @@ const BOUND_MEMBER: Row = [
     (403, "forbidden"),
     (403, "forbidden"),
     (403, "forbidden"),
+    (403, "forbidden"),
+    (403, "forbidden"),
 ];
-const INACTIVE_USER: Row = [(403, "user_inactive"); 9];
+const INACTIVE_USER: Row = [(403, "user_inactive"); 11];
 
 fn body_for(method: &str, path: &str) -> Option<Value> {
     match (method, path.starts_with("/api/v1")) {

@@ -1,6 +1,7 @@
 //! The wire: what each dialect sends and accepts, shared by the server (which
 //! produces it) and the console's client (which consumes it).
 
+pub mod audit;
 pub mod client;
 pub mod eai;
 pub mod error;

@@ -1,5 +1,6 @@
 //! The one user record every dialect is a view of, and the rules that belong to it.
 
+mod audit;
 mod fold;
 mod ids;
 mod merge;
@@ -7,6 +8,7 @@ mod role;
 mod time;
 mod validate;
 
+pub use audit::{Actor, AuditAction, AuditEvent, FieldChange, FieldChanges, changes};
 pub use fold::fold;
 pub use ids::{base62, new_tenant_id, new_user_id};
 pub use merge::merge_patch;

@@ -247,7 +247,10 @@ mod tests {
         // users, the newest created just now.
         assert_eq!(users(&store, &tenant.id, 3_000).await.unwrap(), 3_000);
         let just_now = build_user(&tenant.id, NewUser::default());
-        store.insert_user(&just_now).await.unwrap();
+        store
+            .insert_user(&just_now, &crate::model::Actor::command_line())
+            .await
+            .unwrap();
         assert_eq!(users(&store, &tenant.id, 500).await.unwrap(), 500);
         assert!(store.tenant_ordered(&tenant.id).await);
         let times: Vec<i64> = sqlx::query_scalar("SELECT created_at FROM users ORDER BY seq")

@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use super::AppState;
 use super::error::ApiError;
 use crate::keys::{self, Scope, StoredKey};
-use crate::model::{Status, Tenant, User};
+use crate::model::{Actor, Status, Tenant, User};
 
 /// The caller: a tenant, the key's scopes and, for a bound key, its user.
 #[derive(Debug, Clone)]
@@ -56,6 +56,14 @@ impl Principal {
                 ApiError::forbidden("this API key may only reach the user it is bound to"),
             ),
             _ => Ok(()),
+        }
+    }
+
+    /// Who the audit trail says made this principal's writes.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            key: Some(self.key.prefix.clone()),
+            user_id: self.key.user_id.clone(),
         }
     }
 

@@ -161,6 +161,35 @@ pub enum Command {
         #[command(flatten)]
         db: Database,
     },
+    /// Print a tenant's audit events as JSON lines, newest first; or prune old ones
+    #[command(
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        long_about = "Print a tenant's audit events as JSON lines, newest first, each as \
+                      GET /api/v1/audit shows it (with its user_id). Every create and PATCH \
+                      through the API has one; seed and import write none.",
+        after_help = "Examples:\n  raven-server audit --tenant acme\n  \
+                      raven-server audit --tenant acme --user usr_abc123 --since 2026-03-01T00:00:00Z\n  \
+                      raven-server audit prune --tenant acme --before 2026-01-01T00:00:00Z"
+    )]
+    Audit {
+        #[command(subcommand)]
+        prune: Option<AuditCommand>,
+        /// Tenant id or slug
+        #[arg(long, required = true)]
+        tenant: Option<String>,
+        /// Only this user's events
+        #[arg(long, value_name = "USER_ID")]
+        user: Option<String>,
+        /// Events at or after this RFC 3339 time
+        #[arg(long, value_name = "RFC3339", value_parser = rfc3339)]
+        since: Option<crate::model::Timestamp>,
+        /// Events strictly before this RFC 3339 time
+        #[arg(long, value_name = "RFC3339", value_parser = rfc3339)]
+        until: Option<crate::model::Timestamp>,
+        #[command(flatten)]
+        db: Database,
+    },
     /// Add users to a tenant from a CSV or NDJSON file, checking every line first
     #[command(
         long_about = "Add users to a tenant from a CSV file with a header row, or NDJSON (one JSON \
@@ -208,6 +237,29 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "man")]
         dir: std::path::PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Delete a tenant's audit events from before a time, and say how many
+    #[command(
+        after_help = "Example:\n  raven-server audit prune --tenant acme --before 2026-01-01T00:00:00Z"
+    )]
+    Prune {
+        /// Tenant id or slug
+        #[arg(long)]
+        tenant: String,
+        /// Delete the events strictly before this RFC 3339 time
+        #[arg(long, value_name = "RFC3339", value_parser = rfc3339)]
+        before: crate::model::Timestamp,
+        #[command(flatten)]
+        db: Database,
+    },
+}
+
+fn rfc3339(s: &str) -> Result<crate::model::Timestamp, String> {
+    crate::model::Timestamp::parse_rfc3339(s)
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 time such as 2026-03-11T09:30:00Z"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -380,6 +432,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Audit {
+            prune: Some(AuditCommand::Prune { tenant, before, db }),
+            ..
+        } => {
+            let store = open(&db).await?;
+            let tenant = find_tenant(store.as_ref(), &tenant).await?;
+            let pruned = store.prune_audit(&tenant.id, before).await?;
+            eprintln!(
+                "deleted {pruned} audit events of {} from before {before}",
+                tenant.slug
+            );
+            Ok(())
+        }
+        Command::Audit {
+            prune: None,
+            tenant,
+            user,
+            since,
+            until,
+            db,
+        } => {
+            let store = open(&db).await?;
+            let tenant = find_tenant(store.as_ref(), tenant.as_deref().unwrap_or_default()).await?;
+            let filter = store::AuditFilter {
+                user_id: user,
+                actor: None,
+                since,
+                until,
+            };
+            let mut offset = 0;
+            loop {
+                let page = store::PageRequest {
+                    limit: 1000,
+                    offset,
+                };
+                let found = store.list_audit(&tenant.id, &filter, page).await?;
+                for e in &found.events {
+                    let line = crate::api::audit::AuditEvent::from_model(e, true);
+                    println!("{}", serde_json::to_string(&line)?);
+                }
+                if found.events.len() < 1000 {
+                    return Ok(());
+                }
+                offset += 1000;
+            }
+        }
         Command::Seed { tenant, count, db } => {
             let store = open(&db).await?;
             let started = std::time::Instant::now();
@@ -391,6 +489,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn find_tenant(
+    store: &dyn store::Store,
+    id_or_slug: &str,
+) -> anyhow::Result<crate::model::Tenant> {
+    store
+        .find_tenant(id_or_slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no tenant {id_or_slug:?}"))
 }
 
 async fn open(db: &Database) -> anyhow::Result<std::sync::Arc<dyn store::Store>> {

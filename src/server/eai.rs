@@ -183,14 +183,7 @@ async fn patch_user(
     }
     .validated(&EAI_NAMES)?;
     changes.require_allowed_for(&principal, &EAI_NAMES)?;
-    let user = users::patch(
-        &state.store,
-        &principal.tenant.id,
-        &id,
-        &changes,
-        if_match.as_ref(),
-    )
-    .await?;
+    let user = users::patch(&state.store, &principal, &id, &changes, if_match.as_ref()).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,

@@ -97,7 +97,7 @@ impl Query {
     }
 
     /// A parameter; an empty value counts as absent (as HTML forms send it).
-    fn non_empty(&self, name: &str) -> Option<&str> {
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.is_empty())
     }
 

@@ -6,6 +6,7 @@ mod duplicate_keys;
 mod eai;
 mod error;
 mod extract;
+mod history;
 mod key;
 mod limits;
 mod listen;
@@ -65,6 +66,7 @@ pub fn router(store: Arc<dyn Store>) -> Router {
 /// `router` with a per-key rate limit.
 pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Router {
     let raven_one = format!("{RAVEN_BASE}/{{user_id}}");
+    let raven_history = format!("{RAVEN_BASE}/{{user_id}}/history");
     let eai_me = format!("{EAI_BASE}/me");
     let eai_one = format!("{EAI_BASE}/{{id}}");
     let routes = Router::new()
@@ -73,6 +75,8 @@ pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Rout
         .route(EAI_BASE, get(eai::list))
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
+        .route(&raven_history, get(history::user_history))
+        .route(crate::api::audit::AUDIT_PATH, get(history::audit))
         .route(crate::api::key::KEY_PATH, get(key::get))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{eai, raven};
+use super::{eai, history, raven};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,7 @@ use super::{eai, raven};
         raven::list, raven::create, raven::get, raven::patch,
         eai::list, eai::get_me, eai::patch_me, eai::get, eai::patch,
         super::key::get,
+        history::user_history, history::audit,
     ),
     modifiers(&BearerKey, &IfMatchShape, &Links, &SharedRefusals),
     security(("api_key" = [])),
@@ -118,6 +119,7 @@ impl Modify for Links {
                 ("RavenPatch", to("raven_patch", "user_id", id, true)),
                 ("EaiGet", to("eai_get", "id", id, false)),
                 ("EaiPatch", to("eai_patch", "id", id, true)),
+                ("UserHistory", to("user_history", "user_id", id, false)),
             ] {
                 response.links.insert(name.to_string(), RefOr::T(link));
             }

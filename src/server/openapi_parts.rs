@@ -97,3 +97,85 @@ pub mod examples {
         json!({"preferences": {"theme": "light", "notifications": {"email": false}}})
     }
 }
+
+/// The parameters of a user's history, as the OpenAPI document shows them (the
+/// handler parses them with `extract::Query`). An empty value is taken as
+/// absent, so each schema admits "".
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct HistoryParams {
+    /// 1 to 100, default 20
+    #[param(schema_with = params::limit)]
+    limit: Option<u32>,
+    /// Events to skip, default 0
+    #[param(schema_with = params::offset)]
+    offset: Option<u64>,
+}
+
+/// The parameters of the tenant's audit feed.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AuditParams {
+    /// 1 to 100, default 20
+    #[param(schema_with = params::limit)]
+    limit: Option<u32>,
+    /// Events to skip, default 0
+    #[param(schema_with = params::offset)]
+    offset: Option<u64>,
+    /// Only this user's events (usr_...)
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    user_id: Option<String>,
+    /// A key's public prefix (rk_live_...), or the user a key is bound to (usr_...)
+    #[param(max_length = 255, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
+    actor: Option<String>,
+    /// Events at or after this RFC 3339 time
+    #[param(schema_with = params::time)]
+    since: Option<String>,
+    /// Events strictly before this RFC 3339 time
+    #[param(schema_with = params::time)]
+    until: Option<String>,
+}
+
+/// Parameter schemas, each admitting the empty string that stands for "not given".
+mod params {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaFormat, Type};
+
+    use crate::api::MAX_LIMIT;
+
+    fn or_empty(schema: ObjectBuilder) -> Schema {
+        AnyOfBuilder::new()
+            .item(schema)
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(0)),
+            )
+            .into()
+    }
+
+    pub fn limit() -> Schema {
+        or_empty(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(MAX_LIMIT)),
+        )
+    }
+
+    pub fn offset() -> Schema {
+        or_empty(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(i64::MAX as f64)),
+        )
+    }
+
+    pub fn time() -> Schema {
+        or_empty(ObjectBuilder::new().schema_type(Type::String).format(Some(
+            SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime),
+        )))
+    }
+}

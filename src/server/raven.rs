@@ -102,7 +102,7 @@ pub async fn create(
         metadata: changes.metadata.unwrap_or_default(),
         ..NewUser::default()
     };
-    let user = users::create(&state.store, &principal.tenant.id, new).await?;
+    let user = users::create(&state.store, &principal, new).await?;
     Ok(with_etag(
         StatusCode::CREATED,
         &user,
@@ -170,14 +170,7 @@ pub async fn patch(
     }
     .validated(&RAVEN_NAMES)?;
     changes.require_allowed_for(&principal, &RAVEN_NAMES)?;
-    let user = users::patch(
-        &state.store,
-        &principal.tenant.id,
-        &id,
-        &changes,
-        if_match.as_ref(),
-    )
-    .await?;
+    let user = users::patch(&state.store, &principal, &id, &changes, if_match.as_ref()).await?;
     Ok(with_etag(
         StatusCode::OK,
         &user,

@@ -195,11 +195,11 @@ pub async fn get(
 /// names the user holding it.
 pub async fn create(
     store: &Arc<dyn Store>,
-    tenant_id: &str,
+    principal: &Principal,
     new: NewUser,
 ) -> Result<User, ApiError> {
-    let user = model::build_user(tenant_id, new);
-    store.insert_user(&user).await?;
+    let user = model::build_user(&principal.tenant.id, new);
+    store.insert_user(&user, &principal.actor()).await?;
     Ok(user)
 }
 
@@ -212,11 +212,13 @@ const RETRIES: usize = 16;
 /// always apply to the latest preferences).
 pub async fn patch(
     store: &Arc<dyn Store>,
-    tenant_id: &str,
+    principal: &Principal,
     id: &str,
     changes: &Changes,
     if_match: Option<&IfMatch>,
 ) -> Result<User, ApiError> {
+    let tenant_id = principal.tenant.id.as_str();
+    let actor = principal.actor();
     for _ in 0..RETRIES {
         let current = store
             .get_user(tenant_id, id)
@@ -233,7 +235,7 @@ pub async fn patch(
         if next == current {
             return Ok(current);
         }
-        match store.update_user(&next, current.version).await {
+        match store.update_user(&next, current.version, &actor).await {
             Ok(saved) => return Ok(saved),
             // `*` matches whatever version is current, so a lost race retries like no If-Match.
             Err(StoreError::VersionMismatch) if if_match.is_some_and(|m| *m != IfMatch::Any) => {

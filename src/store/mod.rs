@@ -1,6 +1,7 @@
 //! Persistence: one `Store` trait, one implementation per database. The store
 //! knows one user record; the dialects are views the server builds on top.
 
+mod audit;
 mod error;
 mod postgres;
 mod row;
@@ -13,12 +14,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use audit::{AuditFilter, AuditPage};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::keys::StoredKey;
-use crate::model::{ListedUser, Role, Status, Tenant, User};
+use crate::model::{Actor, ListedUser, Role, Status, Tenant, Timestamp, User};
 
 /// Filters of a user list; they combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,8 +124,10 @@ pub trait Store: Send + Sync + 'static {
     /// Marks the key revoked; `false` when there is no such key.
     async fn revoke_key(&self, prefix: &str) -> Result<bool, StoreError>;
 
-    /// Inserts one user; a taken external_ref or email is `StoreError::Conflict`.
-    async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Inserts one user and its `create` event by `actor`, in one
+    /// transaction; a taken external_ref or email is `StoreError::Conflict`.
+    async fn insert_user(&self, user: &User, actor: &Actor) -> Result<(), StoreError>;
+
     /// Inserts many users in few transactions, skipping any whose external_ref
     /// or email is taken; returns how many went in.
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError>;
@@ -152,8 +156,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<UserPage, StoreError>;
     /// Writes every mutable field of `user` if the stored version is still
     /// `expected_version` (compare-and-set), bumping the version and `updated_at`.
-    /// Otherwise `StoreError::VersionMismatch`, and nothing is written.
-    async fn update_user(&self, user: &User, expected_version: i64) -> Result<User, StoreError>;
+    /// Otherwise `StoreError::VersionMismatch`, and nothing is written. The
+    /// `update` event by `actor` is written in the same transaction.
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<User, StoreError>;
+
+    /// The tenant's audit events under `filter`, newest first.
+    async fn list_audit(
+        &self,
+        tenant_id: &str,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<AuditPage, StoreError>;
+    /// Deletes the tenant's events from before `before`; returns how many.
+    async fn prune_audit(&self, tenant_id: &str, before: Timestamp) -> Result<u64, StoreError>;
 
     /// Whether the database answers.
     async fn ping(&self) -> Result<(), StoreError>;

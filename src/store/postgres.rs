@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for several raven-server replicas on one database.
-//! Every write is one statement, so compare-and-set and uniqueness hold across
-//! replicas by the database's own row locks and unique indexes.
+//! A user write and its audit event are one transaction; compare-and-set and
+//! uniqueness hold across replicas by the database's own row locks and unique
+//! indexes.
 
 use std::time::Duration;
 
@@ -13,10 +14,11 @@ use super::row::{
     json_text, like_pattern, push_user_values,
 };
 use super::{
-    Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter, UserPage, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
+    UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
-use crate::model::{Tenant, Timestamp, User};
+use crate::model::{Actor, Tenant, Timestamp, User};
 
 /// Rows a bulk insert sends in one statement (15 columns each, well under
 /// PostgreSQL's limit of 65,535 bound values).
@@ -281,13 +283,20 @@ impl Store for PgStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+    async fn insert_user(&self, user: &User, actor: &Actor) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let mut qb = QueryBuilder::new(INSERT_USERS);
         push_user_values(&mut qb, std::slice::from_ref(user));
-        match qb.build().execute(&self.pool).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(self.conflict_or(e, user).await),
+        if let Err(e) = qb.build().execute(&mut *tx).await {
+            tx.rollback().await?;
+            return Err(self.conflict_or(e, user).await);
         }
+        audit::event_query::<Postgres>(None, user, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
@@ -383,7 +392,27 @@ impl Store for PgStore {
         })
     }
 
-    async fn update_user(&self, user: &User, expected_version: i64) -> Result<User, StoreError> {
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locked until the commit: the version names the row's state, so this
+        // is what the write changes, whichever replica writes next.
+        let before: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users \
+             WHERE users.tenant_id = $1 AND users.id = $2 AND users.version = $3 FOR UPDATE"
+        ))
+        .bind(&user.tenant_id)
+        .bind(&user.id)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before.map(User::try_from).transpose()? else {
+            return Err(StoreError::VersionMismatch);
+        };
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = $1, display_name = $2, email = $3, avatar = $4, \
              role = $5, status = $6, metadata = $7, preferences = $8, version = version + 1, \
@@ -405,13 +434,53 @@ impl Store for PgStore {
         .bind(expected_version)
         .bind(row::folded(&user.display_name))
         .bind(row::folded(&user.email))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await;
-        match result {
-            Ok(Some(row)) => User::try_from(row),
-            Ok(None) => Err(StoreError::VersionMismatch),
-            Err(e) => Err(self.conflict_or(e, user).await),
-        }
+        let saved = match result {
+            Ok(Some(row)) => User::try_from(row)?,
+            Ok(None) => return Err(StoreError::VersionMismatch),
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(self.conflict_or(e, user).await);
+            }
+        };
+        audit::event_query::<Postgres>(Some(&before), &saved, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn list_audit(
+        &self,
+        tenant_id: &str,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<AuditPage, StoreError> {
+        // REPEATABLE READ: the page and the total come from the same snapshot.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let rows: Vec<audit::AuditRow> = audit::page_query::<Postgres>(tenant_id, filter, page)
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await?;
+        let total: i64 = audit::count_query::<Postgres>(tenant_id, filter)
+            .build_query_scalar()
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        audit::page(rows, total)
+    }
+
+    async fn prune_audit(&self, tenant_id: &str, before: Timestamp) -> Result<u64, StoreError> {
+        let done = audit::prune_query::<Postgres>(tenant_id, before)
+            .build()
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

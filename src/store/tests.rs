@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{PageRequest, Store, StoreError, UserFilter, open};
-use crate::model::build_user;
+use crate::model::{Actor, build_user};
 use crate::model::{NewUser, Tenant, Timestamp};
 
 async fn store_with_tenant() -> (Arc<dyn Store>, Tenant) {
@@ -47,15 +47,21 @@ fn named(name: &str, external_ref: Option<&str>) -> NewUser {
 async fn update_is_a_compare_and_set_on_the_version() {
     let (store, t) = store_with_tenant().await;
     let user = build_user(&t.id, named("Ada", None));
-    store.insert_user(&user).await.unwrap();
+    store
+        .insert_user(&user, &Actor::command_line())
+        .await
+        .unwrap();
     let mut next = user.clone();
     next.display_name = Some("Ada L.".into());
-    let saved = store.update_user(&next, 1).await.unwrap();
+    let saved = store
+        .update_user(&next, 1, &Actor::command_line())
+        .await
+        .unwrap();
     assert_eq!(saved.version, 2);
     assert!(saved.updated_at.is_some());
     next.display_name = Some("Lost".into());
     assert!(matches!(
-        store.update_user(&next, 1).await,
+        store.update_user(&next, 1, &Actor::command_line()).await,
         Err(StoreError::VersionMismatch)
     ));
     let stored = store.get_user(&t.id, &user.id).await.unwrap().unwrap();
@@ -66,9 +72,12 @@ async fn update_is_a_compare_and_set_on_the_version() {
 async fn a_taken_external_ref_names_its_holder() {
     let (store, t) = store_with_tenant().await;
     let first = build_user(&t.id, named("One", Some("ext-1")));
-    store.insert_user(&first).await.unwrap();
+    store
+        .insert_user(&first, &Actor::command_line())
+        .await
+        .unwrap();
     let second = build_user(&t.id, named("Two", Some("ext-1")));
-    match store.insert_user(&second).await {
+    match store.insert_user(&second, &Actor::command_line()).await {
         Err(StoreError::Conflict {
             field,
             existing_user_id,
@@ -192,7 +201,10 @@ async fn a_total_without_search_is_a_sum_of_kept_counts_and_stays_exact() {
     assert_eq!(total(Some(Role::Admin)).await, 2);
     let mut promoted = users[2].clone();
     promoted.role = Role::Admin;
-    store.update_user(&promoted, 1).await.unwrap();
+    store
+        .update_user(&promoted, 1, &Actor::command_line())
+        .await
+        .unwrap();
     assert_eq!(total(Some(Role::Admin)).await, 3);
     assert_eq!(total(Some(Role::Member)).await, 4);
     assert_eq!(total(None).await, 7);
@@ -309,12 +321,18 @@ async fn a_bulk_load_dropped_unfinished_leaves_nothing() {
     assert_eq!(all.total, 0);
     // The dropped indexes are still there: a duplicate is refused.
     store
-        .insert_user(&build_user(&t.id, named("One", Some("g"))))
+        .insert_user(
+            &build_user(&t.id, named("One", Some("g"))),
+            &Actor::command_line(),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
-            .insert_user(&build_user(&t.id, named("Two", Some("g"))))
+            .insert_user(
+                &build_user(&t.id, named("Two", Some("g"))),
+                &Actor::command_line()
+            )
             .await,
         Err(StoreError::Conflict { .. })
     ));
@@ -418,7 +436,7 @@ async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
         // Half in one batch, half one by one, as the seed and the API insert them.
         assert_eq!(store.insert_users(&all[..300]).await.unwrap(), 300);
         for u in &all[300..] {
-            store.insert_user(u).await.unwrap();
+            store.insert_user(u, &Actor::command_line()).await.unwrap();
         }
         for t in tenants {
             assert!(store.tenant_ordered(t).await, "{t} came in creation order");
@@ -429,7 +447,7 @@ async fn search_pages_are_exact_with_ties_and_after_users_come_out_of_order() {
         // sorts all its matches, and its pages stay exact.
         let late = bursts(&tenants[..1], 10, 1_699_999_999_990, per_ms);
         for u in &late {
-            store.insert_user(u).await.unwrap();
+            store.insert_user(u, &Actor::command_line()).await.unwrap();
         }
         all.extend(late);
         assert!(!store.tenant_ordered(tenants[0]).await);

@@ -27,10 +27,11 @@ use super::row::{
     fts_phrase, json_text, push_user_binds,
 };
 use super::{
-    BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter, UserPage, shared,
+    AuditFilter, AuditPage, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter,
+    UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
-use crate::model::{Tenant, Timestamp, User, fold};
+use crate::model::{Actor, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
 use query::*;
@@ -183,19 +184,31 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+    async fn insert_user(&self, user: &User, actor: &Actor) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        match insert_query("INSERT", &user.tenant_id, [user])
+        let mut tx = self.pool.begin().await?;
+        let done = insert_query("INSERT", &user.tenant_id, [user])
             .build()
-            .execute(&self.pool)
-            .await
-        {
+            .execute(&mut *tx)
+            .await;
+        match done {
             Ok(done) if done.rows_affected() == 0 => {
-                Err(StoreError::NotFound(format!("tenant {}", user.tenant_id)))
+                return Err(StoreError::NotFound(format!("tenant {}", user.tenant_id)));
             }
-            Ok(_) => Ok(()),
-            Err(e) => Err(self.conflict_or(e, user).await),
+            Ok(_) => {}
+            Err(e) => {
+                // The holder look-up needs a connection: on `:memory:` the
+                // pool's only one is this transaction's.
+                tx.rollback().await?;
+                return Err(self.conflict_or(e, user).await);
+            }
         }
+        audit::event_query::<Sqlite>(None, user, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
@@ -335,8 +348,27 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn update_user(&self, user: &User, expected_version: i64) -> Result<User, StoreError> {
+    async fn update_user(
+        &self,
+        user: &User,
+        expected_version: i64,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
         let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin().await?;
+        // The version names the row's state, so this is what the write changes.
+        let before: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users \
+             WHERE users.tenant_id = ? AND users.id = ? AND users.version = ?"
+        ))
+        .bind(&user.tenant_id)
+        .bind(&user.id)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before.map(User::try_from).transpose()? else {
+            return Err(StoreError::VersionMismatch);
+        };
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = ?, display_name = ?, email = ?, avatar = ?, \
              role = ?, status = ?, metadata = ?, preferences = ?, version = version + 1, \
@@ -358,13 +390,51 @@ impl Store for SqliteStore {
         .bind(&user.tenant_id)
         .bind(&user.id)
         .bind(expected_version)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await;
-        match result {
-            Ok(Some(row)) => User::try_from(row),
-            Ok(None) => Err(StoreError::VersionMismatch),
-            Err(e) => Err(self.conflict_or(e, user).await),
-        }
+        let saved = match result {
+            Ok(Some(row)) => User::try_from(row)?,
+            Ok(None) => return Err(StoreError::VersionMismatch),
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(self.conflict_or(e, user).await);
+            }
+        };
+        audit::event_query::<Sqlite>(Some(&before), &saved, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    async fn list_audit(
+        &self,
+        tenant_id: &str,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<AuditPage, StoreError> {
+        // One read transaction: the page and the total see the same events.
+        let mut tx = self.pool.begin().await?;
+        let rows: Vec<audit::AuditRow> = audit::page_query::<Sqlite>(tenant_id, filter, page)
+            .build_query_as()
+            .fetch_all(&mut *tx)
+            .await?;
+        let total: i64 = audit::count_query::<Sqlite>(tenant_id, filter)
+            .build_query_scalar()
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        audit::page(rows, total)
+    }
+
+    async fn prune_audit(&self, tenant_id: &str, before: Timestamp) -> Result<u64, StoreError> {
+        let _writing = self.writer.lock().await;
+        let done = audit::prune_query::<Sqlite>(tenant_id, before)
+            .build()
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
