@@ -218,7 +218,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('x')], C::ClearAll, "clear all filters"),
     b(X::List, &[Key::Char(':')], C::CommandLine, "command line"),
     b(X::List, &[Key::Char(' ')], C::Mark, "mark / unmark"),
-    b(X::List, &[Key::Char('a')], C::MarkPage, "mark the page"),
+    b(X::List, &[Key::Ctrl('a')], C::MarkPage, "mark the page"),
     b(X::List, &[Key::Char('v')], C::MarkRange, "mark up to here"),
     b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
