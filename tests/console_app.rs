@@ -81,8 +81,9 @@ fn the_cursor_stays_on_the_page() {
     assert_eq!(s.cursor, 2);
     update(&mut s, key(KeyCode::End));
     assert_eq!(s.cursor, 18);
-    update(&mut s, ch('j'));
-    assert_eq!(s.cursor, 18);
+    // Past the bottom row is the next page (see j_at_the_bottom_goes_on...).
+    let (_, q) = list_req(&update(&mut s, ch('j')));
+    assert_eq!((q.offset, s.cursor), (19, 0));
     update(&mut s, key(KeyCode::Home));
     assert_eq!(s.selected().unwrap().id, "usr_0000");
 }
@@ -716,4 +717,243 @@ fn w_toggles_wrapping_in_the_detail() {
     update(&mut s, ch('w'));
     assert!(!s.detail.as_ref().unwrap().wrap);
     assert_eq!(s.detail.as_ref().unwrap().rows(78), cut);
+}
+
+/// The list request among `fx` answered with rows `offset..` of a tenant of `total`.
+fn answer(s: &mut State, fx: &[Effect], total: u64) {
+    let (id, q) = list_req(fx);
+    let n = u64::from(q.limit).min(total.saturating_sub(q.offset));
+    update(
+        s,
+        Action::Listed {
+            id,
+            result: Ok(page(q.offset, n, total)),
+        },
+    );
+}
+
+fn command_line(s: &mut State, line: &str) -> Vec<Effect> {
+    update(s, ch(':'));
+    assert_eq!(s.focus, Focus::CommandLine);
+    support::typed(s, line);
+    update(s, key(KeyCode::Enter))
+}
+
+#[test]
+fn the_command_line_pages_to_a_number_the_first_and_the_last() {
+    let mut s = connected(Dialects::BOTH);
+    let fx = command_line(&mut s, "last");
+    assert_eq!(s.focus, Focus::List);
+    assert_eq!(list_req(&fx).1.offset, 285);
+    answer(&mut s, &fx, 300);
+    let l = s.list.as_ref().unwrap();
+    assert_eq!((l.page(), l.pages()), (16, Some(16)));
+    let fx = command_line(&mut s, "page 3");
+    assert_eq!(list_req(&fx).1.offset, 38);
+    answer(&mut s, &fx, 300);
+    let fx = command_line(&mut s, "first");
+    assert_eq!(list_req(&fx).1.offset, 0);
+}
+
+#[test]
+fn a_bad_command_keeps_the_line_open_and_says_why() {
+    let mut s = connected(Dialects::BOTH);
+    assert_eq!(command_line(&mut s, "page 17"), vec![]);
+    assert_eq!(s.focus, Focus::CommandLine);
+    let e = s.cmdline.error.clone().unwrap();
+    assert!(e.contains("no page 17: 16 pages"), "{e}");
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.focus, Focus::List);
+    command_line(&mut s, "sort name");
+    assert!(
+        s.cmdline
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("Unknown command \"sort\"")
+    );
+    // Typing clears the error.
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.cmdline.error, None);
+}
+
+#[test]
+fn the_command_line_completes_and_remembers() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch(':'));
+    support::typed(&mut s, "pa");
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.cmdline.input.value(), "page ");
+    support::typed(&mut s, "2");
+    let fx = update(&mut s, key(KeyCode::Enter));
+    answer(&mut s, &fx, 300);
+    command_line(&mut s, "last");
+    update(&mut s, ch(':'));
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.cmdline.input.value(), "last");
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.cmdline.input.value(), "page 2");
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.cmdline.input.value(), "");
+    // `q` on the command line is typing, not quitting.
+    update(&mut s, ch('q'));
+    assert!(!s.quit);
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.quit);
+}
+
+#[test]
+fn user_and_ref_open_a_user() {
+    let mut s = connected(Dialects::BOTH);
+    let fx = command_line(&mut s, "user usr_0042");
+    assert!(matches!(fx.as_slice(), [Effect::Get { user_id, .. }] if user_id == "usr_0042"));
+    assert_eq!(s.focus, Focus::Detail);
+    update(&mut s, key(KeyCode::Esc));
+    let fx = command_line(&mut s, "ref crm-7");
+    let [Effect::FindRef { id, query, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(query.external_ref.as_deref(), Some("crm-7"));
+    let fx = update(
+        &mut s,
+        Action::FoundRef {
+            id: *id,
+            result: Ok(page(7, 1, 1)),
+        },
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Get { user_id, .. }] if user_id == "usr_0007"));
+    update(&mut s, key(KeyCode::Esc));
+    let fx = command_line(&mut s, "ref nobody");
+    let [Effect::FindRef { id, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut s,
+        Action::FoundRef {
+            id: *id,
+            result: Ok(page(0, 0, 0)),
+        },
+    );
+    assert_eq!(s.focus, Focus::List);
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("No user has external_ref \"nobody\"")
+    );
+}
+
+#[test]
+fn j_at_the_bottom_goes_on_and_g_twice_goes_to_the_last_page() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(s.cursor, 18);
+    let fx = update(&mut s, ch('j'));
+    assert_eq!(list_req(&fx).1.offset, 19);
+    answer(&mut s, &fx, 300);
+    assert_eq!((shown_offset(&s), s.cursor), (19, 0));
+    update(&mut s, ch('G'));
+    let fx = update(&mut s, ch('G'));
+    assert_eq!(list_req(&fx).1.offset, 285);
+    answer(&mut s, &fx, 300);
+    assert_eq!(s.cursor, 14, "on the last user");
+    assert_eq!(update(&mut s, ch('j')), vec![], "nothing after the last");
+}
+
+#[test]
+fn without_a_total_there_is_no_last_page_to_go_to() {
+    let mut s = Boot::default().listed(|_, _| ListPage {
+        total: None,
+        ..page(0, 19, 300)
+    });
+    update(&mut s, key(KeyCode::End));
+    assert_eq!(update(&mut s, key(KeyCode::End)), vec![]);
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("last page is not known")
+    );
+    command_line(&mut s, "last");
+    assert!(
+        s.cmdline
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("did not say how many")
+    );
+}
+
+#[test]
+fn marks_survive_paging_and_filtering() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch(' '));
+    update(&mut s, ch('j'));
+    update(&mut s, ch('j'));
+    update(&mut s, ch(' '));
+    assert_eq!(s.marks.len(), 2);
+    let fx = update(&mut s, ch('n'));
+    answer(&mut s, &fx, 300);
+    update(&mut s, ch(' '));
+    assert_eq!(s.marks.len(), 3);
+    // Space again unmarks; a third time marks again.
+    update(&mut s, ch(' '));
+    assert_eq!(s.marks.len(), 2);
+    update(&mut s, ch(' '));
+    // Back a page: the marks are still there, and on screen.
+    let fx = update(&mut s, ch('p'));
+    answer(&mut s, &fx, 300);
+    assert_eq!(s.marks.len(), 3);
+    // A filter changes the rows, not the marks.
+    update(&mut s, ch('/'));
+    support::typed(&mut s, "zzz");
+    assert_eq!(s.marks.len(), 3);
+    for id in ["usr_0000", "usr_0002", "usr_0019"] {
+        assert!(s.marks.contains(id), "{id}");
+    }
+}
+
+#[test]
+fn mark_the_page_a_range_and_clear() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, support::ctrl('a'));
+    assert_eq!(s.marks.len(), 19);
+    update(&mut s, support::ctrl('a'));
+    assert_eq!(s.marks.len(), 0, "a page all marked is unmarked");
+    update(&mut s, ch('v'));
+    assert!(s.error.is_some(), "a range needs a start");
+    update(&mut s, ch('j'));
+    update(&mut s, ch(' '));
+    for _ in 0..4 {
+        update(&mut s, ch('j'));
+    }
+    update(&mut s, ch('v'));
+    assert_eq!(s.marks.len(), 5);
+    assert!(s.marks.contains("usr_0001") && s.marks.contains("usr_0005"));
+    update(&mut s, ch('u'));
+    assert!(s.marks.is_empty());
+}
+
+#[test]
+fn y_copies_the_id_and_shift_y_the_json() {
+    let mut s = connected(Dialects::BOTH);
+    update(&mut s, ch('j'));
+    assert_eq!(
+        update(&mut s, ch('y')),
+        vec![Effect::Copy {
+            text: "usr_0001".into()
+        }]
+    );
+    assert!(s.info.as_ref().unwrap().contains("Copied the id of User 1"));
+    let fx = update(&mut s, ch('Y'));
+    let [Effect::Copy { text }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let v: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(v["id"], "usr_0001");
+    assert_eq!(v["status"], "active");
+    assert!(s.info.as_ref().unwrap().contains("as JSON"));
 }

@@ -688,3 +688,25 @@ fn a_key_bound_to_a_member_opens_its_own_record() {
     c.keys("q");
     assert!(c.wait_exit().success());
 }
+
+#[test]
+fn the_command_line_goes_to_the_last_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let home = dir.path().join("home");
+    let home = home.to_str().unwrap();
+    let mut c = Console::start(
+        &["--url", &server.url, "--token", &server.key],
+        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    c.keys(":la\t");
+    c.wait_for(":last");
+    c.keys("\r");
+    c.wait_for("page 3 of 3 · 45 users");
+    c.keys(":page 2\r");
+    c.wait_for("page 2 of 3");
+    c.keys("q");
+    let status = c.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+}

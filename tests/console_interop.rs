@@ -78,9 +78,17 @@ impl Driver {
                     id,
                     result: save::create(c, &user, rest.as_deref()).await.map(Box::new),
                 },
+                Effect::FindRef {
+                    id,
+                    dialects,
+                    query,
+                } => Action::FoundRef {
+                    id,
+                    result: c.list(dialects, &query).await,
+                },
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
-                Effect::After { .. } | Effect::Editor { .. } => continue,
+                Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
             };
             queue.extend(update(&mut self.state, action));
         }

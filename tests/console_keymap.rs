@@ -200,6 +200,13 @@ fn every_hint_a_pane_asks_for_is_bound() {
         (Context::Help, Command::Back),
         (Context::Help, Command::NextField),
         (Context::Anywhere, Command::Quit),
+        (Context::List, Command::CommandLine),
+        (Context::List, Command::NextPage),
+        (Context::List, Command::Mark),
+        (Context::CommandLine, Command::NextField),
+        (Context::CommandLine, Command::Up),
+        (Context::CommandLine, Command::Apply),
+        (Context::CommandLine, Command::Back),
     ];
     for (ctx, cmd) in asked {
         assert!(

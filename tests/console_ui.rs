@@ -592,3 +592,34 @@ fn the_screen_names_every_key_of_a_binding() {
     assert!(back.starts_with("Esc Backspace "), "{back}");
     assert!(shown.contains(&back), "{shown}");
 }
+
+#[test]
+fn command_line() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char(':')));
+        typed(&mut s, "pa");
+        update(&mut s, key(KeyCode::Tab));
+        typed(&mut s, "999");
+        update(&mut s, key(KeyCode::Enter));
+        snap("command_line_error", &s, w, h);
+    }
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char(':')));
+        snap("command_line", &s, w, h);
+    }
+}
+
+#[test]
+fn mark_column() {
+    for (w, h) in SIZES {
+        let mut s = state(Dialects::BOTH, h, 300);
+        update(&mut s, key(KeyCode::Char(' ')));
+        update(&mut s, key(KeyCode::Down));
+        update(&mut s, key(KeyCode::Down));
+        update(&mut s, key(KeyCode::Char(' ')));
+        update(&mut s, key(KeyCode::Down));
+        snap("mark_column", &s, w, h);
+    }
+}

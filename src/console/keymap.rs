@@ -30,6 +30,8 @@ pub enum Context {
     /// "Discard your changes?"
     Discard,
     Help,
+    /// The `:` command line.
+    CommandLine,
 }
 
 impl Context {
@@ -52,6 +54,7 @@ impl Context {
                 );
             }
             Context::Help => "Help",
+            Context::CommandLine => "Command line (:)",
         };
         title.to_string()
     }
@@ -92,6 +95,19 @@ pub enum Command {
     Discard,
     /// Enter in a JSON field: typed into it, described here for the hints.
     NewLine,
+    /// Opens the `:` command line.
+    CommandLine,
+    /// Marks or unmarks the user under the cursor.
+    Mark,
+    /// Marks every user on the page.
+    MarkPage,
+    /// Marks from the last user marked to the cursor.
+    MarkRange,
+    ClearMarks,
+    /// The id of the user under the cursor, through OSC 52.
+    CopyId,
+    /// The user under the cursor as JSON, through OSC 52.
+    CopyJson,
 }
 
 impl Command {
@@ -200,6 +216,13 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Code(K::Esc)], C::Back, "dismiss the error"),
     b(X::List, &[Key::Char('r')], C::Refresh, "refresh"),
     b(X::List, &[Key::Char('x')], C::ClearAll, "clear all filters"),
+    b(X::List, &[Key::Char(':')], C::CommandLine, "command line"),
+    b(X::List, &[Key::Char(' ')], C::Mark, "mark / unmark"),
+    b(X::List, &[Key::Ctrl('a')], C::MarkPage, "mark the page"),
+    b(X::List, &[Key::Char('v')], C::MarkRange, "mark up to here"),
+    b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
+    b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
+    b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -257,6 +280,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(X::Detail, &[Key::Char('r')], C::Refresh, "refresh"),
     b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
+    b(X::Detail, &[Key::Char('y')], C::CopyId, "copy the id"),
+    b(X::Detail, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
@@ -325,13 +350,18 @@ pub const BINDINGS: &[Binding] = &[
         C::Back,
         "close help",
     ),
+    b(X::Help, &[Key::Code(K::Tab)], C::NextField, "more keys"),
+    b(X::Help, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::CommandLine, &[Key::Code(K::Enter)], C::Apply, "run"),
     b(
-        X::Help,
+        X::CommandLine,
         &[Key::Code(K::Tab)],
         C::NextField,
-        "browsing / editing keys",
+        "complete",
     ),
-    b(X::Help, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::CommandLine, &[Key::Code(K::Up)], C::Up, "older"),
+    b(X::CommandLine, &[Key::Code(K::Down)], C::Down, "newer"),
+    b(X::CommandLine, &[Key::Code(K::Esc)], C::Back, "cancel"),
 ];
 
 /// How one key is written on screen.

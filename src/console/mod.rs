@@ -5,11 +5,13 @@
 //! the effects, and redraws. Only `update` changes the state.
 
 pub mod app;
+pub mod commands;
 pub mod config;
 pub mod edit;
 pub mod editor;
 pub mod embedded;
 pub mod keymap;
+pub mod osc52;
 pub mod ring;
 pub mod ui;
 pub mod view;
@@ -198,6 +200,13 @@ fn resume(terminal: &mut DefaultTerminal) -> anyhow::Result<()> {
 fn perform(effects: Vec<Effect>, worker: &UnboundedSender<Effect>, tx: &UnboundedSender<Action>) {
     for effect in effects {
         match effect {
+            Effect::Copy { text } => {
+                // Between frames, on the terminal itself: the clipboard is the terminal's.
+                use std::io::Write;
+                let seq = osc52::sequence(&text, std::env::var_os("TMUX").is_some());
+                let mut out = std::io::stdout();
+                let _ = out.write_all(seq.as_bytes()).and_then(|()| out.flush());
+            }
             Effect::After { delay, action } => {
                 let tx = tx.clone();
                 tokio::spawn(async move {

@@ -42,6 +42,16 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Listed { id, result });
                 }));
             }
+            Effect::FindRef {
+                id,
+                dialects,
+                query,
+            } => {
+                tokio::spawn(async move {
+                    let result = client.list(dialects, &query).await;
+                    let _ = answers.send(Action::FoundRef { id, result });
+                });
+            }
             Effect::Get {
                 id,
                 dialects,
@@ -77,7 +87,7 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                 });
             }
             // Timers and the editor are the loop's business, not the network's.
-            Effect::After { .. } | Effect::Editor { .. } => {}
+            Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}
         }
     }
 }

@@ -47,6 +47,11 @@ pub enum Action {
         id: u64,
         result: Result<Box<Created>, ClientError>,
     },
+    /// The answer to [`Effect::FindRef`].
+    FoundRef {
+        id: u64,
+        result: Result<ListPage, ClientError>,
+    },
     /// `$EDITOR` came back with the new text of a JSON field, or did not run.
     Edited {
         field: FormField,
@@ -85,6 +90,17 @@ pub enum Effect {
         id: u64,
         user: raven::CreateUser,
         rest: Option<Box<crate::api::eai::PatchUser>>,
+    },
+    /// `:ref`: the list filtered by one external_ref, to open its holder.
+    FindRef {
+        id: u64,
+        dialects: Dialects,
+        query: ListQuery,
+    },
+    /// Put `text` on the clipboard through OSC 52; the loop writes it to the
+    /// terminal, so `update` stays pure.
+    Copy {
+        text: String,
     },
     /// Hand `text` to `$VISUAL`/`$EDITOR` with the terminal restored; the loop
     /// carries it out itself, paused, and answers [`Action::Edited`].

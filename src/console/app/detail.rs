@@ -192,6 +192,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             state.help = true;
             return vec![];
         }
+        Command::CopyId | Command::CopyJson => return super::copy::command(state, cmd),
         _ => {}
     }
     if let Some(d) = state.detail.as_mut() {

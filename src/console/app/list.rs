@@ -94,11 +94,31 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     if matches!(cmd, Command::Edit | Command::Create) && writes_off(state) {
         return vec![];
     }
+    let at_bottom = rows > 0 && state.cursor + 1 >= rows;
     match cmd {
         Command::Up => state.cursor = state.cursor.saturating_sub(1),
+        // Past the bottom row, as a reader expects: on to the next page.
+        Command::Down if at_bottom && next.is_some() => {
+            return go_to(state, next.unwrap_or_default(), false).unwrap_or_default();
+        }
         Command::Down => state.cursor = (state.cursor + 1).min(rows.saturating_sub(1)),
         Command::First => state.cursor = 0,
+        // Pressed again on the last row: the last page.
+        Command::Last if at_bottom => {
+            return match last_offset(state).and_then(|o| go_to(state, o, true)) {
+                Ok(fx) => fx,
+                Err(why) => {
+                    state.note(why);
+                    vec![]
+                }
+            };
+        }
         Command::Last => state.cursor = rows.saturating_sub(1),
+        Command::CommandLine => super::cmdline::open(state),
+        Command::Mark | Command::MarkPage | Command::MarkRange | Command::ClearMarks => {
+            return super::marks::command(state, cmd);
+        }
+        Command::CopyId | Command::CopyJson => return super::copy::command(state, cmd),
         Command::Open if rows > 0 => {
             let Some(row) = state.selected().cloned() else {
                 return vec![];
@@ -132,6 +152,72 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         _ => {}
     }
     vec![]
+}
+
+/// Shows the page that starts at `offset`, the cursor on its first row or
+/// (`at_end`) its last. Refused while a retry counts down: that page would
+/// arrive later, by surprise.
+pub(super) fn go_to(state: &mut State, offset: u64, at_end: bool) -> Result<Vec<Effect>, String> {
+    if state.counting() {
+        return Err("The server is not answering: wait for the retry.".into());
+    }
+    let size = page_size_now(state);
+    state.offset = offset;
+    // Clamped to the rows that arrive (see `on_listed`).
+    state.cursor = if at_end {
+        size.saturating_sub(1) as usize
+    } else {
+        0
+    };
+    let same = state.list.as_ref().is_some_and(|l| l.offset == offset);
+    // Already there: only the cursor moves.
+    if same
+        && state.pending_list.is_none()
+        && let Some(l) = &state.list
+    {
+        state.cursor = state.cursor.min(l.rows.len().saturating_sub(1));
+        return Ok(vec![]);
+    }
+    Ok(state.request_list())
+}
+
+/// The page size in effect: the server's, once a page has shown it.
+fn page_size_now(state: &State) -> u64 {
+    state
+        .list
+        .as_ref()
+        .map_or(u64::from(state.limit.max(1)), |l| u64::from(l.limit.max(1)))
+}
+
+/// Where the last page starts, when the server said how many users there are.
+pub(super) fn last_offset(state: &State) -> Result<u64, String> {
+    let Some(list) = &state.list else {
+        return Err("No page has arrived yet.".into());
+    };
+    let Some(total) = list.total else {
+        return Err(format!(
+            "The server did not say how many users there are, so the last page is not known: {} goes on page by page.",
+            crate::console::keymap::keys(crate::console::keymap::Context::List, Command::NextPage)
+        ));
+    };
+    let size = page_size_now(state);
+    Ok(total.saturating_sub(1) / size * size)
+}
+
+/// Where page `n` (from 1) starts, when there is such a page.
+pub(super) fn page_offset(state: &State, n: u64) -> Result<u64, String> {
+    let Some(list) = &state.list else {
+        return Err("No page has arrived yet.".into());
+    };
+    let size = page_size_now(state);
+    if let Some(total) = list.total {
+        let pages = total.div_ceil(size).max(1);
+        if n > pages {
+            let noun = if pages == 1 { "page" } else { "pages" };
+            return Err(format!("There is no page {n}: {pages} {noun} of {size}."));
+        }
+    }
+    Ok((n - 1).saturating_mul(size))
 }
 
 /// Where `n` and `p` go. From the page on screen, after the rows it holds; while

@@ -11,10 +11,13 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod cmdline;
+mod copy;
 pub mod detail;
 pub mod filter;
 pub mod form;
 pub mod list;
+pub mod marks;
 mod notice;
 mod saved;
 
@@ -34,9 +37,11 @@ use crate::api::key::KeyInfo;
 use crate::console::view::{ActingAs, Connection, Dialects, ListRow};
 
 pub use action::{Action, Effect};
+pub use cmdline::CmdLine;
 pub use detail::DetailView;
 pub use filter::{FilterField, Filters};
 pub use list::Loaded;
+pub use marks::Marks;
 pub use notice::{About, Notice};
 
 /// How long typing must pause before a filter goes to the server (except a
@@ -69,6 +74,8 @@ pub enum Focus {
     Detail,
     /// The edit or create form in `State::form`.
     Form,
+    /// The `:` command line, over the list.
+    CommandLine,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +100,7 @@ pub struct State {
     pub filters: Filters,
     pub focus: Focus,
     pub help: bool,
-    /// Which page of keys the help shows on a narrow terminal: 0 browsing, 1 editing.
+    /// Which page of keys the help shows on a narrow terminal: 0 the list, 1 the other panes, 2 editing.
     pub help_page: usize,
     pub height: u16,
     /// Columns of the terminal (the detail pane wraps to it).
@@ -107,6 +114,8 @@ pub struct State {
     pub cursor: usize,
     pub detail: Option<DetailView>,
     pub form: Option<Form>,
+    pub cmdline: CmdLine,
+    pub marks: Marks,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -148,6 +157,8 @@ impl State {
             cursor: 0,
             detail: None,
             form: None,
+            cmdline: CmdLine::default(),
+            marks: Marks::default(),
             error: None,
             info: None,
             spinner: 0,
@@ -212,6 +223,7 @@ impl State {
         self.connecting
             || self.pending_list.is_some()
             || self.pending_detail.is_some()
+            || self.cmdline.pending_ref().is_some()
             || self
                 .form
                 .as_ref()
@@ -370,6 +382,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Listed { id, result } => list::on_listed(state, id, result),
         Action::Fetched { id, result } => detail::on_fetched(state, id, result),
+        Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
         Action::Saved { id, result } => saved::on_saved(state, id, result),
         Action::Created { id, result } => saved::on_created(state, id, result),
         Action::Edited { field, result } => {
@@ -408,6 +421,7 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Filter(f) if f.is_text() => vec![Context::Filter],
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
         Focus::Form => form::contexts(state.form.as_ref()),
+        Focus::CommandLine => vec![Context::CommandLine],
     }
 }
 
@@ -420,6 +434,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::Form {
         form::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && state.focus == Focus::CommandLine {
+        cmdline::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -452,7 +470,9 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     if state.help {
         match cmd {
             Command::Back => state.help = false,
-            Command::NextField => state.help_page = ring::step(state.help_page, 2, true),
+            Command::NextField => {
+                state.help_page = ring::step(state.help_page, crate::console::ui::help::PAGES, true)
+            }
             _ => {}
         }
         return vec![];
@@ -462,6 +482,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::Filter(field) => filter::command(state, field, cmd),
         Focus::Detail => detail::command(state, cmd),
         Focus::Form => form::command(state, cmd),
+        Focus::CommandLine => cmdline::command(state, cmd),
     }
 }
 

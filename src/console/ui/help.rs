@@ -10,8 +10,13 @@ use crate::console::keymap::{self, BINDINGS, Command, Context};
 
 /// Browsing: the list on the left, the other panes on the right.
 const LEFT: &[Context] = &[Context::List, Context::Anywhere];
-const RIGHT: &[Context] = &[Context::Filter, Context::Choice, Context::Detail];
-/// Editing: a third column when the terminal is wide, else a second page.
+const RIGHT: &[Context] = &[
+    Context::Filter,
+    Context::Choice,
+    Context::Detail,
+    Context::CommandLine,
+];
+/// Editing: a third column when the terminal is wide, else a page of its own.
 const EDIT: &[Context] = &[
     Context::Form,
     Context::Json,
@@ -21,6 +26,11 @@ const EDIT: &[Context] = &[
 ];
 const EDIT_LEFT: &[Context] = &[Context::Form, Context::Json, Context::Confirm];
 const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
+/// The other panes on a narrow terminal: their own page.
+const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
+const PANES_RIGHT: &[Context] = &[Context::Detail];
+/// Pages of keys on a narrow terminal (the help's Tab walks them).
+pub const PAGES: usize = 3;
 /// Wide enough for three columns.
 const THREE: u16 = 108;
 
@@ -31,18 +41,39 @@ fn column(contexts: &[Context], theme: Theme) -> Vec<Line<'static>> {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(ctx.title(), theme.title()));
-        for b in BINDINGS.iter().filter(|b| b.context == *ctx) {
-            out.push(Line::from(vec![
-                // A long label ("Esc Backspace") still keeps a gap before its words.
-                Span::styled(format!(" {:<9} ", b.label()), theme.key()),
-                Span::raw(b.help),
-            ]));
-        }
+        out.extend(bindings(*ctx, theme));
     }
     out
 }
 
-/// `page` 0 is browsing, 1 editing; on a wide terminal both show at once.
+fn bindings(ctx: Context, theme: Theme) -> Vec<Line<'static>> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.context == ctx)
+        .map(|b| {
+            Line::from(vec![
+                // A long label ("Esc Backspace") still keeps a gap before its words.
+                Span::styled(format!(" {:<9} ", b.label()), theme.key()),
+                Span::raw(b.help),
+            ])
+        })
+        .collect()
+}
+
+/// The list's keys in two columns, for a terminal too short for one.
+fn list_split(theme: Theme) -> Vec<Vec<Line<'static>>> {
+    let mut all = bindings(Context::List, theme);
+    let right = all.split_off(all.len().div_ceil(2));
+    let mut left = vec![Line::styled(Context::List.title(), theme.title())];
+    left.extend(all);
+    let mut second = vec![Line::raw("")];
+    second.extend(right);
+    second.push(Line::raw(""));
+    second.extend(column(&[Context::Anywhere], theme));
+    vec![left, second]
+}
+
+/// `page` 0 is the list, 1 the other panes, 2 editing; on a wide terminal all show at once.
 pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
     let columns: Vec<Vec<Line>> = if area.width >= THREE {
         vec![
@@ -50,10 +81,12 @@ pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
             column(RIGHT, theme),
             column(EDIT, theme),
         ]
-    } else if page == 0 {
-        vec![column(LEFT, theme), column(RIGHT, theme)]
     } else {
-        vec![column(EDIT_LEFT, theme), column(EDIT_RIGHT, theme)]
+        match page {
+            0 => list_split(theme),
+            1 => vec![column(PANES_LEFT, theme), column(PANES_RIGHT, theme)],
+            _ => vec![column(EDIT_LEFT, theme), column(EDIT_RIGHT, theme)],
+        }
     };
     let wide = area.width >= 72;
     let height = if wide {

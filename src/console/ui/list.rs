@@ -29,6 +29,10 @@ fn opt(v: &Option<String>) -> String {
     v.as_deref().map(visible).unwrap_or_default().into_owned()
 }
 
+/// The mark column, left of the others: a marked user shows [`MARK`].
+const MARK_WIDTH: u16 = 1;
+const MARK: &str = "●";
+
 /// In the order they are given room.
 const COLUMNS: &[Column] = &[
     Column {
@@ -147,8 +151,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return;
     };
     let dialects = state.server.dialects.unwrap_or(Dialects::BOTH);
-    let cols = layout(dialects, area.width);
-    let header = Row::new(cols.iter().map(|(c, _)| Cell::from(c.title))).style(theme.header());
+    let cols = layout(dialects, area.width.saturating_sub(MARK_WIDTH + 1));
+    let header = Row::new(
+        std::iter::once(Cell::from("")).chain(cols.iter().map(|(c, _)| Cell::from(c.title))),
+    )
+    .style(theme.header());
     let stale = state.stale();
     let rows = list.rows.iter().map(|r| {
         let style = if stale {
@@ -158,13 +165,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         } else {
             theme.plain()
         };
+        let mark = if state.marks.contains(&r.id) {
+            MARK
+        } else {
+            ""
+        };
         Row::new(
-            cols.iter()
-                .map(|(c, w)| Cell::from(fit(&(c.cell)(r), usize::from(*w)))),
+            std::iter::once(Cell::from(Span::styled(mark, theme.key()))).chain(
+                cols.iter()
+                    .map(|(c, w)| Cell::from(fit(&(c.cell)(r), usize::from(*w)))),
+            ),
         )
         .style(style)
     });
-    let table = Table::new(rows, cols.iter().map(|(_, w)| Constraint::Length(*w)))
+    let widths = std::iter::once(Constraint::Length(MARK_WIDTH))
+        .chain(cols.iter().map(|(_, w)| Constraint::Length(*w)));
+    let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(theme.selected());

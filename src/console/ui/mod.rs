@@ -1,11 +1,12 @@
 //! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
 //! Drawing only reads the state.
 
+mod cmdline;
 mod conflict;
 mod detail;
 mod filter;
 mod form;
-mod help;
+pub mod help;
 mod json;
 mod list;
 mod message;
@@ -23,14 +24,19 @@ use super::keymap::{self, Command, Context};
 pub use theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
-    let [bar, body, msg, foot] = Layout::vertical([
+    let prompt = u16::from(state.focus == Focus::CommandLine);
+    let [bar, line, body, msg, foot] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(prompt),
         Constraint::Fill(1),
         Constraint::Length(message::height(state, frame.area().width)),
         Constraint::Length(2),
     ])
     .areas(frame.area());
     filter::render(frame, bar, state, theme);
+    if prompt > 0 {
+        cmdline::render(frame, line, state, theme);
+    }
     match (&state.focus, &state.detail, &state.form) {
         (Focus::Form, _, Some(f)) => match &f.phase {
             Phase::Conflict(c) => {

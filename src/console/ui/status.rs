@@ -88,6 +88,13 @@ fn render_page(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         None => spans.push(Span::styled("page – of –", theme.dim())),
     }
+    if !state.marks.is_empty() {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(
+            format!("{} marked", state.marks.len()),
+            theme.key(),
+        ));
+    }
     if state.busy() {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(
