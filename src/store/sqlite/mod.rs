@@ -37,6 +37,12 @@ use direct::{DirectReads, settled};
 use query::*;
 pub(crate) use query::{page_query, push_total, sorted_matches_query};
 
+/// Every write transaction takes SQLite's write lock at its start: one that
+/// reads first (the audit's "before") and writes after would otherwise fail
+/// with SQLITE_BUSY, without waiting, when another process (a replica, `seed`)
+/// wrote in between.
+const WRITE: &str = "BEGIN IMMEDIATE";
+
 /// Rows a bulk insert sends in one statement (16 columns each, well under
 /// SQLite's limit of 32,766 bound values).
 const BULK_ROWS: usize = 1_000;
@@ -186,7 +192,7 @@ impl Store for SqliteStore {
 
     async fn insert_user(&self, user: &User, actor: &Actor) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         let done = insert_query("INSERT", &user.tenant_id, [user])
             .build()
             .execute(&mut *tx)
@@ -214,7 +220,7 @@ impl Store for SqliteStore {
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
         let _writing = self.writer.lock().await;
         let mut inserted = 0;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
             for chunk in tenant.chunks(BULK_ROWS) {
                 inserted += insert_query("INSERT OR IGNORE", &chunk[0].tenant_id, chunk)
@@ -230,7 +236,7 @@ impl Store for SqliteStore {
 
     async fn insert_all(&self, users: &[User]) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
             for chunk in tenant.chunks(BULK_ROWS) {
                 let done = insert_query("INSERT", &chunk[0].tenant_id, chunk)
@@ -355,7 +361,7 @@ impl Store for SqliteStore {
         actor: &Actor,
     ) -> Result<User, StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with(WRITE).await?;
         // The version names the row's state, so this is what the write changes.
         let before: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM users \
