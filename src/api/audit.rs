@@ -28,9 +28,9 @@ pub struct AuditActor {
 /// A field's value before and after (JSON `null` when it had none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
-    #[schema(value_type = Object, nullable)]
+    /// The field's value before: text, an object (metadata, preferences) or null.
     pub from: Value,
-    #[schema(value_type = Object, nullable)]
+    /// The field's value after, of the same kinds.
     pub to: Value,
 }
 
