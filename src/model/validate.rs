@@ -53,7 +53,8 @@ pub fn validate_email(value: &str) -> Result<Option<String>, Invalid> {
             format!("email must look like name@example.com (got {value:?})"),
         )
     };
-    if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    // Characters, as every other length here (and maxLength in the OpenAPI document).
+    if value.chars().count() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(bad());
     }
     let (local, domain) = value.rsplit_once('@').ok_or_else(bad)?;
