@@ -118,6 +118,16 @@ struct Console {
 }
 
 impl Console {
+    /// The console with its data and config directories in `dir/home`.
+    fn start_at_home(dir: &Path, args: &[&str]) -> Console {
+        let home = dir.join("home");
+        let home = home.to_str().unwrap();
+        Console::start(
+            args,
+            &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
+        )
+    }
+
     fn start(args: &[&str], env: &[(&str, &str)]) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -223,12 +233,7 @@ fn browse_search_open_and_quit_against_raven_server() {
         };
         client.create(&user).await.expect("create a user to find");
     });
-    let home = dir.path().join("home");
-    let home = home.to_str().unwrap();
-    let mut c = Console::start(
-        &["--url", &url, "--token", &server.key],
-        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
-    );
+    let mut c = Console::start_at_home(dir.path(), &["--url", &url, "--token", &server.key]);
     c.wait_for("page 1 of 3 · 46 users");
     assert!(c.text().contains("raven v1 + eai v3"));
     assert!(c.text().contains("acts as the whole tenant"));
@@ -603,12 +608,7 @@ fn a_read_only_key_says_so_and_e_and_c_do_not_open_forms() {
             "users:read",
         ],
     );
-    let home = dir.path().join("home");
-    let home = home.to_str().unwrap();
-    let mut c = Console::start(
-        &["--url", &server.url, "--token", &key],
-        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
-    );
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &key]);
     c.wait_for("page 1 of 3 · 45 users");
     c.wait_for("· read-only ·");
     c.keys("e");
@@ -625,11 +625,9 @@ fn a_read_only_key_says_so_and_e_and_c_do_not_open_forms() {
 fn the_read_only_flag_never_opens_a_form_even_with_a_write_key() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
-    let home = dir.path().join("home");
-    let home = home.to_str().unwrap();
-    let mut c = Console::start(
+    let mut c = Console::start_at_home(
+        dir.path(),
         &["--url", &server.url, "--token", &server.key, "--read-only"],
-        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
     );
     c.wait_for("· read-only ·");
     c.keys("c");
@@ -667,12 +665,7 @@ fn a_key_bound_to_a_member_opens_its_own_record() {
             &member.id,
         ],
     );
-    let home = dir.path().join("home");
-    let home = home.to_str().unwrap();
-    let mut c = Console::start(
-        &["--url", &server.url, "--token", &key],
-        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
-    );
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &key]);
     // Not "No data yet": the key's own user, opened.
     c.wait_for(&format!("\"id\": \"{}\"", member.id));
     c.wait_for(&format!(
@@ -693,12 +686,7 @@ fn a_key_bound_to_a_member_opens_its_own_record() {
 fn the_command_line_goes_to_the_last_page() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());
-    let home = dir.path().join("home");
-    let home = home.to_str().unwrap();
-    let mut c = Console::start(
-        &["--url", &server.url, "--token", &server.key],
-        &[("RAVEN_DATA_DIR", home), ("RAVEN_CONFIG_DIR", home)],
-    );
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &server.key]);
     c.wait_for("page 1 of 3 · 45 users");
     c.keys(":la\t");
     c.wait_for(":last");
