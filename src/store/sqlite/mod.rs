@@ -4,6 +4,7 @@
 
 mod backup;
 mod bulk;
+mod checkpoint;
 mod direct;
 mod idle;
 mod open;
@@ -77,6 +78,9 @@ pub struct SqliteStore {
     /// soon as the one before is done. Other processes (`seed`, `key revoke`)
     /// still meet the busy timeout.
     writer: tokio::sync::Mutex<()>,
+    /// Copies the log into the database file off the requests' path; `None`
+    /// in memory.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
