@@ -218,7 +218,7 @@ fn push_sorted_page<'a>(
 
 /// The exact total of a user list, as a scalar expression: without a search or
 /// an external_ref, a sum over the counts the triggers keep (`user_counts`,
-/// migration 0005), not a count over the tenant's users.
+/// migration 0006), not a count over the tenant's users.
 fn push_total<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
     if f.search.is_none() && f.external_ref.is_none() {
         qb.push("(SELECT COALESCE(SUM(n), 0)::BIGINT FROM user_counts WHERE tenant_id = ")
