@@ -244,7 +244,7 @@ pub const BINDINGS: &[Binding] = &[
         X::List,
         &[Key::Char('A')],
         C::MarkAll,
-        "mark all matching the filters",
+        "mark all matching",
     ),
     b(X::List, &[Key::Char('b')], C::Bulk, "bulk change"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
