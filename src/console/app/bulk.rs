@@ -180,7 +180,7 @@ impl Run {
         }
         if failed > 0 {
             out += &format!(
-                ", {} failed ({} conflicts, {} refused, {} errors)",
+                ", {} failed (conflicts {}, refused {}, errors {})",
                 group(failed),
                 t.conflicts,
                 t.refused,
