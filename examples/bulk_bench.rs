@@ -44,8 +44,10 @@ fn args() -> anyhow::Result<Args> {
             "--count" => out.count = v.parse()?,
             "--status" => out.status = v.parse().map_err(|_| anyhow::anyhow!("--status {v}"))?,
             "--filter-status" => {
-                out.filters.status =
-                    Some(v.parse().map_err(|_| anyhow::anyhow!("--filter-status {v}"))?)
+                out.filters.status = Some(
+                    v.parse()
+                        .map_err(|_| anyhow::anyhow!("--filter-status {v}"))?,
+                )
             }
             "--search" => out.filters.search = Some(v),
             other => anyhow::bail!("unknown flag {other}"),

@@ -84,7 +84,11 @@ async fn a_user_changed_meanwhile_is_a_conflict_left_alone_and_a_retry_takes() {
     // Another admin changes one of them after it was marked.
     let theirs = targets[7].id.clone();
     let (code, _) = s
-        .patch(&format!("/api/eai/v3/users/{theirs}"), &admin, json!({"name": "Renamed"}))
+        .patch(
+            &format!("/api/eai/v3/users/{theirs}"),
+            &admin,
+            json!({"name": "Renamed"}),
+        )
         .await;
     assert_eq!(code, 200);
 
@@ -97,10 +101,17 @@ async fn a_user_changed_meanwhile_is_a_conflict_left_alone_and_a_retry_takes() {
         .collect();
     assert_eq!(conflict.len(), 1, "{out:?}");
     assert_eq!(conflict[0].id, theirs);
-    assert_eq!(out.iter().filter(|p| p.outcome == Outcome::Done).count(), 29);
+    assert_eq!(
+        out.iter().filter(|p| p.outcome == Outcome::Done).count(),
+        29
+    );
     let after = statuses(&s, &admin).await;
     for p in &out {
-        let want = if p.id == theirs { before[&p.id].as_str() } else { "inactive" };
+        let want = if p.id == theirs {
+            before[&p.id].as_str()
+        } else {
+            "inactive"
+        };
         assert_eq!(after[&p.id], want, "{}", p.id);
     }
     // The conflict came back with the version there now: a retry takes.
@@ -121,11 +132,19 @@ async fn metadata_and_preferences_change_one_key_and_keep_the_rest() {
     s.tenant("Acme", "acme");
     let admin = s.key("acme", "users:read,users:write");
     let (_, u) = s
-        .post("/api/v1/users", &admin, json!({"display_name": "Mo", "metadata": {"team": "ops"}}))
+        .post(
+            "/api/v1/users",
+            &admin,
+            json!({"display_name": "Mo", "metadata": {"team": "ops"}}),
+        )
         .await;
     let id = u["user_id"].as_str().unwrap().to_string();
-    s.patch(&format!("/api/eai/v3/users/{id}"), &admin, json!({"preferences": {"theme": "dark", "lang": "de"}}))
-        .await;
+    s.patch(
+        &format!("/api/eai/v3/users/{id}"),
+        &admin,
+        json!({"preferences": {"theme": "dark", "lang": "de"}}),
+    )
+    .await;
     let client = Client::new(&s.base, Some(admin.clone())).unwrap();
     for change in [
         Change::SetMetadata("plan".into(), json!("pro")),
@@ -153,7 +172,12 @@ async fn refusals_by_key_are_reported_and_write_nothing() {
     let targets = marked(&admin_client, Dialects::BOTH).await;
     let me = targets[0].id.clone();
     // A member bound to one user may not change status, its own or another's.
-    s.patch(&format!("/api/eai/v3/users/{me}"), &admin, json!({"role": "member"})).await;
+    s.patch(
+        &format!("/api/eai/v3/users/{me}"),
+        &admin,
+        json!({"role": "member"}),
+    )
+    .await;
     let bound = s.bound_key("acme", "users:read,users:write", &me);
     let reader = s.key("acme", "users:read");
     let before = statuses(&s, &admin).await;
@@ -168,7 +192,9 @@ async fn refusals_by_key_are_reported_and_write_nothing() {
         }
     }
     // The console's --read-only refuses before sending.
-    let ro = Client::new(&s.base, Some(admin.clone())).unwrap().read_only(true);
+    let ro = Client::new(&s.base, Some(admin.clone()))
+        .unwrap()
+        .read_only(true);
     let out = run_all(&ro, Dialects::BOTH, targets.clone(), &change).await;
     assert!(out.iter().all(|p| matches!(p.outcome, Outcome::Refused(_))));
     assert_eq!(statuses(&s, &admin).await, before, "nothing was written");
@@ -213,7 +239,11 @@ async fn stop_sends_no_more_and_what_was_done_stays_done() {
     assert_eq!(out.len(), 200);
     let done: Vec<&Progress> = out.iter().filter(|p| p.outcome == Outcome::Done).collect();
     let not_sent = out.iter().filter(|p| p.outcome == Outcome::NotSent).count();
-    assert!(!done.is_empty() && not_sent > 100, "{} done, {not_sent} not sent", done.len());
+    assert!(
+        !done.is_empty() && not_sent > 100,
+        "{} done, {not_sent} not sent",
+        done.len()
+    );
     assert_eq!(done.len() + not_sent, 200);
     let after = statuses(&s, &admin).await;
     for p in &out {
@@ -237,11 +267,24 @@ async fn a_server_without_etags_gets_no_if_match_and_the_run_still_works() {
     );
     let client = Client::new(&bare.url, Some(KEY.into())).unwrap();
     let targets = marked(&client, Dialects::EAI).await;
-    assert!(targets.iter().all(|t| t.seen.as_ref().is_some_and(|s| s.eai_etag.is_none())));
-    let out = run_all(&client, Dialects::EAI, targets, &Change::Status(Status::Inactive)).await;
+    assert!(
+        targets
+            .iter()
+            .all(|t| t.seen.as_ref().is_some_and(|s| s.eai_etag.is_none()))
+    );
+    let out = run_all(
+        &client,
+        Dialects::EAI,
+        targets,
+        &Change::Status(Status::Inactive),
+    )
+    .await;
     assert!(out.iter().all(|p| p.outcome == Outcome::Done), "{out:?}");
     for i in 1..=5 {
-        assert_eq!(bare.user(&format!("user_{i:03}")).unwrap().status, "inactive");
+        assert_eq!(
+            bare.user(&format!("user_{i:03}")).unwrap().status,
+            "inactive"
+        );
     }
     assert_eq!(bare.if_matches(), vec![None; 5]);
 
@@ -255,6 +298,9 @@ async fn a_server_without_etags_gets_no_if_match_and_the_run_still_works() {
     sent.sort();
     assert_eq!(
         sent,
-        vec![Some("W/\"user_001-1\"".to_string()), Some("W/\"user_002-1\"".to_string())]
+        vec![
+            Some("W/\"user_001-1\"".to_string()),
+            Some("W/\"user_002-1\"".to_string())
+        ]
     );
 }

@@ -117,7 +117,13 @@ fn each_mark_reads_the_users_version_and_keeps_it_across_pages_and_filters() {
     assert_eq!(s.marks.seen("usr_0000"), Some(&seen("\"v1\"")));
     let fx = update(&mut s, ch('n'));
     let (id, q) = list_req(&fx);
-    update(&mut s, Action::Listed { id, result: Ok(page(q.offset, 19, 300)) });
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(q.offset, 19, 300)),
+        },
+    );
     let fx = update(&mut s, ctrl('a'));
     assert_eq!(read_ids(&fx).len(), 19);
     // A filter changes the rows, not the marks or what was read of them.
@@ -128,7 +134,10 @@ fn each_mark_reads_the_users_version_and_keeps_it_across_pages_and_filters() {
     // A read of a user unmarked meanwhile is dropped.
     update(&mut s, key(KeyCode::Esc));
     update(&mut s, ch('u'));
-    update(&mut s, Action::MarksRead(vec![("usr_0019".into(), Ok(seen("\"v1\"")))]));
+    update(
+        &mut s,
+        Action::MarksRead(vec![("usr_0019".into(), Ok(seen("\"v1\"")))]),
+    );
     assert!(s.marks.is_empty() && s.marks.seen("usr_0019").is_none());
 }
 
@@ -143,12 +152,18 @@ fn mark_all_walks_every_page_and_asks_first_above_a_thousand() {
         &mut s,
         Action::MarkedAll {
             id,
-            result: Ok(Collected { rows, total: Some(300) }),
+            result: Ok(Collected {
+                rows,
+                total: Some(300),
+            }),
         },
     );
     assert_eq!(s.marks.len(), 300);
     assert_eq!(read_ids(&fx).len(), 300);
-    assert_eq!(s.info.as_deref(), Some("Marked all 300 users matching the filters."));
+    assert_eq!(
+        s.info.as_deref(),
+        Some("Marked all 300 users matching the filters.")
+    );
 
     // 25,000 users: asked, and capped at 10,000, said clearly.
     let mut s = connected(25_000);
@@ -163,12 +178,18 @@ fn mark_all_walks_every_page_and_asks_first_above_a_thousand() {
         &mut s,
         Action::MarkedAll {
             id,
-            result: Ok(Collected { rows, total: Some(25_000) }),
+            result: Ok(Collected {
+                rows,
+                total: Some(25_000),
+            }),
         },
     );
     assert_eq!(s.marks.len(), 10_000);
     let said = s.info.clone().unwrap_or_default();
-    assert!(said.contains("first 10,000 of the 25,000") && said.contains("at most 10,000"), "{said}");
+    assert!(
+        said.contains("first 10,000 of the 25,000") && said.contains("at most 10,000"),
+        "{said}"
+    );
 }
 
 #[test]
@@ -179,7 +200,13 @@ fn mark_all_uses_the_filters_and_a_cleared_mark_drops_its_answer() {
     // Three characters or more go out at once.
     let (id, q) = list_req(&update(&mut s, ch('h')));
     update(&mut s, key(KeyCode::Enter));
-    update(&mut s, Action::Listed { id, result: Ok(page(0, 12, 12)) });
+    update(
+        &mut s,
+        Action::Listed {
+            id,
+            result: Ok(page(0, 12, 12)),
+        },
+    );
     let (id, q2, _) = mark_all_req(&command_line(&mut s, "mark all"));
     assert_eq!(q2.search.as_deref(), Some("smith"));
     assert_eq!(q2.search, q.search);
@@ -188,10 +215,16 @@ fn mark_all_uses_the_filters_and_a_cleared_mark_drops_its_answer() {
         &mut s,
         Action::MarkedAll {
             id,
-            result: Ok(Collected { rows: vec![row(1)], total: Some(1) }),
+            result: Ok(Collected {
+                rows: vec![row(1)],
+                total: Some(1),
+            }),
         },
     );
-    assert!(s.marks.is_empty(), "the marks were cleared while it was out");
+    assert!(
+        s.marks.is_empty(),
+        "the marks were cleared while it was out"
+    );
 }
 
 #[test]
@@ -203,7 +236,10 @@ fn b_opens_the_menu_and_greys_what_the_server_lacks() {
     assert!(matches!(stage(&s), Stage::Menu { at: 2 }));
     update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Down));
-    assert!(matches!(stage(&s), Stage::Menu { at: 2 }), "two metadata items, then round");
+    assert!(
+        matches!(stage(&s), Stage::Menu { at: 2 }),
+        "two metadata items, then round"
+    );
     update(&mut s, key(KeyCode::Esc));
     let fx = command_line(&mut s, "set status inactive");
     assert!(fx.is_empty());
@@ -228,9 +264,18 @@ fn a_read_only_key_cannot_open_the_bulk_menu() {
     update(&mut s, ch('b'));
     assert_eq!(s.focus, Focus::List);
     let why = s.error.as_ref().map(|e| e.text.clone()).unwrap_or_default();
-    assert!(why.contains("Bulk changes are off") && why.contains("read-only"), "{why}");
+    assert!(
+        why.contains("Bulk changes are off") && why.contains("read-only"),
+        "{why}"
+    );
     command_line(&mut s, "set status inactive");
-    assert!(s.cmdline.error.as_deref().unwrap_or_default().contains("read-only"));
+    assert!(
+        s.cmdline
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("read-only")
+    );
 }
 
 #[test]
@@ -269,7 +314,12 @@ fn the_menu_and_set_give_the_same_preview() {
     let Stage::Value { error, .. } = stage(&s) else {
         panic!("not the value line");
     };
-    assert!(error.as_deref().unwrap_or_default().contains("admin, member, viewer"));
+    assert!(
+        error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("admin, member, viewer")
+    );
 }
 
 #[test]
@@ -277,15 +327,27 @@ fn set_parses_values_as_json_or_text_and_completes_fields() {
     let mut s = connected(30);
     update(&mut s, ch(' '));
     command_line(&mut s, "set metadata.plan \"pro\"");
-    let Stage::Preview(p) = stage(&s) else { panic!() };
-    assert_eq!(p.change, Change::SetMetadata("plan".into(), serde_json::json!("pro")));
+    let Stage::Preview(p) = stage(&s) else {
+        panic!()
+    };
+    assert_eq!(
+        p.change,
+        Change::SetMetadata("plan".into(), serde_json::json!("pro"))
+    );
     update(&mut s, key(KeyCode::Esc));
     command_line(&mut s, "set metadata.seats 12");
-    let Stage::Preview(p) = stage(&s) else { panic!() };
-    assert_eq!(p.change, Change::SetMetadata("seats".into(), serde_json::json!(12)));
+    let Stage::Preview(p) = stage(&s) else {
+        panic!()
+    };
+    assert_eq!(
+        p.change,
+        Change::SetMetadata("seats".into(), serde_json::json!(12))
+    );
     update(&mut s, key(KeyCode::Esc));
     command_line(&mut s, "unset preferences.theme");
-    let Stage::Preview(p) = stage(&s) else { panic!() };
+    let Stage::Preview(p) = stage(&s) else {
+        panic!()
+    };
     assert_eq!(p.change, Change::RemovePreference("theme".into()));
     assert_eq!(p.text(), "1 user: remove preferences.theme (1 not known)");
     update(&mut s, key(KeyCode::Esc));
@@ -339,29 +401,72 @@ fn a_run_sends_the_version_seen_and_tallies_conflicts_and_refusals() {
         .iter()
         .map(|t| progress(&t.id, Outcome::Done, Some(seen("\"v2\""))))
         .collect();
-    items.push(progress(&targets[6].id, Outcome::Conflict("changed".into()), Some(seen("\"v5\""))));
-    items.push(progress(&targets[7].id, Outcome::Refused("403".into()), None));
+    items.push(progress(
+        &targets[6].id,
+        Outcome::Conflict("changed".into()),
+        Some(seen("\"v5\"")),
+    ));
+    items.push(progress(
+        &targets[7].id,
+        Outcome::Refused("403".into()),
+        None,
+    ));
     update(&mut s, Action::BulkProgress { run, items });
-    let Stage::Running(r) = stage(&s) else { panic!() };
+    let Stage::Running(r) = stage(&s) else {
+        panic!()
+    };
     let t = r.tally();
-    assert_eq!((t.done, t.unchanged, t.conflicts, t.refused, t.remaining), (6, 1, 1, 1, 1));
+    assert_eq!(
+        (t.done, t.unchanged, t.conflicts, t.refused, t.remaining),
+        (6, 1, 1, 1, 1)
+    );
     // An answer of another run is not this one's.
-    update(&mut s, Action::BulkProgress { run: run + 99, items: vec![progress(&targets[8].id, Outcome::Done, None)] });
-    let Stage::Running(r) = stage(&s) else { panic!() };
+    update(
+        &mut s,
+        Action::BulkProgress {
+            run: run + 99,
+            items: vec![progress(&targets[8].id, Outcome::Done, None)],
+        },
+    );
+    let Stage::Running(r) = stage(&s) else {
+        panic!()
+    };
     assert_eq!(r.tally().remaining, 1);
-    update(&mut s, Action::BulkProgress { run, items: vec![progress(&targets[8].id, Outcome::Failed("timeout".into()), None)] });
+    update(
+        &mut s,
+        Action::BulkProgress {
+            run,
+            items: vec![progress(
+                &targets[8].id,
+                Outcome::Failed("timeout".into()),
+                None,
+            )],
+        },
+    );
     let fx = update(&mut s, Action::BulkFinished { run });
-    assert!(fx.iter().any(|e| matches!(e, Effect::List { .. })), "the list is asked again");
-    let Stage::Result(r) = stage(&s) else { panic!() };
+    assert!(
+        fx.iter().any(|e| matches!(e, Effect::List { .. })),
+        "the list is asked again"
+    );
+    let Stage::Result(r) = stage(&s) else {
+        panic!()
+    };
     assert_eq!(r.outcomes.len(), 10);
     // Done and unchanged are unmarked; the three failed stay marked, the conflict with the version now there.
     assert_eq!(s.marks.len(), 3);
     assert_eq!(s.marks.seen(&targets[6].id), Some(&seen("\"v5\"")));
-    assert!(s.info.as_deref().unwrap_or_default().contains("stay marked"));
+    assert!(
+        s.info
+            .as_deref()
+            .unwrap_or_default()
+            .contains("stay marked")
+    );
 
     // r retries the failed: the preview of the same change, for the three.
     update(&mut s, ch('r'));
-    let Stage::Preview(p) = stage(&s) else { panic!("{:?}", stage(&s)) };
+    let Stage::Preview(p) = stage(&s) else {
+        panic!("{:?}", stage(&s))
+    };
     assert_eq!(p.changing.len(), 3);
     let (_, again, _) = bulk_req(&update(&mut s, key(KeyCode::Enter)));
     let conflicted = again.iter().find(|t| t.id == targets[6].id).unwrap();
@@ -380,7 +485,9 @@ fn esc_stops_the_rest_and_says_what_was_done() {
     );
     let fx = update(&mut s, key(KeyCode::Esc));
     assert_eq!(fx, vec![Effect::StopBulk { run }]);
-    let Stage::Running(r) = stage(&s) else { panic!() };
+    let Stage::Running(r) = stage(&s) else {
+        panic!()
+    };
     assert!(r.stopping);
     let rest: Vec<Progress> = targets[1..]
         .iter()
@@ -388,8 +495,15 @@ fn esc_stops_the_rest_and_says_what_was_done() {
         .collect();
     update(&mut s, Action::BulkProgress { run, items: rest });
     update(&mut s, Action::BulkFinished { run });
-    let Stage::Result(r) = stage(&s) else { panic!() };
-    assert!(r.headline().starts_with("Stopped: 1 done (they stay done), 8 not sent"), "{}", r.headline());
+    let Stage::Result(r) = stage(&s) else {
+        panic!()
+    };
+    assert!(
+        r.headline()
+            .starts_with("Stopped: 1 done (they stay done), 8 not sent"),
+        "{}",
+        r.headline()
+    );
     assert_eq!(s.marks.len(), 8, "the unsent stay marked");
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(s.focus, Focus::List);
@@ -400,7 +514,9 @@ fn with_nothing_marked_the_cursors_user_is_changed_and_a_failure_marks_it() {
     let mut s = connected(300);
     update(&mut s, ch('j'));
     command_line(&mut s, "set role viewer");
-    let Stage::Preview(p) = stage(&s) else { panic!() };
+    let Stage::Preview(p) = stage(&s) else {
+        panic!()
+    };
     assert_eq!(p.changing, ["usr_0001"]);
     let (run, targets, _) = bulk_req(&update(&mut s, key(KeyCode::Enter)));
     assert_eq!(targets[0].seen, None, "not read: the run reads it first");
@@ -409,7 +525,13 @@ fn with_nothing_marked_the_cursors_user_is_changed_and_a_failure_marks_it() {
         message: "no".into(),
     };
     let said = raven_console::console::words::explain(&err, "k");
-    update(&mut s, Action::BulkProgress { run, items: vec![progress("usr_0001", Outcome::Refused(said), None)] });
+    update(
+        &mut s,
+        Action::BulkProgress {
+            run,
+            items: vec![progress("usr_0001", Outcome::Refused(said), None)],
+        },
+    );
     let fx = update(&mut s, Action::BulkFinished { run });
     assert!(s.marks.contains("usr_0001"), "kept for a retry");
     assert_eq!(read_ids(&fx), ["usr_0001"]);

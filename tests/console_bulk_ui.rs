@@ -105,7 +105,10 @@ fn bulk_progress() {
     let (mut s, run, ids) = running(24);
     let items = vec![
         outcome(&ids[0], Outcome::Done),
-        outcome(&ids[1], Outcome::Conflict("changed since the console read it".into())),
+        outcome(
+            &ids[1],
+            Outcome::Conflict("changed since the console read it".into()),
+        ),
     ];
     update(&mut s, Action::BulkProgress { run, items });
     snap("bulk_progress", &s, 80, 24);
@@ -119,10 +122,19 @@ fn bulk_result() {
         let (mut s, run, ids) = running(h);
         let items = vec![
             outcome(&ids[0], Outcome::Done),
-            outcome(&ids[1], Outcome::Conflict("changed since the console read it; left alone".into())),
-            outcome(&ids[2], Outcome::Refused("Not allowed: the key may not change status.".into())),
+            outcome(
+                &ids[1],
+                Outcome::Conflict("changed since the console read it; left alone".into()),
+            ),
+            outcome(
+                &ids[2],
+                Outcome::Refused("Not allowed: the key may not change status.".into()),
+            ),
             outcome(&ids[3], Outcome::Done),
-            outcome(&ids[4], Outcome::Failed("The server did not answer in time.".into())),
+            outcome(
+                &ids[4],
+                Outcome::Failed("The server did not answer in time.".into()),
+            ),
         ];
         update(&mut s, Action::BulkProgress { run, items });
         update(&mut s, Action::BulkFinished { run });

@@ -200,7 +200,11 @@ fn complete_argument(line: &str) -> Option<(String, Vec<&'static str>)> {
         ),
         _ => return None,
     };
-    let fits: Vec<&'static str> = names.iter().copied().filter(|n| n.starts_with(last)).collect();
+    let fits: Vec<&'static str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with(last))
+        .collect();
     let head = std::iter::once(name)
         .chain(done.iter().copied())
         .collect::<Vec<_>>()
@@ -307,7 +311,11 @@ mod tests {
             Ok(Cmd::Bulk(Change::RemovePreference("theme".into())))
         );
         assert!(parse("set").unwrap_err().contains("What to set"));
-        assert!(parse("mark everything").unwrap_err().contains("all, page or none"));
+        assert!(
+            parse("mark everything")
+                .unwrap_err()
+                .contains("all, page or none")
+        );
     }
 
     #[test]
@@ -336,10 +344,19 @@ mod tests {
         assert_eq!(complete("").1.len(), NAMES.len());
         assert_eq!(complete("se"), ("set ".to_string(), vec![]));
         assert_eq!(complete("set st"), ("set status ".to_string(), vec![]));
-        assert_eq!(complete("set status in"), ("set status inactive".to_string(), vec![]));
+        assert_eq!(
+            complete("set status in"),
+            ("set status inactive".to_string(), vec![])
+        );
         assert_eq!(complete("set me"), ("set metadata.".to_string(), vec![]));
-        assert_eq!(complete("unset p"), ("unset preferences.".to_string(), vec![]));
-        assert_eq!(complete("set role "), ("set role ".to_string(), vec!["admin", "member", "viewer"]));
+        assert_eq!(
+            complete("unset p"),
+            ("unset preferences.".to_string(), vec![])
+        );
+        assert_eq!(
+            complete("set role "),
+            ("set role ".to_string(), vec!["admin", "member", "viewer"])
+        );
         assert_eq!(complete("mark a"), ("mark all".to_string(), vec![]));
     }
 

@@ -72,9 +72,7 @@ impl Item {
     /// The same change `:set`/`:unset` would make of it.
     fn change(self, typed: &str) -> Result<Change, String> {
         let typed = typed.trim();
-        let (key, value) = typed
-            .split_once(char::is_whitespace)
-            .unwrap_or((typed, ""));
+        let (key, value) = typed.split_once(char::is_whitespace).unwrap_or((typed, ""));
         match self {
             Item::Role => Change::parse_set("role", typed),
             Item::Status => Change::parse_set("status", typed),
@@ -97,8 +95,12 @@ impl Item {
 #[derive(Debug, Clone)]
 pub enum Stage {
     /// "Mark all 4,213 users matching the filters?"
-    ConfirmMarkAll { total: u64 },
-    Menu { at: usize },
+    ConfirmMarkAll {
+        total: u64,
+    },
+    Menu {
+        at: usize,
+    },
     Value {
         item: Item,
         input: Input,
@@ -291,10 +293,7 @@ pub(super) fn preview(state: &mut State, change: Change) -> Result<(), String> {
         return Err(format!("Cannot change {}: {why}.", change.target_name()));
     }
     let rows = state.bulk_targets();
-    let p = Preview::of(
-        &change,
-        rows.iter().map(|r| (r, state.marks.seen(&r.id))),
-    );
+    let p = Preview::of(&change, rows.iter().map(|r| (r, state.marks.seen(&r.id))));
     stage(state, Stage::Preview(p));
     Ok(())
 }

@@ -32,7 +32,12 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Role, Field::Status, Field::Metadata, Field::Preferences];
+    pub const ALL: [Field; 4] = [
+        Field::Role,
+        Field::Status,
+        Field::Metadata,
+        Field::Preferences,
+    ];
 
     /// As typed after `:set` (metadata and preferences take `.KEY`).
     pub fn name(self) -> &'static str {
@@ -104,9 +109,9 @@ impl Change {
                 .parse::<Status>()
                 .map(Change::Status)
                 .map_err(|_| format!("status is active or inactive, not \"{value}\".")),
-            "metadata" | "preferences" => Err(format!(
-                "{field} takes a key: :set {field}.KEY VALUE."
-            )),
+            "metadata" | "preferences" => {
+                Err(format!("{field} takes a key: :set {field}.KEY VALUE."))
+            }
             "" => Err("What to set: :set role|status|metadata.KEY|preferences.KEY VALUE.".into()),
             other => Err(format!(
                 "Cannot set \"{other}\": role, status, metadata.KEY or preferences.KEY."
@@ -268,9 +273,25 @@ mod tests {
             Change::parse_unset("preferences.theme"),
             Ok(Change::RemovePreference("theme".into()))
         );
-        assert!(Change::parse_set("role", "boss").unwrap_err().contains("admin, member, viewer"));
-        assert!(Change::parse_set("metadata.", "1").unwrap_err().contains("needs a key"));
-        assert!(Change::parse_set("preferences.x", "null").unwrap_err().contains(":unset"));
-        assert!(Change::parse_unset("status").unwrap_err().contains(":set status"));
+        assert!(
+            Change::parse_set("role", "boss")
+                .unwrap_err()
+                .contains("admin, member, viewer")
+        );
+        assert!(
+            Change::parse_set("metadata.", "1")
+                .unwrap_err()
+                .contains("needs a key")
+        );
+        assert!(
+            Change::parse_set("preferences.x", "null")
+                .unwrap_err()
+                .contains(":unset")
+        );
+        assert!(
+            Change::parse_unset("status")
+                .unwrap_err()
+                .contains(":set status")
+        );
     }
 }

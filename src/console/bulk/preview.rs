@@ -63,10 +63,10 @@ impl Preview {
             (Some(to), Some(from)) => out += &format!("{field} {from} → {to}"),
             (Some(to), None) if self.from.is_empty() => out += &format!("{field} → {to}"),
             (Some(to), None) => {
-                out += &format!("{field} → {to} ({})", self.from_counts());
+                out += &format!("{field} → {to} ({})", self.counts_before());
             }
             (None, _) if self.from.is_empty() => out += &format!("remove {field}"),
-            (None, _) => out += &format!("remove {field} ({})", self.from_counts()),
+            (None, _) => out += &format!("remove {field} ({})", self.counts_before()),
         }
         if !self.unchanged.is_empty() {
             let k = self.unchanged.len();
@@ -81,7 +81,7 @@ impl Preview {
         out
     }
 
-    fn from_counts(&self) -> String {
+    fn counts_before(&self) -> String {
         self.from
             .iter()
             .map(|(v, n)| format!("{} {v}", group(*n)))
@@ -120,9 +120,21 @@ mod tests {
     #[test]
     fn the_preview_counts_who_changes_and_who_is_already_there() {
         let rows: Vec<ListRow> = (0..40)
-            .map(|i| row(i, if i < 3 { Status::Inactive } else { Status::Active }))
+            .map(|i| {
+                row(
+                    i,
+                    if i < 3 {
+                        Status::Inactive
+                    } else {
+                        Status::Active
+                    },
+                )
+            })
             .collect();
-        let p = Preview::of(&Change::Status(Status::Inactive), rows.iter().map(|r| (r, None)));
+        let p = Preview::of(
+            &Change::Status(Status::Inactive),
+            rows.iter().map(|r| (r, None)),
+        );
         assert_eq!(
             p.text(),
             "40 users: status active → inactive; 3 already inactive, unchanged"
@@ -134,7 +146,12 @@ mod tests {
     fn keys_not_read_yet_are_said_as_not_known() {
         let rows = [row(1, Status::Active), row(2, Status::Active)];
         let seen = Seen {
-            metadata: Some(json!({"plan": "pro"}).as_object().cloned().unwrap_or_default()),
+            metadata: Some(
+                json!({"plan": "pro"})
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            ),
             ..Seen::default()
         };
         let change = Change::SetMetadata("plan".into(), json!("pro"));

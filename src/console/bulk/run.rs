@@ -214,20 +214,17 @@ async fn one(client: &Client, dialects: Dialects, t: Target, change: &Change) ->
     outcome(id, result, Some(seen))
 }
 
-fn outcome(
-    id: String,
-    result: Result<Seen, ClientError>,
-    seen: Option<Seen>,
-) -> Progress {
+fn outcome(id: String, result: Result<Seen, ClientError>, seen: Option<Seen>) -> Progress {
     let (outcome, seen) = match result {
         Ok(now) => (Outcome::Done, Some(now)),
         Err(e) => {
             let text = crate::console::words::explain(&e, "the console's key");
             let outcome = match &e {
                 ClientError::Forbidden { .. } | ClientError::ReadOnly => Outcome::Refused(text),
-                ClientError::Api { status, .. } if matches!(status, 400 | 409 | 413 | 422) => {
-                    Outcome::Refused(text)
-                }
+                ClientError::Api {
+                    status: 400 | 409 | 413 | 422,
+                    ..
+                } => Outcome::Refused(text),
                 _ => Outcome::Failed(text),
             };
             (outcome, seen)

@@ -71,16 +71,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, bulk: &Bulk, theme: 
             vec![],
         ),
     };
-    let width = area.width.saturating_sub(4).min(100).max(20);
+    let width = area.width.saturating_sub(4).clamp(20, 100);
     let inner_w = usize::from(width.saturating_sub(2));
     let wanted = match &bulk.stage {
         Stage::Result(run) => run.outcomes.len() as u16 + 4,
         Stage::Running(_) => 7,
-        _ => lines
-            .iter()
-            .map(|l| (l.width().max(1)).div_ceil(inner_w.max(1)) as u16)
-            .sum::<u16>()
-            + 2,
+        _ => {
+            lines
+                .iter()
+                .map(|l| (l.width().max(1)).div_ceil(inner_w.max(1)) as u16)
+                .sum::<u16>()
+                + 2
+        }
     };
     let height = wanted.max(5).min(area.height);
     let popup = Rect {
@@ -116,7 +118,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, bulk: &Bulk, theme: 
                 Span::styled("> ", theme.key()),
                 Span::styled(typed, theme.plain()),
             ])),
-            Rect { y, height: 1, ..inner },
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
         );
         frame.set_cursor_position(Position::new(
             inner.x + at.min(inner.width.saturating_sub(1)),
@@ -240,8 +246,7 @@ fn progress(frame: &mut Frame, area: Rect, run: &Run, theme: Theme) {
 }
 
 fn result(frame: &mut Frame, area: Rect, run: &Run, theme: Theme) {
-    let [head, list] =
-        Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    let [head, list] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
     frame.render_widget(
         Paragraph::new(Line::styled(run.headline(), theme.title())).wrap(Wrap { trim: false }),
         head,
