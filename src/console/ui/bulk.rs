@@ -11,7 +11,7 @@ use crate::console::app::State;
 use crate::console::app::bulk::{Bulk, Item, Run, Stage};
 use crate::console::bulk::preview::group;
 use crate::console::bulk::{ASK_ABOVE, MAX_MARKED, Outcome};
-use crate::console::keymap::{Context, footer};
+use crate::console::keymap::{self, Command, Context, footer};
 use crate::console::visible::{fit, visible};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, bulk: &Bulk, theme: Theme) {
@@ -128,6 +128,25 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, bulk: &Bulk, theme: 
             inner.x + at.min(inner.width.saturating_sub(1)),
             y,
         ));
+    }
+}
+
+/// The message line under the pane: what this step is about.
+pub(crate) fn hint(state: &State) -> String {
+    match state.bulk.as_ref().map(|b| &b.stage) {
+        Some(Stage::ConfirmMarkAll { .. }) => {
+            "every page of the filtered list is read; the marks survive paging and filtering".into()
+        }
+        Some(Stage::Menu { .. }) => format!("a change for {}", whom(state)),
+        Some(Stage::Value { .. }) => {
+            "a VALUE is JSON when it parses as JSON (\"pro\", 12, true), otherwise text".into()
+        }
+        Some(Stage::Preview(_)) => format!(
+            "nothing is sent before {}",
+            keymap::hint(Context::BulkConfirm, Command::Apply)
+        ),
+        Some(Stage::Running(_)) => "the change runs in the background".into(),
+        Some(Stage::Result(_)) | None => String::new(),
     }
 }
 

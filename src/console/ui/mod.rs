@@ -1,7 +1,7 @@
 //! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
 //! Drawing only reads the state.
 
-mod bulk;
+pub(crate) mod bulk;
 mod cmdline;
 mod conflict;
 mod detail;
