@@ -11,6 +11,7 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod bulk;
 pub mod cmdline;
 mod copy;
 pub mod detail;
@@ -76,6 +77,8 @@ pub enum Focus {
     Form,
     /// The `:` command line, over the list.
     CommandLine,
+    /// The bulk menu, preview, run or result in `State::bulk`, over the list.
+    Bulk,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +119,7 @@ pub struct State {
     pub form: Option<Form>,
     pub cmdline: CmdLine,
     pub marks: Marks,
+    pub bulk: Option<bulk::Bulk>,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -159,6 +163,7 @@ impl State {
             form: None,
             cmdline: CmdLine::default(),
             marks: Marks::default(),
+            bulk: None,
             error: None,
             info: None,
             spinner: 0,
@@ -224,6 +229,7 @@ impl State {
             || self.pending_list.is_some()
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
+            || self.bulk_busy()
             || self
                 .form
                 .as_ref()
@@ -385,6 +391,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
         Action::Saved { id, result } => saved::on_saved(state, id, result),
         Action::Created { id, result } => saved::on_created(state, id, result),
+        Action::MarksRead(batch) => {
+            marks::on_read(state, batch);
+            vec![]
+        }
+        Action::MarkedAll { id, result } => marks::on_marked_all(state, id, result),
+        Action::BulkProgress { run, items } => {
+            bulk::on_progress(state, run, items);
+            vec![]
+        }
+        Action::BulkFinished { run } => bulk::on_finished(state, run),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
             vec![]
@@ -422,6 +438,7 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
         Focus::Form => form::contexts(state.form.as_ref()),
         Focus::CommandLine => vec![Context::CommandLine],
+        Focus::Bulk => bulk::contexts(state),
     }
 }
 
@@ -438,6 +455,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::CommandLine {
         cmdline::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && state.focus == Focus::Bulk {
+        bulk::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -483,6 +504,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::Detail => detail::command(state, cmd),
         Focus::Form => form::command(state, cmd),
         Focus::CommandLine => cmdline::command(state, cmd),
+        Focus::Bulk => bulk::command(state, cmd),
     }
 }
 
