@@ -71,7 +71,10 @@ pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Rout
     let eai_one = format!("{EAI_BASE}/{{id}}");
     let routes = Router::new()
         .route(RAVEN_BASE, get(raven::list).post(raven::create))
-        .route(&raven_one, get(raven::get).patch(raven::patch))
+        .route(
+            &raven_one,
+            get(raven::get).patch(raven::patch).delete(raven::delete),
+        )
         .route(EAI_BASE, get(eai::list))
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))

@@ -203,6 +203,52 @@ pub async fn create(
     Ok(user)
 }
 
+/// Deletes a user: unbound keys and keys of a user with users.manage only.
+/// With If-Match, a version other than the one named is 412 and nothing is
+/// deleted; the check and the delete are one transaction in the store.
+pub async fn delete(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    id: &str,
+    if_match: Option<&IfMatch>,
+) -> Result<(), ApiError> {
+    principal.require(Scope::UsersWrite)?;
+    principal.require_manage()?;
+    let tenant_id = principal.tenant.id.as_str();
+    let expected = match if_match {
+        None | Some(IfMatch::Any) => None,
+        Some(m) => {
+            let current = store
+                .get_user(tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::user_not_found(id))?;
+            if !m.matches(&current.etag()) {
+                return Err(ApiError::PreconditionFailed {
+                    etag: current.etag(),
+                });
+            }
+            Some(current.version)
+        }
+    };
+    match store
+        .delete_user(tenant_id, id, expected, &principal.actor())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound(_)) => Err(ApiError::user_not_found(id)),
+        // Changed between the read and the delete: stale all the same.
+        Err(StoreError::VersionMismatch) => {
+            let etag = store
+                .get_user(tenant_id, id)
+                .await?
+                .map(|u| u.etag())
+                .unwrap_or_default();
+            Err(ApiError::PreconditionFailed { etag })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// How often a PATCH without If-Match re-reads and retries after losing a race.
 const RETRIES: usize = 16;
 

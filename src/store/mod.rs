@@ -165,6 +165,18 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
     ) -> Result<User, StoreError>;
 
+    /// Deletes the user, if its version is still `expected_version` when one
+    /// is given (else `VersionMismatch`); `NotFound` when there is no such
+    /// user. The `delete` event by `actor` (every field the user held, to
+    /// null) is written in the same transaction. Returns the user as it was.
+    async fn delete_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError>;
+
     /// The tenant's audit events under `filter`, newest first.
     async fn list_audit(
         &self,
