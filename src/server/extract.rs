@@ -170,6 +170,7 @@ impl Query {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
             sort: None,
+            ..UserFilter::default()
         })
     }
 

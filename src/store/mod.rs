@@ -2,6 +2,7 @@
 //! knows one user record; the dialects are views the server builds on top.
 
 mod audit;
+mod condition;
 mod error;
 mod postgres;
 mod row;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditPage};
+pub use condition::{Condition, TextField, TextOp, TimeField, TimeOp};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -30,8 +32,40 @@ pub struct UserFilter {
     pub status: Option<Status>,
     /// Case-insensitive substring of the display name or the email.
     pub search: Option<String>,
+    /// Which of the two `search` looks in.
+    pub search_in: SearchIn,
     /// The list's order; `None` is the default, newest first.
     pub sort: Option<Sort>,
+    /// Further conditions, all of which must hold (SCIM's filters).
+    pub conditions: Vec<Condition>,
+}
+
+/// Where a search looks: the display name, the email, or either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SearchIn {
+    #[default]
+    Both,
+    Name,
+    Email,
+}
+
+impl SearchIn {
+    /// The trigram index's columns this search reads.
+    pub(crate) fn fts_columns(self) -> &'static str {
+        match self {
+            SearchIn::Both => "{display_name email}",
+            SearchIn::Name => "{display_name}",
+            SearchIn::Email => "{email}",
+        }
+    }
+
+    pub(crate) fn name(self) -> bool {
+        self != SearchIn::Email
+    }
+
+    pub(crate) fn email(self) -> bool {
+        self != SearchIn::Name
+    }
 }
 
 /// What a list can be sorted by, whatever a dialect calls it.

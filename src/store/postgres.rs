@@ -14,8 +14,8 @@ use super::row::{
     json_text, like_pattern, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
-    UserFilter, UserPage, audit, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store,
+    StoreError, UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
@@ -121,12 +121,24 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
         .push_bind(tenant_id);
     if let Some(needle) = &f.search {
         let pattern = like_pattern(needle);
-        qb.push(" AND (users.name_fold LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR users.email_fold LIKE ")
-            .push_bind(pattern)
-            .push(")");
+        match f.search_in {
+            SearchIn::Both => {
+                qb.push(" AND (users.name_fold LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" OR users.email_fold LIKE ")
+                    .push_bind(pattern)
+                    .push(")");
+            }
+            SearchIn::Name => {
+                qb.push(" AND users.name_fold LIKE ").push_bind(pattern);
+            }
+            SearchIn::Email => {
+                qb.push(" AND users.email_fold LIKE ").push_bind(pattern);
+            }
+        }
     }
+    // Their LIKEs on the folded name and email run on the same trigram indexes.
+    super::condition::push_conditions(qb, &f.conditions);
     if let Some(r) = &f.external_ref {
         qb.push(" AND users.external_ref = ").push_bind(r);
     }

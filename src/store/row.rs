@@ -302,6 +302,12 @@ pub fn fts_phrase(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
 }
 
+/// An FTS5 query for `needle` in the `columns` (`{display_name email}`, an
+/// FTS5 column filter) only.
+pub fn fts_in(columns: &str, needle: &str) -> String {
+    format!("{columns} : {}", fts_phrase(needle))
+}
+
 /// A LIKE pattern that matches `needle` anywhere, with `\` escaping wildcards.
 pub fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);

@@ -5,6 +5,7 @@
 mod backup;
 mod bulk;
 mod direct;
+mod filtered;
 mod idle;
 mod open;
 mod query;
@@ -24,11 +25,11 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
     self, INSERT_USERS, INSERT_USERS_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
-    fts_phrase, json_text, push_user_binds,
+    fts_in, fts_phrase, json_text, push_user_binds,
 };
 use super::{
-    AuditFilter, AuditPage, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter,
-    UserPage, audit, shared,
+    AuditFilter, AuditPage, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store, StoreError,
+    UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
@@ -310,6 +311,9 @@ impl Store for SqliteStore {
             .and_then(|d| settled(d.list_users(tenant_id, page)))
         {
             return done;
+        }
+        if !filter.conditions.is_empty() {
+            return filtered::list(&self.pool, tenant_id, filter, page).await;
         }
         let mut rows = page_query("", tenant_id, filter, page)
             .build()
