@@ -6,7 +6,8 @@
 ALTER TABLE users ADD COLUMN username TEXT;
 ALTER TABLE users ADD COLUMN username_fold TEXT;
 UPDATE users SET username = COALESCE(email, id), username_fold = lower(COALESCE(email, id));
-CREATE UNIQUE INDEX users_username ON users(tenant_id, username_fold);
+-- In byte order, so the index also serves sortBy=userName (text sorts COLLATE "C").
+CREATE UNIQUE INDEX users_username ON users(tenant_id, (username_fold COLLATE "C"));
 
 ALTER TABLE audit_events DROP CONSTRAINT IF EXISTS audit_events_action_check;
 ALTER TABLE audit_events ADD CONSTRAINT audit_events_action_check

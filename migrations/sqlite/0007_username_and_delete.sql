@@ -9,6 +9,7 @@ ALTER TABLE users ADD COLUMN username_fold TEXT;
 -- Emails are stored lower-cased already: their fold is themselves for the
 -- addresses of the usual shape; ids are ASCII.
 UPDATE users SET username = COALESCE(email, id), username_fold = lower(COALESCE(email, id));
+-- Also the index of sortBy=userName (unique, so it needs no id tiebreak).
 CREATE UNIQUE INDEX users_username ON users(tenant_id, username_fold);
 
 CREATE TABLE audit_events_next (

@@ -17,6 +17,7 @@ mod openapi_parts;
 mod ratelimit;
 mod raven;
 mod respond;
+pub mod scim;
 pub mod users;
 
 use std::future::Future;
@@ -81,6 +82,7 @@ pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Rout
         .route(&raven_history, get(history::user_history))
         .route(crate::api::audit::AUDIT_PATH, get(history::audit))
         .route(crate::api::key::KEY_PATH, get(key::get))
+        .nest(scim::SCIM_BASE, scim::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::serve))

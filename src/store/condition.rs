@@ -14,6 +14,8 @@ use crate::store::row::like_pattern;
 pub enum TextField {
     /// Compared folded (unique ignoring case).
     Username,
+    /// The user's id, exactly.
+    Id,
     /// Compared exactly, as the external_ref filter does.
     ExternalRef,
     /// Compared folded, like search.
@@ -27,6 +29,7 @@ impl TextField {
     pub(crate) fn column(self) -> &'static str {
         match self {
             TextField::Username => "users.username_fold",
+            TextField::Id => "users.id",
             TextField::ExternalRef => "users.external_ref",
             TextField::DisplayName => "users.name_fold",
             TextField::Email => "users.email_fold",
@@ -36,7 +39,7 @@ impl TextField {
     /// The value as the column holds it.
     pub(crate) fn normalize(self, value: &str) -> String {
         match self {
-            TextField::ExternalRef => value.to_string(),
+            TextField::ExternalRef | TextField::Id => value.to_string(),
             _ => fold(value),
         }
     }

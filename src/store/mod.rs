@@ -71,6 +71,8 @@ impl SearchIn {
 /// What a list can be sorted by, whatever a dialect calls it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
+    /// Folded, like the uniqueness it keeps (SCIM's userName).
+    Username,
     DisplayName,
     Email,
     ExternalRef,
@@ -84,7 +86,10 @@ pub enum SortKey {
 impl SortKey {
     /// Whether a user may have no value for it (those come last either way).
     pub fn nullable(self) -> bool {
-        !matches!(self, SortKey::Role | SortKey::Status | SortKey::CreatedAt)
+        !matches!(
+            self,
+            SortKey::Username | SortKey::Role | SortKey::Status | SortKey::CreatedAt
+        )
     }
 }
 

@@ -156,6 +156,7 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
 fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
     const C: &str = " COLLATE \"C\"";
     match key {
+        SortKey::Username => ("(users.username_fold COLLATE \"C\")", C),
         SortKey::DisplayName => ("(users.name_fold COLLATE \"C\")", C),
         SortKey::Email => ("(users.email_fold COLLATE \"C\")", C),
         SortKey::ExternalRef => (

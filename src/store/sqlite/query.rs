@@ -284,6 +284,7 @@ pub(crate) fn sorted_matches_query<'a>(
 /// `lower()` (ASCII only), the rest as stored.
 pub(crate) fn sort_expr(key: SortKey) -> &'static str {
     match key {
+        SortKey::Username => "users.username_fold",
         SortKey::DisplayName => "users.name_fold",
         SortKey::Email => "users.email_fold",
         SortKey::ExternalRef => "lower(users.external_ref)",
