@@ -98,14 +98,12 @@ pub fn user_schema(base: &str) -> Value {
             attribute("emails", "complex",
                 "One email address, unique within the tenant, stored lower-cased",
                 false, false, "none", true,
-                Some(json!([
-                    simple("value", "string", "The address"),
-                    email_type,
-                    simple("primary", "boolean", "Always true"),
-                ]))),
-            simple("active", "boolean", "Whether the user is active (status)"),
-            attribute("roles", "complex", "One role", false, false, "none", true,
-                Some(json!([roles_value, simple("primary", "boolean", "Always true")]))),
+                Some(json!([simple("value", "string", "The address"), email_type]))),
+            // Every user has a status and a role: neither can be removed.
+            attribute("active", "boolean", "Whether the user is active (status)",
+                true, false, "none", false, None),
+            attribute("roles", "complex", "One role", true, false, "none", true,
+                Some(json!([roles_value]))),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{CORE_USER}")},
     })
@@ -119,12 +117,13 @@ pub fn extension_schema(base: &str) -> Value {
         "description": "What raven-server keeps of a user beyond the core schema",
         "attributes": [
             simple("avatar", "string", "The avatar's URL"),
+            // Every user has both, if empty: required, and removing one empties it.
             attribute("metadata", "complex",
                 "A JSON object of at most 64 KiB (the Raven dialect's metadata), replaced whole",
-                false, false, "none", false, Some(json!([]))),
+                true, false, "none", false, Some(json!([]))),
             attribute("preferences", "complex",
                 "A JSON object of at most 64 KiB (the EAI dialect's preferences), replaced whole",
-                false, false, "none", false, Some(json!([]))),
+                true, false, "none", false, Some(json!([]))),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{EXTENSION}")},
     })

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/Schemas", get(users::schemas))
         .route("/Schemas/{id}", get(users::schema))
         .route("/Users", get(users::list).post(users::create))
+        .route("/Users/.search", axum::routing::post(users::search))
         .route(
             "/Users/{id}",
             get(users::get)
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
                 .patch(users::patch)
                 .delete(users::delete),
         )
+        .route("/.search", axum::routing::post(search_everything))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -58,6 +60,16 @@ async fn not_found() -> ScimError {
         "no such SCIM endpoint; {SCIM_BASE} has /Users, /ServiceProviderConfig, /ResourceTypes \
          and /Schemas"
     ))
+}
+
+/// A search across resource types (RFC 7644 §3.4.3): there is one type, and
+/// its search is `/Users/.search`.
+async fn search_everything() -> ScimError {
+    ScimError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "this server searches one resource type at a time: POST /Users/.search",
+    )
 }
 
 async fn method_not_allowed() -> ScimError {

@@ -90,19 +90,15 @@ pub fn apply(doc: &Value, body: &Value) -> Result<Value, ScimError> {
                         filter: None,
                         sub: None,
                     };
-                    // `{"urn:...:User": {...}}`: each of the extension's attributes.
                     if k.eq_ignore_ascii_case(EXTENSION) {
-                        let Value::Object(ext) = v else {
-                            return Err(ScimError::invalid_value(format!("{EXTENSION} must be an object")));
-                        };
-                        for (ek, ev) in ext {
-                            let p = parse_path(&format!("{EXTENSION}:{ek}")).map_err(|e| ScimError::invalid_path(e.0))?;
-                            at_path(&mut doc, op, &p, Some(ev))?;
-                        }
+                        whole_extension(&mut doc, op, Some(v))?;
                         continue;
                     }
                     at_path(&mut doc, op, &path, Some(v))?;
                 }
+            }
+            Some(p) if p.trim().eq_ignore_ascii_case(EXTENSION) => {
+                whole_extension(&mut doc, op, value)?;
             }
             Some(p) => {
                 let p = parse_path(&p).map_err(|e| ScimError::invalid_path(e.0))?;
@@ -111,6 +107,29 @@ pub fn apply(doc: &Value, body: &Value) -> Result<Value, ScimError> {
         }
     }
     Ok(Value::Object(doc))
+}
+
+/// A path (or a key of a value) that names the extension itself: its
+/// attributes one by one, or for `remove` all of them.
+fn whole_extension(doc: &mut Map<String, Value>, op: Op, value: Option<Value>) -> Result<(), ScimError> {
+    if op == Op::Remove {
+        // Present but empty: each of its attributes is cleared.
+        let k = key_of(doc, EXTENSION);
+        doc.insert(k, Value::Object(Map::new()));
+        return Ok(());
+    }
+    let Some(Value::Object(ext)) = value else {
+        return Err(ScimError::invalid_value(format!("{EXTENSION} must be an object")));
+    };
+    for (k, v) in ext {
+        // Clients echo the extension's `schemas`; it is not an attribute.
+        if k.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        let p = parse_path(&format!("{EXTENSION}:{k}")).map_err(|e| ScimError::invalid_path(e.0))?;
+        at_path(doc, op, &p, Some(v))?;
+    }
+    Ok(())
 }
 
 /// `displayName` and `name.formatted` are one stored field: whichever a

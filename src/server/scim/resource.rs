@@ -24,21 +24,25 @@ pub fn to_json(user: &User, base: &str) -> Value {
     if let Some(e) = &user.email {
         r.insert(
             "emails".into(),
-            json!([{"value": e, "type": "work", "primary": true}]),
+            json!([{"value": e, "type": "work"}]),
         );
     }
     r.insert("active".into(), json!(user.status == Status::Active));
     r.insert(
         "roles".into(),
-        json!([{"value": user.role.as_str(), "primary": true}]),
+        json!([{"value": user.role.as_str()}]),
     );
-    let mut ext = Map::new();
-    ext.insert("metadata".into(), Value::Object(user.metadata.clone()));
-    ext.insert("preferences".into(), Value::Object(user.preferences.clone()));
-    if let Some(a) = &user.avatar {
-        ext.insert("avatar".into(), json!(a));
+    // The extension holds both objects, if empty (so they are `required`);
+    // a user with nothing in it has no extension, as after removing it.
+    if user.avatar.is_some() || !user.metadata.is_empty() || !user.preferences.is_empty() {
+        let mut ext = Map::new();
+        ext.insert("metadata".into(), Value::Object(user.metadata.clone()));
+        ext.insert("preferences".into(), Value::Object(user.preferences.clone()));
+        if let Some(a) = &user.avatar {
+            ext.insert("avatar".into(), json!(a));
+        }
+        r.insert(EXTENSION.into(), Value::Object(ext));
     }
-    r.insert(EXTENSION.into(), Value::Object(ext));
     r.insert(
         "meta".into(),
         json!({
@@ -114,10 +118,10 @@ fn the_one<'a>(v: Option<&'a Value>, attr: &str) -> Result<Option<&'a Map<String
     Ok(primary.or(objects.first()).copied())
 }
 
+/// An object of the extension; missing is empty (the extension is written whole).
 fn object(v: Option<&Value>, attr: &str) -> Result<Option<Object>, ScimError> {
     match v {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(Object::new())),
+        None | Some(Value::Null) => Ok(Some(Object::new())),
         Some(Value::Object(o)) => Ok(Some(o.clone())),
         Some(other) => Err(ScimError::invalid_value(format!(
             "{attr} must be a JSON object, not {other}"
@@ -404,7 +408,7 @@ mod tests {
         let r = to_json(&u, "http://h/scim/v2");
         assert_eq!(r["userName"], "bjensen@example.com");
         assert_eq!(r["name"]["formatted"], "Barbara Jensen");
-        assert_eq!(r["emails"][0]["primary"], true);
+        assert_eq!(r["emails"][0]["type"], "work");
         assert_eq!(r["roles"][0]["value"], "member");
         assert_eq!(r["meta"]["version"], "\"v1\"");
         assert_eq!(r[EXTENSION]["metadata"]["plan"], "pro");

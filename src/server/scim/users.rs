@@ -125,6 +125,75 @@ fn number(q: &Query, name: &str) -> Result<Option<i64>, ScimError> {
         .transpose()
 }
 
+/// A list's parameters, from the query string (GET) or a SearchRequest (POST `.search`).
+#[derive(Debug, Default)]
+struct ListArgs {
+    filter: Option<String>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+impl ListArgs {
+    fn from_query(raw: Option<&str>) -> Result<Self, ScimError> {
+        let q = Query::parse(raw, LIST_PARAMS)?;
+        let text = |n: &str| q.non_empty(n).map(str::to_string);
+        Ok(ListArgs {
+            filter: text("filter"),
+            sort_by: text("sortBy"),
+            sort_order: text("sortOrder"),
+            start_index: number(&q, "startIndex")?,
+            count: number(&q, "count")?,
+            attributes: names(&q, "attributes"),
+            excluded: names(&q, "excludedAttributes"),
+        })
+    }
+
+    /// RFC 7644 §3.4.3: the same parameters as members of the body.
+    fn from_search(body: &Value) -> Result<Self, ScimError> {
+        let Value::Object(o) = body else {
+            return Err(ScimError::invalid_syntax("a SearchRequest must be a JSON object"));
+        };
+        let text = |n: &str| match resource::member(o, n) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(ScimError::invalid_value(format!("{n} must be a string, not {other}"))),
+        };
+        let int = |n: &str| match resource::member(o, n) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| ScimError::invalid_value(format!("{n} must be an integer"))),
+        };
+        let list = |n: &str| match resource::member(o, n) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_str().map(str::to_string).ok_or_else(|| {
+                        ScimError::invalid_value(format!("{n} must be an array of strings"))
+                    })
+                })
+                .collect(),
+            Some(Value::String(s)) => Ok(s.split(',').map(|a| a.trim().to_string()).collect()),
+            Some(_) => Err(ScimError::invalid_value(format!("{n} must be an array of strings"))),
+        };
+        Ok(ListArgs {
+            filter: text("filter")?,
+            sort_by: text("sortBy")?,
+            sort_order: text("sortOrder")?,
+            start_index: int("startIndex")?,
+            count: int("count")?,
+            attributes: list("attributes")?,
+            excluded: list("excludedAttributes")?,
+        })
+    }
+}
+
 pub async fn list(
     State(state): State<AppState>,
     principal: Caller,
@@ -134,22 +203,47 @@ pub async fn list(
     let principal = principal?;
     principal.require(Scope::UsersRead)?;
     principal.require_manage()?;
-    let q = Query::parse(raw.as_deref(), LIST_PARAMS)?;
-    let mut store_filter = match q.non_empty("filter") {
-        Some(f) => {
+    let args = ListArgs::from_query(raw.as_deref())?;
+    list_page(&state, &principal, &headers, args).await
+}
+
+/// `POST /Users/.search`.
+pub async fn search(
+    State(state): State<AppState>,
+    principal: Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ScimError> {
+    let principal = principal?;
+    principal.require(Scope::UsersRead)?;
+    principal.require_manage()?;
+    let args = ListArgs::from_search(&body_json(&headers, body)?)?;
+    list_page(&state, &principal, &headers, args).await
+}
+
+async fn list_page(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    args: ListArgs,
+) -> Result<Response, ScimError> {
+    let mut store_filter = match &args.filter {
+        Some(f) if !f.trim().is_empty() => {
             let parsed = filter::parse(f).map_err(|e| ScimError::invalid_filter(e.0))?;
             query::to_store(&parsed)?
         }
-        None => Default::default(),
+        _ => Default::default(),
     };
-    if let Some(by) = q.non_empty("sortBy") {
-        store_filter.sort = Some(query::sort(query::sort_key(by)?, q.non_empty("sortOrder"))?);
-    } else if q.non_empty("sortOrder").is_some() {
-        query::sort(crate::store::SortKey::CreatedAt, q.non_empty("sortOrder"))?;
+    let order = args.sort_order.as_deref();
+    if let Some(by) = &args.sort_by {
+        store_filter.sort = Some(query::sort(query::sort_key(by)?, order)?);
+    } else if order.is_some() {
+        query::sort(crate::store::SortKey::CreatedAt, order)?;
     }
     // 1-based; below 1 is 1 (RFC 7644 §3.4.2.4). count below 0 is 0, over the cap the cap.
-    let start = number(&q, "startIndex")?.unwrap_or(1).max(1);
-    let count = number(&q, "count")?
+    let start = args.start_index.unwrap_or(1).max(1);
+    let count = args
+        .count
         .unwrap_or(i64::from(MAX_COUNT))
         .clamp(0, i64::from(MAX_COUNT));
     let page = PageRequest {
@@ -159,15 +253,14 @@ pub async fn list(
     };
     let tenant = &principal.tenant.id;
     let found = state.store.list_users(tenant, &store_filter, page).await?;
-    let base = base_url(&headers);
-    let (attributes, excluded) = (names(&q, "attributes"), names(&q, "excludedAttributes"));
+    let base = base_url(headers);
     let mut resources = Vec::new();
     // A list item lacks the version and the extension: each user of the page
     // is read whole (one indexed read each). One deleted meanwhile is left out.
     for listed in found.users.iter().take(usize::try_from(count).unwrap_or(0)) {
         if let Some(user) = state.store.get_user(tenant, &listed.id).await? {
             let mut r = resource::to_json(&user, &base);
-            resource::project(&mut r, &attributes, &excluded);
+            resource::project(&mut r, &args.attributes, &args.excluded);
             resources.push(r);
         }
     }
@@ -293,7 +386,12 @@ pub async fn patch(
     let if_match = IfMatch::from_headers(&headers)?;
     let body = body_json(&headers, body)?;
     let user = current(&state, &principal, &id, if_match.as_ref()).await?;
-    let before = resource::to_json(&user, "");
+    let mut before = resource::to_json(&user, "");
+    // The extension is there, if empty, so that a result without one of its
+    // attributes reads as that attribute removed.
+    if let Value::Object(o) = &mut before {
+        o.entry(EXTENSION).or_insert_with(|| json!({}));
+    }
     let mut after = patch::apply(&before, &body)?;
     patch::sync_name(&before, &mut after);
     let changes = resource::from_json(&after)?.changes_from(&user);
