@@ -161,6 +161,69 @@ async fn search_is_answered_by_the_trigram_index_not_a_scan() {
     }
 }
 
+/// SCIM's filters: a substring, prefix or suffix of the name or the email
+/// starts from the trigram index, whatever else the filter asks; equality on
+/// the email and the username reads their indexes of the folded values.
+#[tokio::test]
+async fn conditions_start_from_the_trigram_index_or_an_index_of_the_value() {
+    use super::{Condition, SearchIn, TextField, TextOp};
+    let store = super::SqliteStore::open("sqlite::memory:").await.unwrap();
+    let page = PageRequest {
+        limit: 20,
+        offset: 0,
+    };
+    let text = |field, op, v: &str| Condition::Text {
+        field,
+        op,
+        value: v.into(),
+    };
+    let plan_of = |filter: UserFilter| {
+        let pool = store.pool().clone();
+        async move {
+            let mut q = super::sqlite::filtered_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page);
+            let plan: Vec<(i64, i64, i64, String)> =
+                q.build_query_as().fetch_all(&pool).await.unwrap();
+            plan.into_iter().map(|r| r.3).collect::<Vec<String>>()
+        }
+    };
+    for filter in [
+        UserFilter {
+            search: Some("son".into()),
+            search_in: SearchIn::Name,
+            conditions: vec![text(TextField::Email, TextOp::Sw, "ann")],
+            ..UserFilter::default()
+        },
+        UserFilter {
+            conditions: vec![
+                text(TextField::DisplayName, TextOp::Ew, "sson"),
+                Condition::RoleIn(vec![crate::model::Role::Admin]),
+            ],
+            ..UserFilter::default()
+        },
+    ] {
+        let plan = plan_of(filter).await;
+        assert!(
+            plan.iter().any(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
+            "not from the trigram index: {plan:?}"
+        );
+        assert!(!plan.iter().any(|d| d.starts_with("SCAN users ")), "{plan:?}");
+    }
+    for (field, index) in [
+        (TextField::Email, "users_sort_email"),
+        (TextField::Username, "users_username"),
+    ] {
+        let plan = plan_of(UserFilter {
+            conditions: vec![text(field, TextOp::Eq, "a@b.c")],
+            ..UserFilter::default()
+        })
+        .await;
+        assert!(
+            plan.iter().any(|d| d.contains(index)),
+            "{field:?} eq does not read {index}: {plan:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_total_without_search_is_a_sum_of_kept_counts_and_stays_exact() {
     use crate::model::Role;
