@@ -47,7 +47,11 @@ fn assert_scim_error(got: &(u16, Value), status: u16, scim_type: Option<&str>) {
     assert_eq!(got.1["schemas"], json!([ERROR]), "{}", got.1);
     assert_eq!(got.1["status"], status.to_string(), "{}", got.1);
     assert_eq!(got.1["scimType"].as_str(), scim_type, "{}", got.1);
-    assert!(got.1["detail"].as_str().is_some_and(|d| !d.is_empty()), "{}", got.1);
+    assert!(
+        got.1["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{}",
+        got.1
+    );
 }
 
 fn user_body(user_name: &str, name: &str, email: Option<&str>) -> Value {
@@ -62,7 +66,10 @@ async fn create(s: &TestServer, key: &str, body: Value) -> Value {
     let (st, headers, b) = scim(s, Method::POST, "/Users", key, Some(body), None).await;
     assert_eq!(st, 201, "{b}");
     assert_eq!(headers["content-type"], "application/scim+json");
-    assert_eq!(headers["etag"].to_str().unwrap(), b["meta"]["version"].as_str().unwrap());
+    assert_eq!(
+        headers["etag"].to_str().unwrap(),
+        b["meta"]["version"].as_str().unwrap()
+    );
     b
 }
 
@@ -83,7 +90,11 @@ async fn filtered(s: &TestServer, key: &str, filter: &str) -> Vec<String> {
         .finish();
     let (st, b) = get(s, &format!("/Users?{q}"), key).await;
     assert_eq!(st, 200, "{filter}: {b}");
-    assert_eq!(b["totalResults"].as_u64().unwrap() as usize, b["Resources"].as_array().unwrap().len(), "{filter}");
+    assert_eq!(
+        b["totalResults"].as_u64().unwrap() as usize,
+        b["Resources"].as_array().unwrap().len(),
+        "{filter}"
+    );
     let mut got = ids(&b);
     got.sort();
     got

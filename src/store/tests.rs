@@ -180,7 +180,8 @@ async fn conditions_start_from_the_trigram_index_or_an_index_of_the_value() {
     let plan_of = |filter: UserFilter| {
         let pool = store.pool().clone();
         async move {
-            let mut q = super::sqlite::filtered_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page);
+            let mut q =
+                super::sqlite::filtered_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page);
             let plan: Vec<(i64, i64, i64, String)> =
                 q.build_query_as().fetch_all(&pool).await.unwrap();
             plan.into_iter().map(|r| r.3).collect::<Vec<String>>()
@@ -203,10 +204,14 @@ async fn conditions_start_from_the_trigram_index_or_an_index_of_the_value() {
     ] {
         let plan = plan_of(filter).await;
         assert!(
-            plan.iter().any(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
+            plan.iter()
+                .any(|d| d.contains("users_search VIRTUAL TABLE INDEX")),
             "not from the trigram index: {plan:?}"
         );
-        assert!(!plan.iter().any(|d| d.starts_with("SCAN users ")), "{plan:?}");
+        assert!(
+            !plan.iter().any(|d| d.starts_with("SCAN users ")),
+            "{plan:?}"
+        );
     }
     for (field, index) in [
         (TextField::Email, "users_sort_email"),

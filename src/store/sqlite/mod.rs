@@ -35,8 +35,9 @@ use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
-use query::*;
+#[cfg(test)]
 pub(crate) use filtered::filtered_query;
+use query::*;
 pub(crate) use query::{page_query, push_total, sorted_matches_query};
 
 /// Every write transaction takes SQLite's write lock at its start: one that
