@@ -13,6 +13,8 @@ pub enum Cmd {
     User(String),
     /// Find the user with this external_ref and open it.
     Ref(String),
+    /// The tenant's latest changes.
+    Audit,
     Quit,
 }
 
@@ -28,6 +30,7 @@ pub const NAMES: &[(&str, &str, &str)] = &[
         "EXTERNAL_REF",
         "open the user with this external_ref",
     ),
+    ("audit", "", "the tenant's latest changes"),
     ("q", "", "quit"),
     ("quit", "", "quit"),
 ];
@@ -78,6 +81,7 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "last" => Cmd::Last,
         "user" => Cmd::User(rest.to_string()),
         "ref" => Cmd::Ref(rest.to_string()),
+        "audit" => Cmd::Audit,
         _ => Cmd::Quit,
     })
 }

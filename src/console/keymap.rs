@@ -32,6 +32,14 @@ pub enum Context {
     Help,
     /// The `:` command line.
     CommandLine,
+    /// A user's history: one line per event.
+    History,
+    /// One event's before and after.
+    Event,
+    /// The tenant's activity (`:audit`).
+    Audit,
+    /// The activity's filter line.
+    AuditFilter,
 }
 
 impl Context {
@@ -55,6 +63,10 @@ impl Context {
             }
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
+            Context::History => "History",
+            Context::Event => "One event",
+            Context::Audit => "Tenant activity (:audit)",
+            Context::AuditFilter => "Activity filter line",
         };
         title.to_string()
     }
@@ -108,6 +120,10 @@ pub enum Command {
     CopyId,
     /// The user under the cursor as JSON, through OSC 52.
     CopyJson,
+    /// The user's history (the audit trail).
+    History,
+    /// Puts back what an event changed: the edit form with its `from` values.
+    Revert,
 }
 
 impl Command {
@@ -223,6 +239,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::List, &[Key::Char('h')], C::History, "history"),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -282,6 +299,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
     b(X::Detail, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::Detail, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::Detail, &[Key::Char('h')], C::History, "history"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
@@ -362,6 +380,114 @@ pub const BINDINGS: &[Binding] = &[
     b(X::CommandLine, &[Key::Code(K::Up)], C::Up, "older"),
     b(X::CommandLine, &[Key::Code(K::Down)], C::Down, "newer"),
     b(X::CommandLine, &[Key::Code(K::Esc)], C::Back, "cancel"),
+    b(
+        X::History,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "newer event",
+    ),
+    b(
+        X::History,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "older event",
+    ),
+    b(
+        X::History,
+        &[Key::Char('n'), Key::Code(K::PageDown)],
+        C::NextPage,
+        "older page",
+    ),
+    b(
+        X::History,
+        &[Key::Char('p'), Key::Code(K::PageUp)],
+        C::PrevPage,
+        "newer page",
+    ),
+    b(
+        X::History,
+        &[Key::Code(K::Enter)],
+        C::Open,
+        "before / after",
+    ),
+    b(X::History, &[Key::Char('u')], C::Revert, "undo: revert it"),
+    b(X::History, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(
+        X::History,
+        &[Key::Code(K::Esc), Key::Code(K::Backspace)],
+        C::Back,
+        "back",
+    ),
+    b(X::History, &[Key::Char('?')], C::Help, "help"),
+    b(X::History, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::Event,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "scroll up",
+    ),
+    b(
+        X::Event,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "scroll down",
+    ),
+    b(
+        X::Event,
+        &[Key::Code(K::PageDown)],
+        C::NextPage,
+        "page down",
+    ),
+    b(X::Event, &[Key::Code(K::PageUp)], C::PrevPage, "page up"),
+    b(X::Event, &[Key::Code(K::Home)], C::First, "top"),
+    b(X::Event, &[Key::Code(K::End)], C::Last, "bottom"),
+    b(X::Event, &[Key::Char('u')], C::Revert, "undo: revert it"),
+    b(
+        X::Event,
+        &[Key::Code(K::Esc), Key::Code(K::Backspace)],
+        C::Back,
+        "back to the events",
+    ),
+    b(X::Event, &[Key::Char('?')], C::Help, "help"),
+    b(X::Event, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::Audit,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "newer event",
+    ),
+    b(
+        X::Audit,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "older event",
+    ),
+    b(
+        X::Audit,
+        &[Key::Char('n'), Key::Code(K::PageDown)],
+        C::NextPage,
+        "older page",
+    ),
+    b(
+        X::Audit,
+        &[Key::Char('p'), Key::Code(K::PageUp)],
+        C::PrevPage,
+        "newer page",
+    ),
+    b(X::Audit, &[Key::Code(K::Enter)], C::Open, "open the user"),
+    b(X::Audit, &[Key::Char('f')], C::FilterBar, "filter"),
+    b(X::Audit, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(X::Audit, &[Key::Code(K::Esc)], C::Back, "back"),
+    b(X::Audit, &[Key::Char('?')], C::Help, "help"),
+    b(X::Audit, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::AuditFilter,
+        &[Key::Code(K::Tab)],
+        C::NextField,
+        "user / actor",
+    ),
+    b(X::AuditFilter, &[Key::Code(K::Enter)], C::Apply, "apply"),
+    b(X::AuditFilter, &[Key::Code(K::Esc)], C::Clear, "clear"),
 ];
 
 /// How one key is written on screen.

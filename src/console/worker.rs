@@ -86,6 +86,12 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Created { id, result });
                 });
             }
+            Effect::History(req) => {
+                tokio::spawn(async move {
+                    let answer = crate::console::history::fetch::run(&client, *req).await;
+                    let _ = answers.send(Action::History(Box::new(answer)));
+                });
+            }
             // Timers and the editor are the loop's business, not the network's.
             Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}
         }

@@ -11,11 +11,13 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod audit;
 pub mod cmdline;
 mod copy;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod history;
 pub mod list;
 pub mod marks;
 mod notice;
@@ -76,6 +78,10 @@ pub enum Focus {
     Form,
     /// The `:` command line, over the list.
     CommandLine,
+    /// A user's history (`h`), or one of its events.
+    History,
+    /// The tenant's activity (`:audit`).
+    Audit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +122,8 @@ pub struct State {
     pub form: Option<Form>,
     pub cmdline: CmdLine,
     pub marks: Marks,
+    /// The audit trail: whether the server has one, a user's history, the tenant's feed.
+    pub history: history::Trail,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -159,6 +167,7 @@ impl State {
             form: None,
             cmdline: CmdLine::default(),
             marks: Marks::default(),
+            history: history::Trail::default(),
             error: None,
             info: None,
             spinner: 0,
@@ -224,6 +233,7 @@ impl State {
             || self.pending_list.is_some()
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
+            || self.history.busy()
             || self
                 .form
                 .as_ref()
@@ -375,15 +385,24 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     state.server.acting_as = Some(acting_as);
                     state.server.key = key;
                     state.recovered();
-                    state.request_list()
+                    let mut fx = state.request_list();
+                    fx.extend(history::probe(state));
+                    fx
                 }
                 Err(e) => state.fail(&e),
             }
         }
         Action::Listed { id, result } => list::on_listed(state, id, result),
+        Action::Fetched { id, result } if history::wants_fetch(state, id) => {
+            history::on_current(state, result)
+        }
         Action::Fetched { id, result } => detail::on_fetched(state, id, result),
         Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
-        Action::Saved { id, result } => saved::on_saved(state, id, result),
+        Action::Saved { id, result } => {
+            let mut fx = saved::on_saved(state, id, result);
+            fx.extend(history::after_form(state));
+            fx
+        }
         Action::Created { id, result } => saved::on_created(state, id, result),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
@@ -393,6 +412,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![]
         }
+        Action::History(answer) => history::on_answer(state, *answer),
     }
 }
 
@@ -422,6 +442,8 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
         Focus::Form => form::contexts(state.form.as_ref()),
         Focus::CommandLine => vec![Context::CommandLine],
+        Focus::History => history::contexts(state),
+        Focus::Audit => audit::contexts(state),
     }
 }
 
@@ -438,6 +460,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::CommandLine {
         cmdline::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && audit::typing(state) {
+        audit::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -481,8 +507,14 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::List => list::command(state, cmd),
         Focus::Filter(field) => filter::command(state, field, cmd),
         Focus::Detail => detail::command(state, cmd),
-        Focus::Form => form::command(state, cmd),
+        Focus::Form => {
+            let mut fx = form::command(state, cmd);
+            fx.extend(history::after_form(state));
+            fx
+        }
         Focus::CommandLine => cmdline::command(state, cmd),
+        Focus::History => history::command(state, cmd),
+        Focus::Audit => audit::command(state, cmd),
     }
 }
 

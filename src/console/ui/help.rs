@@ -29,8 +29,14 @@ const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
 const PANES_RIGHT: &[Context] = &[Context::Detail];
+/// The audit trail's panes: a page of their own at every width.
+const HISTORY_LEFT: &[Context] = &[Context::History, Context::Event];
+const HISTORY_RIGHT: &[Context] = &[Context::Audit, Context::AuditFilter];
 /// Pages of keys on a narrow terminal (the help's Tab walks them).
-pub const PAGES: usize = 3;
+pub const PAGES: usize = 4;
+/// The page of the history's keys, which `?` in those panes opens on (on a
+/// wide terminal every odd page is it).
+pub const HISTORY_PAGE: usize = 3;
 /// Wide enough for three columns.
 const THREE: u16 = 108;
 
@@ -75,7 +81,10 @@ fn list_split(theme: Theme) -> Vec<Vec<Line<'static>>> {
 
 /// `page` 0 is the list, 1 the other panes, 2 editing; on a wide terminal all show at once.
 pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
-    let columns: Vec<Vec<Line>> = if area.width >= THREE {
+    let columns: Vec<Vec<Line>> = if page % 2 == 1 && (area.width >= THREE || page == HISTORY_PAGE)
+    {
+        vec![column(HISTORY_LEFT, theme), column(HISTORY_RIGHT, theme)]
+    } else if area.width >= THREE {
         vec![
             column(LEFT, theme),
             column(RIGHT, theme),
@@ -110,12 +119,8 @@ pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
     };
     frame.render_widget(Clear, popup);
     let close = keymap::hint(Context::Help, Command::Back);
-    let footer = if columns.len() == 3 {
-        format!(" {close} ")
-    } else {
-        let tab = keymap::hint(Context::Help, Command::NextField);
-        format!(" {tab} · {close} ")
-    };
+    let tab = keymap::hint(Context::Help, Command::NextField);
+    let footer = format!(" {tab} · {close} ");
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Keys ", theme.title()))
