@@ -86,6 +86,9 @@ impl Driver {
                     id,
                     result: c.list(dialects, &query).await,
                 },
+                Effect::History(req) => Action::History(Box::new(
+                    raven_console::console::history::fetch::run(c, *req).await,
+                )),
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
                 Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
@@ -454,4 +457,18 @@ async fn read_only_sends_no_write() {
     d.press(KeyCode::Char('c')).await;
     assert!(d.state.form.is_none());
     assert!(d.error().contains("read-only"), "{}", d.error());
+}
+
+#[tokio::test]
+async fn a_server_without_history_greys_h_with_the_reason() {
+    for dialect in [Dialect::Raven, Dialect::Eai] {
+        let s = Standin::start(dialect, Switches::default(), 3);
+        let mut d = Driver::start(&s.url, KEY, ApiChoice::Auto).await;
+        let why = raven_console::console::app::history::greyed(&d.state)
+            .expect("h is greyed: the stand-in has no audit trail");
+        assert!(why.contains("no audit trail"), "{why}");
+        assert!(!d.press(KeyCode::Char('h')).await, "no request is sent");
+        assert_eq!(d.state.focus, raven_console::console::app::Focus::List);
+        assert!(d.error().contains("History is off"), "{}", d.error());
+    }
 }
