@@ -261,3 +261,12 @@ fn history_greyed_without_an_audit_trail() {
     let s = connected(h, false);
     snap("history_greyed", &s, w, h);
 }
+
+#[test]
+fn help_from_the_history_opens_on_its_keys() {
+    for (w, h) in SIZES {
+        let mut s = history_of_jane(h);
+        update(&mut s, ch('?'));
+        snap("history_help", &s, w, h);
+    }
+}
