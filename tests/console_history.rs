@@ -40,12 +40,8 @@ fn connected(
         })),
     );
     let (id, _) = list_req(&fx);
-    let probe = history_calls(&fx)
-        .into_iter()
-        .find(|(_, c)| *c == HistoryCall::Probe)
-        .map(|(id, _)| id)
-        .expect("the console asks whether the server keeps an audit trail");
-    update(
+    assert!(history_calls(&fx).is_empty(), "the first page goes alone");
+    let fx = update(
         &mut s,
         Action::Listed {
             id,
@@ -56,6 +52,12 @@ fn connected(
             }),
         },
     );
+    // Once it is in, the console asks whether the server keeps an audit trail.
+    let probe = history_calls(&fx)
+        .into_iter()
+        .find(|(_, c)| *c == HistoryCall::Probe)
+        .map(|(id, _)| id)
+        .expect("a probe after the first page");
     if let Some(has) = has {
         update(
             &mut s,

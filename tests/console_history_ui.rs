@@ -47,7 +47,7 @@ fn connected(height: u16, has: bool) -> State {
     let (id, _) = list_req(&fx);
     let mut rows = vec![jane_row()];
     rows.extend((1..u64::from(s.limit)).map(|i| demo_row(i, Dialects::BOTH)));
-    update(
+    let fx = update(
         &mut s,
         Action::Listed {
             id,

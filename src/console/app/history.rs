@@ -24,6 +24,8 @@ pub struct Trail {
     /// The tenant's feed, while it is open (also behind a user opened from it).
     pub audit: Option<AuditPane>,
     probe: Option<u64>,
+    /// Connected, not asked yet: the question waits for the first page, so it never slows it.
+    probe_due: bool,
     /// The GET of the user as it is now, for a revert: its id and the event.
     revert: Option<(u64, usize)>,
     /// The form on screen is a revert's: back to the history when it closes.
@@ -86,8 +88,16 @@ pub fn greyed(state: &State) -> Option<String> {
     ))
 }
 
-/// Asks whether the server keeps an audit trail (once connected).
+/// Connected: ask whether the server keeps an audit trail once the first page is in.
+pub(super) fn probe_after_list(state: &mut State) {
+    state.history.probe_due = true;
+}
+
+/// Asks whether the server keeps an audit trail, if that is due.
 pub(super) fn probe(state: &mut State) -> Vec<Effect> {
+    if !std::mem::take(&mut state.history.probe_due) {
+        return vec![];
+    }
     let id = state.next_id();
     state.history.probe = Some(id);
     vec![Effect::History(Box::new(HistoryRequest {

@@ -385,14 +385,20 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     state.server.acting_as = Some(acting_as);
                     state.server.key = key;
                     state.recovered();
-                    let mut fx = state.request_list();
-                    fx.extend(history::probe(state));
-                    fx
+                    history::probe_after_list(state);
+                    state.request_list()
                 }
                 Err(e) => state.fail(&e),
             }
         }
-        Action::Listed { id, result } => list::on_listed(state, id, result),
+        Action::Listed { id, result } => {
+            let listed = result.is_ok();
+            let mut fx = list::on_listed(state, id, result);
+            if listed {
+                fx.extend(history::probe(state));
+            }
+            fx
+        }
         Action::Fetched { id, result } if history::wants_fetch(state, id) => {
             history::on_current(state, result)
         }
