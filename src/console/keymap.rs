@@ -434,13 +434,16 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(
         X::Event,
-        &[Key::Code(K::PageDown)],
+        &[Key::Code(K::PageUp), Key::Code(K::PageDown)],
         C::NextPage,
-        "page down",
+        "scroll",
     ),
-    b(X::Event, &[Key::Code(K::PageUp)], C::PrevPage, "page up"),
-    b(X::Event, &[Key::Code(K::Home)], C::First, "top"),
-    b(X::Event, &[Key::Code(K::End)], C::Last, "bottom"),
+    b(
+        X::Event,
+        &[Key::Code(K::Home), Key::Code(K::End)],
+        C::First,
+        "top / bottom",
+    ),
     b(X::Event, &[Key::Char('u')], C::Revert, "undo: revert it"),
     b(
         X::Event,
@@ -598,8 +601,8 @@ pub fn lookup(contexts: &[Context], ev: &KeyEvent) -> Option<Command> {
 /// Some lines fold two directions into one binding; split them here.
 fn resolve(b: &Binding, ev: &KeyEvent) -> Command {
     match (b.context, b.command, ev.code) {
-        (Context::Detail, Command::NextPage, KeyCode::PageUp) => Command::PrevPage,
-        (Context::Detail, Command::First, KeyCode::End) => Command::Last,
+        (Context::Detail | Context::Event, Command::NextPage, KeyCode::PageUp) => Command::PrevPage,
+        (Context::Detail | Context::Event, Command::First, KeyCode::End) => Command::Last,
         (Context::Choice, Command::NextChoice, KeyCode::Left) => Command::PrevChoice,
         _ => b.command,
     }
