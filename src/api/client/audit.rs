@@ -23,7 +23,12 @@ impl AuditQuery {
             ("offset", self.offset.to_string()),
         ];
         out.extend(self.user_id.clone().map(|v| ("user_id", v)));
-        out.extend(self.actor.clone().map(|v| ("actor", v)));
+        // `GET /api/v1/key` shows a prefix as "rk_live_AbCd…": pasted from there it still matches.
+        out.extend(
+            self.actor
+                .as_deref()
+                .map(|v| ("actor", v.trim_end_matches('…').to_string())),
+        );
         out
     }
 }
