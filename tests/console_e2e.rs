@@ -746,3 +746,82 @@ fn mark_three_users_set_them_inactive_and_find_them_inactive_through_the_api() {
         );
     }
 }
+
+/// The name of the newest user, as the list shows it first.
+fn newest_name(url: &str, key: &str) -> String {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::new(url, Some(key.to_string())).unwrap();
+        let q = ListQuery {
+            limit: 1,
+            ..ListQuery::default()
+        };
+        let page = client.list_raven(&q).await.expect("list");
+        page.users[0].display_name.clone().expect("a seeded name")
+    })
+}
+
+#[test]
+fn edit_a_name_open_its_history_revert_and_see_the_old_name_and_two_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    // A seeded user: bulk loads write no event, so its history starts with this edit.
+    let name = newest_name(&server.url, &server.key);
+    let args = ["--url", &server.url, "--token", &server.key];
+    let mut c = Console::start_at_home(dir.path(), &args);
+    c.wait_for("page 1 of 3 · 45 users");
+    c.keys("\r");
+    c.keys("e");
+    c.wait_for(&format!("Edit {name}"));
+    c.keys(" Jr.");
+    c.keys("\x13"); // Ctrl-s
+    c.wait_for("Save these changes?");
+    c.keys("\r");
+    c.wait_for("✓ Saved.");
+
+    c.keys("h");
+    c.wait_for("History of");
+    c.wait_for("1 event ");
+    c.wait_for("display_name");
+    c.keys("\r");
+    c.wait_for(&format!("- \"{name}\"")); // the old name, removed
+    c.wait_for(&format!("+ \"{name} Jr.\""));
+    c.keys("u");
+    c.wait_for("Save these changes?");
+    c.wait_for(&format!("name: \"{name} Jr.\" → \"{name}\""));
+    c.keys("\r");
+    // Back in the history, reloaded: the revert is an event of its own.
+    c.wait_for("2 events");
+    c.keys("\x1b"); // Esc: back to the detail, which shows the old name
+    c.wait_for(&format!("\"name\": \"{name}\""));
+    assert!(!c.text().contains(" Jr."), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+
+    let (events, stored) = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = Client::new(&server.url, Some(server.key.clone())).unwrap();
+        let q = ListQuery {
+            limit: 1,
+            ..ListQuery::default()
+        };
+        let id = client.list_raven(&q).await.unwrap().users[0]
+            .user_id
+            .clone();
+        let h = client.history(&id, 10, 0).await.unwrap();
+        let u = client.get_raven(&id).await.unwrap();
+        (h, u.user.display_name)
+    });
+    assert_eq!(stored.as_deref(), Some(name.as_str()));
+    assert_eq!(events.total, 2);
+    let names: Vec<_> = events
+        .events
+        .iter()
+        .map(|e| e.changes["display_name"].to.clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            serde_json::json!(name),
+            serde_json::json!(format!("{name} Jr."))
+        ]
+    );
+}

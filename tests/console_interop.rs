@@ -121,6 +121,9 @@ impl Driver {
                     Action::BulkFinished { run }
                 }
                 Effect::StopBulk { .. } => continue,
+                Effect::History(req) => Action::History(Box::new(
+                    raven_console::console::history::fetch::run(c, *req).await,
+                )),
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
                 Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
@@ -530,4 +533,18 @@ async fn a_bulk_change_runs_against_a_server_without_etags_sending_no_if_match()
             .iter()
             .all(|r| r.status == Some(raven_console::model::Status::Inactive))
     );
+}
+
+#[tokio::test]
+async fn a_server_without_history_greys_h_with_the_reason() {
+    for dialect in [Dialect::Raven, Dialect::Eai] {
+        let s = Standin::start(dialect, Switches::default(), 3);
+        let mut d = Driver::start(&s.url, KEY, ApiChoice::Auto).await;
+        let why = raven_console::console::app::history::greyed(&d.state)
+            .expect("h is greyed: the stand-in has no audit trail");
+        assert!(why.contains("no audit trail"), "{why}");
+        assert!(!d.press(KeyCode::Char('h')).await, "no request is sent");
+        assert_eq!(d.state.focus, raven_console::console::app::Focus::List);
+        assert!(d.error().contains("History is off"), "{}", d.error());
+    }
 }

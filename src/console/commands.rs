@@ -20,6 +20,8 @@ pub enum Cmd {
     Mark(MarkWhat),
     /// `:set FIELD VALUE` / `:unset FIELD`: a bulk change of the marked users.
     Bulk(Change),
+    /// The tenant's latest changes.
+    Audit,
     Quit,
 }
 
@@ -60,6 +62,7 @@ pub const NAMES: &[(&str, &str, &str)] = &[
         "FIELD",
         "bulk change: remove metadata.KEY or preferences.KEY",
     ),
+    ("audit", "", "the tenant's latest changes"),
     ("q", "", "quit"),
     ("quit", "", "quit"),
 ];
@@ -124,6 +127,7 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
             "none" => MarkWhat::None,
             _ => return Err(format!(":mark takes all, page or none, not \"{rest}\".")),
         }),
+        "audit" => Cmd::Audit,
         _ => Cmd::Quit,
     })
 }

@@ -42,6 +42,14 @@ pub enum Context {
     BulkRun,
     /// Each user's outcome of a bulk change.
     BulkResult,
+    /// A user's history: one line per event.
+    History,
+    /// One event's before and after.
+    Event,
+    /// The tenant's activity (`:audit`).
+    Audit,
+    /// The activity's filter line.
+    AuditFilter,
 }
 
 impl Context {
@@ -70,6 +78,10 @@ impl Context {
             Context::BulkConfirm => "Bulk preview",
             Context::BulkRun => "Bulk change running",
             Context::BulkResult => "Bulk result",
+            Context::History => "History",
+            Context::Event => "One event",
+            Context::Audit => "Tenant activity (:audit)",
+            Context::AuditFilter => "Activity filter line",
         };
         title.to_string()
     }
@@ -127,6 +139,10 @@ pub enum Command {
     CopyId,
     /// The user under the cursor as JSON, through OSC 52.
     CopyJson,
+    /// The user's history (the audit trail).
+    History,
+    /// Puts back what an event changed: the edit form with its `from` values.
+    Revert,
 }
 
 impl Command {
@@ -244,6 +260,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('b')], C::Bulk, "bulk change"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::List, &[Key::Char('h')], C::History, "history"),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -303,6 +320,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
     b(X::Detail, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::Detail, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::Detail, &[Key::Char('h')], C::History, "history"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
@@ -437,6 +455,117 @@ pub const BINDINGS: &[Binding] = &[
         C::Back,
         "close",
     ),
+    b(
+        X::History,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "newer event",
+    ),
+    b(
+        X::History,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "older event",
+    ),
+    b(
+        X::History,
+        &[Key::Char('n'), Key::Code(K::PageDown)],
+        C::NextPage,
+        "older page",
+    ),
+    b(
+        X::History,
+        &[Key::Char('p'), Key::Code(K::PageUp)],
+        C::PrevPage,
+        "newer page",
+    ),
+    b(
+        X::History,
+        &[Key::Code(K::Enter)],
+        C::Open,
+        "before / after",
+    ),
+    b(X::History, &[Key::Char('u')], C::Revert, "undo: revert it"),
+    b(X::History, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(
+        X::History,
+        &[Key::Code(K::Esc), Key::Code(K::Backspace)],
+        C::Back,
+        "back",
+    ),
+    b(X::History, &[Key::Char('?')], C::Help, "help"),
+    b(X::History, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::Event,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "scroll up",
+    ),
+    b(
+        X::Event,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "scroll down",
+    ),
+    b(
+        X::Event,
+        &[Key::Code(K::PageUp), Key::Code(K::PageDown)],
+        C::NextPage,
+        "scroll",
+    ),
+    b(
+        X::Event,
+        &[Key::Code(K::Home), Key::Code(K::End)],
+        C::First,
+        "top / bottom",
+    ),
+    b(X::Event, &[Key::Char('u')], C::Revert, "undo: revert it"),
+    b(
+        X::Event,
+        &[Key::Code(K::Esc), Key::Code(K::Backspace)],
+        C::Back,
+        "back to the events",
+    ),
+    b(X::Event, &[Key::Char('?')], C::Help, "help"),
+    b(X::Event, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::Audit,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "newer event",
+    ),
+    b(
+        X::Audit,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "older event",
+    ),
+    b(
+        X::Audit,
+        &[Key::Char('n'), Key::Code(K::PageDown)],
+        C::NextPage,
+        "older page",
+    ),
+    b(
+        X::Audit,
+        &[Key::Char('p'), Key::Code(K::PageUp)],
+        C::PrevPage,
+        "newer page",
+    ),
+    b(X::Audit, &[Key::Code(K::Enter)], C::Open, "open the user"),
+    b(X::Audit, &[Key::Char('f')], C::FilterBar, "filter"),
+    b(X::Audit, &[Key::Char('r')], C::Refresh, "refresh"),
+    b(X::Audit, &[Key::Code(K::Esc)], C::Back, "back"),
+    b(X::Audit, &[Key::Char('?')], C::Help, "help"),
+    b(X::Audit, &[Key::Char('q')], C::Quit, "quit"),
+    b(
+        X::AuditFilter,
+        &[Key::Code(K::Tab)],
+        C::NextField,
+        "user / actor",
+    ),
+    b(X::AuditFilter, &[Key::Code(K::Enter)], C::Apply, "apply"),
+    b(X::AuditFilter, &[Key::Code(K::Esc)], C::Clear, "clear"),
 ];
 
 /// How one key is written on screen.
@@ -547,8 +676,8 @@ pub fn lookup(contexts: &[Context], ev: &KeyEvent) -> Option<Command> {
 /// Some lines fold two directions into one binding; split them here.
 fn resolve(b: &Binding, ev: &KeyEvent) -> Command {
     match (b.context, b.command, ev.code) {
-        (Context::Detail, Command::NextPage, KeyCode::PageUp) => Command::PrevPage,
-        (Context::Detail, Command::First, KeyCode::End) => Command::Last,
+        (Context::Detail | Context::Event, Command::NextPage, KeyCode::PageUp) => Command::PrevPage,
+        (Context::Detail | Context::Event, Command::First, KeyCode::End) => Command::Last,
         (Context::Choice, Command::NextChoice, KeyCode::Left) => Command::PrevChoice,
         _ => b.command,
     }

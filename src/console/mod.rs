@@ -11,6 +11,7 @@ pub mod config;
 pub mod edit;
 pub mod editor;
 pub mod embedded;
+pub mod history;
 pub mod keymap;
 pub mod osc52;
 pub mod ring;

@@ -113,6 +113,12 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     stop.stop();
                 }
             }
+            Effect::History(req) => {
+                tokio::spawn(async move {
+                    let answer = crate::console::history::fetch::run(&client, *req).await;
+                    let _ = answers.send(Action::History(Box::new(answer)));
+                });
+            }
             // Timers and the editor are the loop's business, not the network's.
             Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}
         }

@@ -8,8 +8,11 @@
 //! that leave out what the specs do not promise, [`vendor`] reads other
 //! servers' error bodies.
 
+mod audit;
 mod vendor;
 mod wire;
+
+pub use audit::AuditQuery;
 
 pub use wire::{EaiList, RavenList, utc};
 

@@ -14,6 +14,7 @@ use crate::console::config::ApiChoice;
 use crate::console::edit::form::FormField;
 use crate::console::edit::patch::Patches;
 use crate::console::edit::save::{Created, SaveFailed, Saved};
+use crate::console::history::{HistoryAnswer, HistoryRequest};
 use crate::console::view::{Connection, Dialects, ListPage, UserViews};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +77,8 @@ pub enum Action {
     },
     /// A signal or a closed input: leave now.
     Quit,
+    /// The answer to an [`Effect::History`] (the audit trail, `app/history.rs`).
+    History(Box<HistoryAnswer>),
 }
 
 /// What `update` asks the outside world to do.
@@ -153,4 +156,6 @@ pub enum Effect {
         delay: Duration,
         action: Box<Action>,
     },
+    /// A request of the audit trail (`console::history::fetch`).
+    History(Box<HistoryRequest>),
 }

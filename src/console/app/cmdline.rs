@@ -127,6 +127,15 @@ fn run(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             };
             return Ok(super::marks::command(state, cmd));
         }
+        Cmd::Audit => {
+            close(state);
+            let opened = super::audit::open(state);
+            if opened.is_err() {
+                // The line stays open with the reason, as for any command that cannot run.
+                state.focus = Focus::CommandLine;
+            }
+            return opened;
+        }
         Cmd::First => list::go_to(state, 0, false)?,
         Cmd::Last => {
             let offset = list::last_offset(state)?;

@@ -166,7 +166,7 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     let viewport = state.detail_viewport();
     match cmd {
         Command::Back => {
-            state.focus = Focus::List;
+            state.focus = super::history::back_from_detail(state);
             state.detail = None;
             state.pending_detail = None;
             return vec![];
@@ -193,6 +193,12 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return vec![];
         }
         Command::CopyId | Command::CopyJson => return super::copy::command(state, cmd),
+        Command::History => {
+            let Some(row) = state.detail.as_ref().map(|d| d.row.clone()) else {
+                return vec![];
+            };
+            return super::history::open(state, row);
+        }
         _ => {}
     }
     if let Some(d) = state.detail.as_mut() {

@@ -124,6 +124,12 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             return super::marks::command(state, cmd);
         }
         Command::CopyId | Command::CopyJson => return super::copy::command(state, cmd),
+        Command::History if rows > 0 && !state.stale() => {
+            let Some(row) = state.selected().cloned() else {
+                return vec![];
+            };
+            return super::history::open(state, row);
+        }
         Command::Open if rows > 0 => {
             let Some(row) = state.selected().cloned() else {
                 return vec![];

@@ -11,12 +11,14 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod audit;
 pub mod bulk;
 pub mod cmdline;
 mod copy;
 pub mod detail;
 pub mod filter;
 pub mod form;
+pub mod history;
 pub mod list;
 pub mod marks;
 mod notice;
@@ -30,7 +32,6 @@ use super::config::ApiChoice;
 use super::edit::Form;
 use super::edit::form::{AfterDiscard, Phase};
 use super::keymap::{self, Command, Context};
-use super::ring;
 use super::words;
 use crate::api::MAX_LIMIT;
 use crate::api::client::ClientError;
@@ -79,6 +80,10 @@ pub enum Focus {
     CommandLine,
     /// The bulk menu, preview, run or result in `State::bulk`, over the list.
     Bulk,
+    /// A user's history (`h`), or one of its events.
+    History,
+    /// The tenant's activity (`:audit`).
+    Audit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +125,8 @@ pub struct State {
     pub cmdline: CmdLine,
     pub marks: Marks,
     pub bulk: Option<bulk::Bulk>,
+    /// The audit trail: whether the server has one, a user's history, the tenant's feed.
+    pub history: history::Trail,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -164,6 +171,7 @@ impl State {
             cmdline: CmdLine::default(),
             marks: Marks::default(),
             bulk: None,
+            history: history::Trail::default(),
             error: None,
             info: None,
             spinner: 0,
@@ -230,6 +238,7 @@ impl State {
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
             || self.bulk_busy()
+            || self.history.busy()
             || self
                 .form
                 .as_ref()
@@ -381,15 +390,30 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     state.server.acting_as = Some(acting_as);
                     state.server.key = key;
                     state.recovered();
+                    history::probe_after_list(state);
                     state.request_list()
                 }
                 Err(e) => state.fail(&e),
             }
         }
-        Action::Listed { id, result } => list::on_listed(state, id, result),
+        Action::Listed { id, result } => {
+            let listed = result.is_ok();
+            let mut fx = list::on_listed(state, id, result);
+            if listed {
+                fx.extend(history::probe(state));
+            }
+            fx
+        }
+        Action::Fetched { id, result } if history::wants_fetch(state, id) => {
+            history::on_current(state, result)
+        }
         Action::Fetched { id, result } => detail::on_fetched(state, id, result),
         Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
-        Action::Saved { id, result } => saved::on_saved(state, id, result),
+        Action::Saved { id, result } => {
+            let mut fx = saved::on_saved(state, id, result);
+            fx.extend(history::after_form(state));
+            fx
+        }
         Action::Created { id, result } => saved::on_created(state, id, result),
         Action::MarksRead(batch) => {
             marks::on_read(state, batch);
@@ -409,6 +433,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             state.quit = true;
             vec![]
         }
+        Action::History(answer) => history::on_answer(state, *answer),
     }
 }
 
@@ -439,6 +464,8 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Form => form::contexts(state.form.as_ref()),
         Focus::CommandLine => vec![Context::CommandLine],
         Focus::Bulk => bulk::contexts(state),
+        Focus::History => history::contexts(state),
+        Focus::Audit => audit::contexts(state),
     }
 }
 
@@ -459,6 +486,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::Bulk {
         bulk::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && audit::typing(state) {
+        audit::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -492,7 +523,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         match cmd {
             Command::Back => state.help = false,
             Command::NextField => {
-                state.help_page = ring::step(state.help_page, crate::console::ui::help::PAGES, true)
+                state.help_page = crate::console::ui::help::next_page(state.help_page, state.width)
             }
             _ => {}
         }
@@ -502,9 +533,15 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::List => list::command(state, cmd),
         Focus::Filter(field) => filter::command(state, field, cmd),
         Focus::Detail => detail::command(state, cmd),
-        Focus::Form => form::command(state, cmd),
+        Focus::Form => {
+            let mut fx = form::command(state, cmd);
+            fx.extend(history::after_form(state));
+            fx
+        }
         Focus::CommandLine => cmdline::command(state, cmd),
         Focus::Bulk => bulk::command(state, cmd),
+        Focus::History => history::command(state, cmd),
+        Focus::Audit => audit::command(state, cmd),
     }
 }
 

@@ -29,14 +29,57 @@ const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
 const PANES_RIGHT: &[Context] = &[Context::Detail];
-/// Bulk changes: a page of their own (after the others on a narrow terminal,
-/// the second page on a wide one).
+/// Bulk changes and the audit trail's panes: a page of their own each, at
+/// every width.
 const BULK_LEFT: &[Context] = &[Context::Bulk, Context::BulkValue, Context::BulkConfirm];
 const BULK_RIGHT: &[Context] = &[Context::BulkRun, Context::BulkResult];
-/// Pages of keys on a narrow terminal (the help's Tab walks them).
-pub const PAGES: usize = 4;
+const HISTORY_LEFT: &[Context] = &[Context::History, Context::Event];
+const HISTORY_RIGHT: &[Context] = &[Context::Audit, Context::AuditFilter];
 /// Wide enough for three columns.
 const THREE: u16 = 108;
+
+/// What one page of the help shows; `help_page` numbers them in this order
+/// at every width. A wide terminal shows the list, the other panes and
+/// editing at once, so its Tab skips from that page to the bulk keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    List,
+    Panes,
+    Edit,
+    Bulk,
+    History,
+}
+
+impl Page {
+    const ALL: [Page; 5] = [
+        Page::List,
+        Page::Panes,
+        Page::Edit,
+        Page::Bulk,
+        Page::History,
+    ];
+
+    fn of(page: usize) -> Page {
+        Self::ALL[page % Self::ALL.len()]
+    }
+
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// The page the help's Tab goes to from `page` at this width.
+pub fn next_page(page: usize, width: u16) -> usize {
+    let next = match Page::of(page) {
+        Page::List | Page::Panes | Page::Edit if width >= THREE => Page::Bulk,
+        Page::History => Page::List,
+        p => Page::ALL[p.index() + 1],
+    };
+    next.index()
+}
+
+/// The page of the history's keys, which `?` in those panes opens on.
+pub const HISTORY_PAGE: usize = 4;
 
 fn column(contexts: &[Context], theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -77,15 +120,13 @@ fn list_split(theme: Theme) -> Vec<Vec<Line<'static>>> {
     vec![left, second]
 }
 
-/// `page` 0 is the list, 1 the other panes, 2 editing; on a wide terminal all show at once.
+/// `page` counts the help's Tab presses ([`Page`] says what each shows).
 pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
-    let bulk = if area.width >= THREE {
-        page % 2 == 1
-    } else {
-        page == 3
-    };
-    let columns: Vec<Vec<Line>> = if bulk {
+    let page = Page::of(page);
+    let columns: Vec<Vec<Line>> = if page == Page::Bulk {
         vec![column(BULK_LEFT, theme), column(BULK_RIGHT, theme)]
+    } else if page == Page::History {
+        vec![column(HISTORY_LEFT, theme), column(HISTORY_RIGHT, theme)]
     } else if area.width >= THREE {
         vec![
             column(LEFT, theme),
@@ -94,8 +135,8 @@ pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
         ]
     } else {
         match page {
-            0 => list_split(theme),
-            1 => vec![column(PANES_LEFT, theme), column(PANES_RIGHT, theme)],
+            Page::List => list_split(theme),
+            Page::Panes => vec![column(PANES_LEFT, theme), column(PANES_RIGHT, theme)],
             _ => vec![column(EDIT_LEFT, theme), column(EDIT_RIGHT, theme)],
         }
     };

@@ -69,8 +69,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// A hint with the greyed `h` and its reason after it, when the server has no history.
+fn with_history(state: &State, hint: String) -> String {
+    match crate::console::app::history::greyed(state) {
+        Some(why) => format!("{hint} · greyed: {why}"),
+        None => hint,
+    }
+}
+
 fn hint(state: &State) -> String {
-    let greyed = state.greyed();
+    let mut greyed = state.greyed();
+    greyed.extend(crate::console::app::history::greyed(state));
     match state.focus {
         Focus::Filter(f) => {
             let bar = hints(
@@ -89,7 +98,12 @@ fn hint(state: &State) -> String {
                 false => format!("{hint} · greyed: {}", greyed.join("; ")),
             }
         }
-        Focus::Detail => hints(Context::Detail, &[C::Back, C::Edit, C::Refresh, C::Help]),
+        Focus::Detail => with_history(
+            state,
+            hints(Context::Detail, &[C::Back, C::Edit, C::Refresh, C::Help]),
+        ),
+        Focus::History => super::history::hint(state),
+        Focus::Audit => super::audit::hint(state),
         Focus::Form => form_hint(state),
         Focus::Bulk => super::bulk::hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),

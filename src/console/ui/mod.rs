@@ -1,6 +1,7 @@
 //! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
 //! Drawing only reads the state.
 
+mod audit;
 pub(crate) mod bulk;
 mod cmdline;
 mod conflict;
@@ -8,6 +9,7 @@ mod detail;
 mod filter;
 mod form;
 pub mod help;
+mod history;
 mod json;
 mod list;
 mod message;
@@ -49,6 +51,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
             _ => form::render(frame, body, state, f, theme),
         },
         (Focus::Detail, Some(d), _) => detail::render(frame, body, state, d, theme),
+        (Focus::History, ..) if let Some(p) = &state.history.pane => {
+            history::render(frame, body, state, p, theme)
+        }
+        (Focus::Audit, ..) if let Some(a) = &state.history.audit => {
+            audit::render(frame, body, state, a, theme)
+        }
         _ => list::render(frame, body, state, theme),
     }
     status::render(frame, foot, state, theme);
