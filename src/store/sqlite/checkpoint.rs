@@ -28,9 +28,12 @@ pub const HARD_FRAMES: i64 = 4_096;
 /// What the log file is truncated to when a writer restarts it (bytes), so a
 /// burst does not leave a large file behind.
 pub const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
-/// How long a RESTART checkpoint waits for readers before it tries again on the
-/// next tick.
-const BUSY_TIMEOUT: Duration = Duration::from_millis(500);
+/// How often, and how many times, a RESTART checkpoint looks again for the
+/// readers it waits on before it gives up until the next tick. Writers wait
+/// while it waits, so it looks every millisecond (SQLite's own busy timeout
+/// sleeps up to 100 ms at a time, long after the readers are gone).
+const BUSY_STEP: Duration = Duration::from_millis(1);
+const BUSY_TRIES: i32 = 200;
 
 /// Runs checkpoints until it is dropped.
 pub struct Checkpointer {
@@ -82,7 +85,10 @@ fn open(path: &PathBuf) -> rusqlite::Result<Connection> {
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_handler(Some(|tries: i32| {
+        std::thread::sleep(BUSY_STEP);
+        tries < BUSY_TRIES
+    }))?;
     // It commits nothing itself; set anyway, so that this connection never
     // runs SQLite's own checkpoint on top of the ones it runs here.
     conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")?;
