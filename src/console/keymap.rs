@@ -32,6 +32,10 @@ pub enum Context {
     Help,
     /// The `:` command line.
     CommandLine,
+    /// `:profile` with an unsaved edit: what to do with it.
+    KeepDraft,
+    /// The list while `:export` runs.
+    Export,
 }
 
 impl Context {
@@ -55,6 +59,8 @@ impl Context {
             }
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
+            Context::KeepDraft => "Switching profile with an unsaved edit",
+            Context::Export => "While exporting",
         };
         title.to_string()
     }
@@ -108,6 +114,15 @@ pub enum Command {
     CopyId,
     /// The user under the cursor as JSON, through OSC 52.
     CopyJson,
+    /// Cycles the focused column's sort: ascending, descending, newest first.
+    Sort,
+    /// Moves the column `s` sorts right / left.
+    NextColumn,
+    PrevColumn,
+    /// Keeps an unsaved edit for when the admin comes back to its profile.
+    Keep,
+    /// Stops the export under way.
+    CancelExport,
 }
 
 impl Command {
@@ -223,6 +238,19 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::List, &[Key::Char('s')], C::Sort, "sort by the column"),
+    b(
+        X::List,
+        &[Key::Char('>'), Key::Code(K::Right)],
+        C::NextColumn,
+        "next column",
+    ),
+    b(
+        X::List,
+        &[Key::Char('<'), Key::Code(K::Left)],
+        C::PrevColumn,
+        "previous column",
+    ),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -362,6 +390,20 @@ pub const BINDINGS: &[Binding] = &[
     b(X::CommandLine, &[Key::Code(K::Up)], C::Up, "older"),
     b(X::CommandLine, &[Key::Code(K::Down)], C::Down, "newer"),
     b(X::CommandLine, &[Key::Code(K::Esc)], C::Back, "cancel"),
+    b(
+        X::KeepDraft,
+        &[Key::Char('k')],
+        C::Keep,
+        "keep the draft for later",
+    ),
+    b(X::KeepDraft, &[Key::Char('d')], C::Discard, "discard it"),
+    b(X::KeepDraft, &[Key::Code(K::Esc)], C::Back, "stay here"),
+    b(
+        X::Export,
+        &[Key::Code(K::Esc)],
+        C::CancelExport,
+        "cancel the export",
+    ),
 ];
 
 /// How one key is written on screen.

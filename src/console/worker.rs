@@ -5,8 +5,11 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
+use std::collections::HashMap;
+
 use super::app::{Action, Effect};
 use super::edit::save;
+use super::{export, words};
 use crate::api::client::Client;
 use crate::console::view::BothViews;
 
@@ -20,6 +23,8 @@ pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSende
 async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: UnboundedSender<Action>) {
     // The answer to a superseded page would be dropped anyway; stop asking for it.
     let mut list_task: Option<JoinHandle<()>> = None;
+    // Exports by id, so Esc can stop one: aborting drops its temporary file.
+    let mut exports: HashMap<u64, JoinHandle<()>> = HashMap::new();
     while let Some(effect) = rx.recv().await {
         let client = client.clone();
         let answers = answers.clone();
@@ -86,8 +91,48 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Created { id, result });
                 });
             }
-            // Timers and the editor are the loop's business, not the network's.
-            Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}
+            Effect::Export {
+                id,
+                dialects,
+                request,
+                format,
+                path,
+            } => {
+                exports.retain(|_, t| !t.is_finished());
+                exports.insert(
+                    id,
+                    tokio::spawn(async move {
+                        let tell = answers.clone();
+                        let mut progress = move |progress| {
+                            let _ = tell.send(Action::ExportProgress { id, progress });
+                        };
+                        let result = export::to_file(
+                            &client,
+                            dialects,
+                            &request,
+                            format,
+                            &path,
+                            &mut progress,
+                        )
+                        .await
+                        .map_err(|e| match e {
+                            export::ExportError::Client(c) => words::explain(&c, ""),
+                            other => other.to_string(),
+                        });
+                        let _ = answers.send(Action::Exported { id, result });
+                    }),
+                );
+            }
+            Effect::CancelExport { id } => {
+                if let Some(t) = exports.remove(&id) {
+                    t.abort();
+                }
+            }
+            // Timers, the editor and profiles are the loop's business, not the network's.
+            Effect::After { .. }
+            | Effect::Editor { .. }
+            | Effect::Copy { .. }
+            | Effect::SwitchProfile { .. } => {}
         }
     }
 }
