@@ -12,7 +12,7 @@ use crate::console::keymap::{self, Command, Context};
 use crate::console::visible::{fit, visible};
 
 /// Cells of the bar.
-const BAR: usize = 20;
+const BAR: usize = 12;
 
 /// `██████░░░░…`: the share done, or a full-width pulse when there is no total.
 fn bar(done: u64, total: Option<u64>) -> String {
@@ -30,18 +30,19 @@ pub fn render(frame: &mut Frame, area: Rect, run: &Running, theme: Theme) {
         None => format!("{} users", run.progress.done),
     };
     let name = visible(&run.path.display().to_string()).into_owned();
+    let hint = keymap::hint(Context::Export, Command::CancelExport);
+    // The file's name gets what the rest leaves, cut with an ellipsis.
+    let fixed = "Exporting ".len() + 1 + BAR + 1 + count.chars().count() + 2 + hint.chars().count();
+    let room = usize::from(area.width).saturating_sub(fixed).max(8);
     let spans = vec![
-        Span::styled("Exporting to ", theme.label()),
-        Span::styled(fit(&name, 30), theme.plain()),
+        Span::styled("Exporting ", theme.label()),
+        Span::styled(fit(&name, room), theme.plain()),
         Span::raw(" "),
         Span::styled(bar(run.progress.done, run.progress.total), theme.key()),
         Span::raw(" "),
         Span::styled(count, theme.plain()),
-        Span::raw("   "),
-        Span::styled(
-            keymap::hint(Context::Export, Command::CancelExport),
-            theme.dim(),
-        ),
+        Span::raw("  "),
+        Span::styled(hint, theme.dim()),
     ];
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
