@@ -96,33 +96,48 @@ pub struct Sink<W: Write> {
     out: Option<csv::Writer<W>>,
     raw: Option<W>,
     rows: u64,
+    started: bool,
 }
 
 impl<W: Write> Sink<W> {
+    /// A sink on `out`; nothing is written until the first row or
+    /// [`Sink::finish`], so an export that fails at once leaves stdout empty.
     pub fn new(format: Format, dialects: Dialects, out: W) -> std::io::Result<Sink<W>> {
-        let columns = columns(dialects);
-        let mut sink = Sink {
+        Ok(Sink {
             format,
-            columns,
+            columns: columns(dialects),
             out: None,
-            raw: None,
+            raw: Some(out),
             rows: 0,
-        };
-        match format {
+            started: false,
+        })
+    }
+
+    /// The CSV header, or JSON's opening bracket.
+    fn start(&mut self) -> std::io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        match self.format {
             Format::Csv => {
+                let out = self
+                    .raw
+                    .take()
+                    .ok_or_else(|| std::io::Error::other("the export's output is gone"))?;
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(sink.columns.iter().map(|c| c.name))
+                w.write_record(self.columns.iter().map(|c| c.name))
                     .map_err(csv_io)?;
-                sink.out = Some(w);
+                self.out = Some(w);
             }
             Format::Json => {
-                let mut out = out;
-                out.write_all(b"[")?;
-                sink.raw = Some(out);
+                if let Some(out) = self.raw.as_mut() {
+                    out.write_all(b"[")?;
+                }
             }
-            Format::Ndjson => sink.raw = Some(out),
+            Format::Ndjson => {}
         }
-        Ok(sink)
+        Ok(())
     }
 
     fn object(&self, row: &ListRow) -> Map<String, Value> {
@@ -136,6 +151,7 @@ impl<W: Write> Sink<W> {
     }
 
     pub fn row(&mut self, row: &ListRow) -> std::io::Result<()> {
+        self.start()?;
         if let Some(w) = self.out.as_mut() {
             let cells: Vec<String> = self
                 .columns
@@ -165,6 +181,7 @@ impl<W: Write> Sink<W> {
 
     /// Ends the output (JSON's closing bracket) and flushes it; the writer back.
     pub fn finish(mut self) -> std::io::Result<W> {
+        self.start()?;
         if let Some(w) = self.out.take() {
             return w.into_inner().map_err(|e| e.into_error());
         }
