@@ -725,9 +725,15 @@ fn export_of_the_demo_tenant_has_a_line_per_user_and_the_header() {
         .iter()
         .map(|l| l.split(',').next().unwrap())
         .collect();
-    assert_eq!(lines.len() as u64, raven_console::console::embedded::DEMO_USERS + 1);
+    assert_eq!(
+        lines.len() as u64,
+        raven_console::console::embedded::DEMO_USERS + 1
+    );
     assert_eq!(ids.len(), lines.len() - 1, "each user once");
-    assert_eq!(err, "", "no bar and no summary when stderr is not a terminal");
+    assert_eq!(
+        err, "",
+        "no bar and no summary when stderr is not a terminal"
+    );
 }
 
 #[test]

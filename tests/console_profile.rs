@@ -79,7 +79,10 @@ fn an_unknown_or_current_profile_is_said() {
     let mut s = listed();
     assert_eq!(command_line(&mut s, "profile qa"), vec![]);
     let e = s.cmdline.error.clone().unwrap();
-    assert!(e.contains("No profile \"qa\"") && e.contains("staging"), "{e}");
+    assert!(
+        e.contains("No profile \"qa\"") && e.contains("staging"),
+        "{e}"
+    );
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(command_line(&mut s, "profile prod"), vec![]);
     assert!(s.cmdline.error.as_ref().unwrap().contains("in use"));
@@ -116,7 +119,13 @@ fn a_failed_switch_stays_where_it_was() {
     update(&mut s, Action::Switched(Err("no profile 'staging'".into())));
     assert_eq!(s.server.url, "http://raven.test");
     assert!(s.list.is_some());
-    assert!(s.error.as_ref().unwrap().text.contains("Cannot switch profile"));
+    assert!(
+        s.error
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Cannot switch profile")
+    );
 }
 
 #[test]
@@ -165,7 +174,12 @@ fn a_kept_draft_comes_back_with_its_profile() {
     s.server.dialects = Some(raven_console::console::view::Dialects::BOTH);
     s.server.acting_as = Some(ActingAs::Tenant);
     let fx = command_line(&mut s, "profile prod");
-    assert_eq!(fx, vec![Effect::SwitchProfile { name: "prod".into() }]);
+    assert_eq!(
+        fx,
+        vec![Effect::SwitchProfile {
+            name: "prod".into()
+        }]
+    );
     update(&mut s, switched("prod"));
     assert_eq!(s.focus, Focus::Form);
     let back = s.form.as_ref().unwrap();

@@ -112,7 +112,11 @@ fn a_sorted_page_in_order_stays() {
     let mut s = connected(Dialects::BOTH);
     let fx = update(&mut s, ch('s'));
     let (id, sort) = asked(&fx);
-    let fx = answer(&mut s, id, page_of(sorted(rows(Dialects::BOTH, 19), sort.unwrap())));
+    let fx = answer(
+        &mut s,
+        id,
+        page_of(sorted(rows(Dialects::BOTH, 19), sort.unwrap())),
+    );
     assert_eq!(fx, vec![]);
     assert_eq!(s.sort.current, sort);
     assert!(s.list.as_ref().unwrap().filters.sort == sort);
@@ -151,7 +155,12 @@ fn a_server_that_refuses_sort_is_noticed_too() {
     };
     let fx = answer(&mut s, id, Err(refused));
     assert_eq!(asked(&fx).1, None);
-    assert!(s.info.as_ref().unwrap().contains("cannot be sorted on this server"));
+    assert!(
+        s.info
+            .as_ref()
+            .unwrap()
+            .contains("cannot be sorted on this server")
+    );
     assert_eq!(s.error, None, "not an error: the list goes on unsorted");
 }
 
@@ -254,7 +263,9 @@ fn a_click_selects_a_double_click_opens() {
     assert_eq!(s.focus, Focus::List);
     let fx = click(&mut s, 5, 6, t0 + Duration::from_millis(2200));
     assert_eq!(s.focus, Focus::Detail);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Get { user_id, .. } if *user_id == demo_row(4, Dialects::BOTH).id)));
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::Get { user_id, .. } if *user_id == demo_row(4, Dialects::BOTH).id)
+    ));
 }
 
 #[test]
@@ -271,10 +282,28 @@ fn two_clicks_on_different_rows_do_not_open() {
 fn the_wheel_scrolls_and_a_header_click_sorts() {
     let mut s = connected(Dialects::BOTH);
     let at = Instant::now();
-    update(&mut s, Action::Mouse { event: mouse(MouseEventKind::ScrollDown, 5, 5), at });
-    update(&mut s, Action::Mouse { event: mouse(MouseEventKind::ScrollDown, 5, 5), at });
+    update(
+        &mut s,
+        Action::Mouse {
+            event: mouse(MouseEventKind::ScrollDown, 5, 5),
+            at,
+        },
+    );
+    update(
+        &mut s,
+        Action::Mouse {
+            event: mouse(MouseEventKind::ScrollDown, 5, 5),
+            at,
+        },
+    );
     assert_eq!(s.cursor, 2);
-    update(&mut s, Action::Mouse { event: mouse(MouseEventKind::ScrollUp, 5, 5), at });
+    update(
+        &mut s,
+        Action::Mouse {
+            event: mouse(MouseEventKind::ScrollUp, 5, 5),
+            at,
+        },
+    );
     assert_eq!(s.cursor, 1);
     // "Email" starts after Name at 80 columns.
     let email_x = ui::list::header(Dialects::BOTH, 80)
@@ -314,7 +343,10 @@ fn the_header_shows_the_sort() {
         answer(&mut s, id, page_of(page));
         assert_eq!(s.sort.current, Some(sort));
         let text = screen(&s);
-        assert!(text.contains(if desc { "Email ▼" } else { "Email ▲" }), "{text}");
+        assert!(
+            text.contains(if desc { "Email ▼" } else { "Email ▲" }),
+            "{text}"
+        );
         insta::assert_snapshot!(format!("{name}_80x24"), text);
     }
 }
@@ -348,7 +380,13 @@ fn the_export_shows_its_progress_and_esc_cancels_it() {
     assert!(s.export.running.is_none());
     assert!(s.info.as_ref().unwrap().contains("was not written"));
     // A late answer of the cancelled export changes nothing.
-    update(&mut s, Action::Exported { id, result: Ok(300) });
+    update(
+        &mut s,
+        Action::Exported {
+            id,
+            result: Ok(300),
+        },
+    );
     assert!(s.info.is_none() || !s.info.as_ref().unwrap().contains("Exported"));
 }
 
@@ -358,11 +396,28 @@ fn a_finished_export_says_how_many() {
     update(&mut s, ch('s'));
     let fx = command_line(&mut s, "export users.json");
     let (id, request, format) = match fx.as_slice() {
-        [Effect::Export { id, request, format, .. }] => (*id, request.clone(), *format),
+        [
+            Effect::Export {
+                id,
+                request,
+                format,
+                ..
+            },
+        ] => (*id, request.clone(), *format),
         other => panic!("one export expected, not {other:?}"),
     };
-    assert_eq!(request.sort, by(SortKey::DisplayName, false), "the list's sort");
+    assert_eq!(
+        request.sort,
+        by(SortKey::DisplayName, false),
+        "the list's sort"
+    );
     assert_eq!(format, raven_console::console::export::Format::Json);
-    update(&mut s, Action::Exported { id, result: Ok(300) });
+    update(
+        &mut s,
+        Action::Exported {
+            id,
+            result: Ok(300),
+        },
+    );
     assert_eq!(s.info.as_deref(), Some("Exported 300 users to users.json."));
 }

@@ -53,7 +53,10 @@ async fn press(state: &mut State, client: &Client, c: char) {
 
 fn names(state: &State) -> Vec<String> {
     let l = state.list.as_ref().unwrap();
-    l.rows.iter().map(|r| r.name.clone().unwrap_or_default()).collect()
+    l.rows
+        .iter()
+        .map(|r| r.name.clone().unwrap_or_default())
+        .collect()
 }
 
 #[tokio::test]
@@ -64,7 +67,10 @@ async fn raven_server_sorts_by_the_focused_column() {
     s.seed("acme", 60);
     let (mut state, client) = start(&s.base, &key).await;
     press(&mut state, &client, 's').await;
-    assert_eq!(state.sort.current.map(|s| s.key), Some(SortKey::DisplayName));
+    assert_eq!(
+        state.sort.current.map(|s| s.key),
+        Some(SortKey::DisplayName)
+    );
     let got = names(&state);
     let mut want = got.clone();
     want.sort_by_key(|n| raven_console::model::fold(n));
@@ -87,7 +93,10 @@ async fn not_sorting(sw: Switches, dialect: Dialect) {
     press(&mut state, &client, 's').await;
     assert_eq!(state.sort.current, None);
     let said = state.info.clone().unwrap_or_default();
-    assert!(said.contains("name column cannot be sorted on this server"), "{said}");
+    assert!(
+        said.contains("name column cannot be sorted on this server"),
+        "{said}"
+    );
     assert_eq!(names(&state), before, "newest first again");
     assert_eq!(state.error, None);
     // Asked again: said at once, nothing sent.

@@ -61,7 +61,9 @@ fn csv_rows(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 fn ndjson(text: &str) -> Vec<Value> {
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn unique(ids: &[String]) -> bool {
@@ -81,7 +83,10 @@ async fn all_ids(s: &TestServer, key: &str) -> HashSet<String> {
             return ids;
         }
         offset += page.len();
-        ids.extend(page.iter().map(|u| u["user_id"].as_str().unwrap().to_string()));
+        ids.extend(
+            page.iter()
+                .map(|u| u["user_id"].as_str().unwrap().to_string()),
+        );
     }
 }
 
@@ -107,7 +112,10 @@ async fn csv_has_the_header_and_one_line_per_user() {
     assert_eq!(rows.len() as u64, USERS);
     let ids: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
     assert!(unique(&ids));
-    assert_eq!(ids.into_iter().collect::<HashSet<_>>(), all_ids(&s, &key).await);
+    assert_eq!(
+        ids.into_iter().collect::<HashSet<_>>(),
+        all_ids(&s, &key).await
+    );
     // Both dialects joined: every row has its email (EAI) and creation time (Raven).
     assert!(rows.iter().all(|r| r[2].contains('@') && !r[7].is_empty()));
     // Oldest first by default.
@@ -133,7 +141,11 @@ async fn json_and_ndjson_parse_and_a_file_is_written_whole() {
     assert_eq!(out, "", "the rows went to the file");
     let lines = ndjson(&std::fs::read_to_string(&file).unwrap());
     assert_eq!(lines.len() as u64, USERS);
-    assert!(lines.iter().all(|l| l["id"].as_str().unwrap().starts_with("usr_")));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["id"].as_str().unwrap().starts_with("usr_"))
+    );
     // Only the file: no temporary file is left beside it.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
@@ -141,7 +153,11 @@ async fn json_and_ndjson_parse_and_a_file_is_written_whole() {
 #[tokio::test]
 async fn the_sort_and_the_filters_are_honoured() {
     let (s, key) = seeded().await;
-    let (ok, out, err) = run(&s.base, &key, &["--sort", "-display_name", "--format", "ndjson"]);
+    let (ok, out, err) = run(
+        &s.base,
+        &key,
+        &["--sort", "-display_name", "--format", "ndjson"],
+    );
     assert!(ok, "{err}");
     let names: Vec<Option<String>> = ndjson(&out)
         .iter()
@@ -150,33 +166,57 @@ async fn the_sort_and_the_filters_are_honoured() {
     assert_eq!(names.len() as u64, USERS);
     let present: Vec<&String> = names.iter().flatten().collect();
     assert!(present.windows(2).all(|w| w[0] >= w[1]), "names descending");
-    let first_missing = names.iter().position(Option::is_none).unwrap_or(names.len());
-    assert!(names[first_missing..].iter().all(Option::is_none), "no name last");
+    let first_missing = names
+        .iter()
+        .position(Option::is_none)
+        .unwrap_or(names.len());
+    assert!(
+        names[first_missing..].iter().all(Option::is_none),
+        "no name last"
+    );
 
     // A field only EAI sorts by: the rows still carry Raven's columns.
     let (ok, out, err) = run(&s.base, &key, &["--sort", "email", "--format", "ndjson"]);
     assert!(ok, "{err}");
     let rows = ndjson(&out);
     let emails: Vec<&str> = rows.iter().map(|l| l["email"].as_str().unwrap()).collect();
-    assert!(emails.windows(2).all(|w| w[0].to_lowercase() <= w[1].to_lowercase()));
+    assert!(
+        emails
+            .windows(2)
+            .all(|w| w[0].to_lowercase() <= w[1].to_lowercase())
+    );
     assert!(rows.iter().all(|l| l["created_at"].is_string()));
 
-    let (_, v) = s.get("/api/eai/v3/users?status=inactive&role=member&limit=1", &key).await;
+    let (_, v) = s
+        .get(
+            "/api/eai/v3/users?status=inactive&role=member&limit=1",
+            &key,
+        )
+        .await;
     let expected = v["total"].as_u64().unwrap();
     assert!(expected > 0, "the seed has inactive members");
     let (ok, out, err) = run(
         &s.base,
         &key,
-        &["--status", "inactive", "--role", "member", "--format", "csv"],
+        &[
+            "--status", "inactive", "--role", "member", "--format", "csv",
+        ],
     );
     assert!(ok, "{err}");
     let (_, rows) = csv_rows(&out);
     assert_eq!(rows.len() as u64, expected);
     assert!(rows.iter().all(|r| r[4] == "member" && r[5] == "inactive"));
 
-    let (ok, out, err) = run(&s.base, &key, &["--search", "zzzz-nobody", "--format", "json"]);
+    let (ok, out, err) = run(
+        &s.base,
+        &key,
+        &["--search", "zzzz-nobody", "--format", "json"],
+    );
     assert!(ok, "{err}");
-    assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), Value::Array(vec![]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap(),
+        Value::Array(vec![])
+    );
 }
 
 #[tokio::test]
@@ -245,9 +285,13 @@ async fn export_while_creating(
 fn check_once(ids: &[String], before: &HashSet<String>, created: &[String]) {
     assert!(unique(ids), "no user twice");
     let got: HashSet<&String> = ids.iter().collect();
-    assert!(before.iter().all(|id| got.contains(id)), "every user that was there");
     assert!(
-        ids.iter().all(|id| before.contains(id) || created.contains(id)),
+        before.iter().all(|id| got.contains(id)),
+        "every user that was there"
+    );
+    assert!(
+        ids.iter()
+            .all(|id| before.contains(id) || created.contains(id)),
         "nothing else"
     );
 }
@@ -265,7 +309,11 @@ async fn users_created_during_an_export_appear_at_most_once() {
             descending: true,
         }),
     ] {
-        let before = if sort.is_none() { before.clone() } else { all_ids(&s, &key).await };
+        let before = if sort.is_none() {
+            before.clone()
+        } else {
+            all_ids(&s, &key).await
+        };
         let (ids, created) = export_while_creating(&s.base, &key, sort, 7).await;
         assert!(!created.is_empty());
         check_once(&ids, &before, &created);
@@ -296,7 +344,10 @@ fn a_capped_server_without_a_total_is_exported_whole() {
     assert!(ok, "{err}");
     let (header, rows) = csv_rows(&out);
     // EAI only: no external_ref, no created_at.
-    assert_eq!(header, ["id", "name", "email", "role", "status", "last_login_at"]);
+    assert_eq!(
+        header,
+        ["id", "name", "email", "role", "status", "last_login_at"]
+    );
     let ids: Vec<String> = rows.iter().map(|r| r[0].clone()).collect();
     assert_eq!(ids.len(), 45);
     assert!(unique(&ids));

@@ -59,7 +59,7 @@ impl Context {
             }
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
-            Context::KeepDraft => "Switching profile with an unsaved edit",
+            Context::KeepDraft => ":profile, edit not saved",
             Context::Export => "While exporting",
         };
         title.to_string()
@@ -394,7 +394,7 @@ pub const BINDINGS: &[Binding] = &[
         X::KeepDraft,
         &[Key::Char('k')],
         C::Keep,
-        "keep the draft for later",
+        "keep it for later",
     ),
     b(X::KeepDraft, &[Key::Char('d')], C::Discard, "discard it"),
     b(X::KeepDraft, &[Key::Code(K::Esc)], C::Back, "stay here"),
