@@ -118,9 +118,9 @@ async fn csv_has_the_header_and_one_line_per_user() {
     );
     // Both dialects joined: every row has its email (EAI) and creation time (Raven).
     assert!(rows.iter().all(|r| r[2].contains('@') && !r[7].is_empty()));
-    // Oldest first by default.
+    // The server's order by default: newest first.
     let created: Vec<&String> = rows.iter().map(|r| &r[7]).collect();
-    assert!(created.windows(2).all(|w| w[0] <= w[1]));
+    assert!(created.windows(2).all(|w| w[0] >= w[1]));
 }
 
 #[tokio::test]
@@ -300,13 +300,14 @@ fn check_once(ids: &[String], before: &HashSet<String>, created: &[String]) {
 async fn users_created_during_an_export_appear_at_most_once() {
     let (s, key) = seeded().await;
     let before = all_ids(&s, &key).await;
-    // The default order (oldest first) and newest first, where every page
-    // shifts by what was created: both write each user once.
+    // The default order (newest first), where every page shifts by what
+    // was created, and oldest first, where new users join the end: both
+    // write each user once.
     for sort in [
         None,
         Some(Sort {
             key: SortKey::CreatedAt,
-            descending: true,
+            descending: false,
         }),
     ] {
         let before = if sort.is_none() {
@@ -322,7 +323,7 @@ async fn users_created_during_an_export_appear_at_most_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_ignores_sort_still_gives_each_user_once() {
-    // Newest first whatever is asked: the export notices and dedupes.
+    // Newest first, every page shifted by the users created meanwhile.
     let sw = Standin::start(Dialect::Raven, Switches::default(), 230);
     let before: HashSet<String> = (1..=230).map(|i| format!("user_{i:03}")).collect();
     let (ids, created) = export_while_creating(&sw.url, KEY, None, 5).await;

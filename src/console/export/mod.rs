@@ -4,15 +4,17 @@
 //! to a [`format::Sink`]; [`to_file`] writes beside the target and renames,
 //! so a failed or cancelled export leaves no half file.
 //!
-//! Each user is written once. Without `--sort` the export asks for the list
-//! oldest first (`created_at` ascending, ties by id), where a user created
-//! during the export joins the end instead of shifting the pages under the
-//! reader; with any order, ids already written are skipped, so a user who
-//! moves to a later page (a newest-first list while users are created, a
-//! sort by a field being edited) still appears once. What no order can
-//! promise: a user deleted meanwhile may shift a later one onto a page
-//! already read, and a user whose sort value moves it to a page already read
-//! is missed.
+//! Each user is written once: ids already written are skipped. Without
+//! `--sort` the export reads the server's own order, newest first (on
+//! raven-server its fastest deep pages, and the one order every server
+//! has). A user created during the export lands before the pages still to
+//! come and pushes the rest one place on: the rows pushed onto the next page
+//! are skipped as already written, nothing is stepped over, and the new user
+//! itself is not in the export (it came after it started). With `--sort`,
+//! a creation anywhere only pushes later rows on, the same way. What offset
+//! paging cannot promise: a user deleted meanwhile pulls later ones back,
+//! so one may slip onto a page already read, and an edit that moves a user's
+//! sort value backwards can hide it from the rest of the export.
 
 pub mod cli;
 pub mod format;
@@ -26,14 +28,7 @@ pub use format::{Format, Sink};
 use crate::api::MAX_LIMIT;
 use crate::api::client::{Client, ClientError, ListQuery};
 use crate::console::view::{BothViews, Dialects, order};
-use crate::store::{Sort, SortKey};
-
-/// The order asked for when none is given: oldest first, so users created
-/// during the export join the end.
-pub const OLDEST_FIRST: Sort = Sort {
-    key: SortKey::CreatedAt,
-    descending: false,
-};
+use crate::store::Sort;
 
 /// How far an export has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,7 +55,7 @@ pub enum ExportError {
 }
 
 /// What to export: the filters (offset and limit are the export's own) and
-/// the order (`None`: [`OLDEST_FIRST`] where the server sorts).
+/// the order (`None`: the server's own, newest first).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Request {
     pub filters: ListQuery,
@@ -95,8 +90,7 @@ pub async fn run<W: Write>(
     sink: &mut Sink<W>,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<u64, ExportError> {
-    let explicit = req.sort.is_some();
-    let mut sort = Some(req.sort.unwrap_or(OLDEST_FIRST));
+    let sort = req.sort;
     let mut seen: HashSet<Box<str>> = HashSet::new();
     let mut offset = 0u64;
     let mut last_ids: Vec<String> = Vec::new();
@@ -112,12 +106,9 @@ pub async fn run<W: Write>(
             && let Some(s) = sort
             && not_sorted(&result, s)
         {
-            // Nothing is written yet: the first page decides the order.
-            if explicit {
-                return Err(ExportError::NoSort(named(s)));
-            }
-            sort = None;
-            continue;
+            // Nothing is written yet: a file in another order than asked
+            // would be wrong without saying so.
+            return Err(ExportError::NoSort(named(s)));
         }
         let page = result?;
         if page.rows.is_empty() {
