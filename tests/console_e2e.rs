@@ -755,3 +755,28 @@ fn a_double_click_opens_the_user_and_a_header_click_sorts() {
     c.keys("q");
     assert!(c.wait_exit().success());
 }
+
+#[test]
+fn the_mouse_is_captured_while_running_and_not_with_no_mouse() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let has = |c: &Console, seq: &str| {
+        let raw = c.raw.lock().unwrap();
+        raw.windows(seq.len()).any(|w| w == seq.as_bytes())
+    };
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &server.key]);
+    c.wait_for("page 1 of 3 · 45 users");
+    assert!(has(&c, "\x1b[?1000h"), "mouse capture on");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    assert!(has(&c, "\x1b[?1000l"), "mouse capture off at the end");
+
+    let mut c = Console::start_at_home(
+        dir.path(),
+        &["--url", &server.url, "--token", &server.key, "--no-mouse"],
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    assert!(!has(&c, "\x1b[?1000h"), "--no-mouse leaves the mouse alone");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}

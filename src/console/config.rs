@@ -401,6 +401,22 @@ mod tests {
     }
 
     #[test]
+    fn the_mouse_is_on_unless_the_flag_or_the_file_says_off() {
+        let r = resolve_with(&Args::default(), Path::new("/nonexistent"), &no_env).unwrap();
+        assert!(r.mouse);
+        let cfg = write_config("mouse = false\n[profiles.prod]\nurl = \"https://prod.example\"\n");
+        let r = resolve_with(&Args::default(), cfg.path(), &no_env).unwrap();
+        assert!(!r.mouse);
+        assert_eq!(r.profiles, ["prod"]);
+        let args = Args {
+            no_mouse: true,
+            ..Args::default()
+        };
+        let r = resolve_with(&args, Path::new("/nonexistent"), &no_env).unwrap();
+        assert!(!r.mouse);
+    }
+
+    #[test]
     fn the_token_hint_names_the_env_var() {
         let args = Args {
             url: Some("http://x".into()),
