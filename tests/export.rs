@@ -384,3 +384,62 @@ fn dialects_are_named_in_the_header() {
         ["id", "name", "external_ref", "created_at"]
     );
 }
+
+/// The app's `:export`, through the worker: a finished export is the file,
+/// a cancelled one leaves nothing in the directory.
+#[tokio::test]
+async fn the_worker_writes_the_file_or_on_cancel_nothing() {
+    use raven_console::console::app::{Action, Effect};
+    let sw = Standin::start(
+        Dialect::Raven,
+        Switches {
+            page_cap: Some(5),
+            ..Switches::default()
+        },
+        400,
+    );
+    let client = Client::new(&sw.url, Some(KEY.to_string())).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = raven_console::console::worker::spawn(client, tx);
+    let dir = tempfile::tempdir().unwrap();
+    let export = |id: u64, name: &str| Effect::Export {
+        id,
+        dialects: Dialects::RAVEN,
+        request: Request::default(),
+        format: Format::Csv,
+        path: dir.path().join(name),
+        token_hint: "the test key".into(),
+    };
+    worker.send(export(1, "all.csv")).unwrap();
+    let mut progressed = false;
+    loop {
+        match rx.recv().await.unwrap() {
+            Action::ExportProgress { id: 1, .. } => progressed = true,
+            Action::Exported { id: 1, result } => {
+                assert_eq!(result, Ok(400));
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(progressed);
+    let text = std::fs::read_to_string(dir.path().join("all.csv")).unwrap();
+    assert_eq!(text.lines().count(), 401);
+
+    worker.send(export(2, "cancelled.csv")).unwrap();
+    // Some pages in, then Esc.
+    loop {
+        if let Action::ExportProgress { id: 2, progress } = rx.recv().await.unwrap()
+            && progress.done >= 20
+        {
+            break;
+        }
+    }
+    worker.send(Effect::CancelExport { id: 2 }).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["all.csv"], "no half file, no temporary file");
+}

@@ -97,6 +97,7 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                 request,
                 format,
                 path,
+                token_hint,
             } => {
                 exports.retain(|_, t| !t.is_finished());
                 exports.insert(
@@ -116,7 +117,7 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                         )
                         .await
                         .map_err(|e| match e {
-                            export::ExportError::Client(c) => words::explain(&c, ""),
+                            export::ExportError::Client(c) => words::explain(&c, &token_hint),
                             other => other.to_string(),
                         });
                         let _ = answers.send(Action::Exported { id, result });

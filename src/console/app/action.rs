@@ -132,6 +132,8 @@ pub enum Effect {
         request: crate::console::export::Request,
         format: crate::console::export::Format,
         path: std::path::PathBuf,
+        /// Where the key came from, for the words of a refusal.
+        token_hint: String,
     },
     /// Stop export `id`; its temporary file goes with it.
     CancelExport {

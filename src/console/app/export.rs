@@ -53,6 +53,7 @@ pub(super) fn start(state: &mut State, path: &str) -> Result<Vec<Effect>, String
         },
         format: Format::of_path(&path),
         path,
+        token_hint: state.server.token_hint.clone(),
     }])
 }
 
