@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 use std::collections::HashMap;
 
 use super::app::{Action, Effect};
+use super::bulk::{self, tasks};
 use super::edit::save;
 use super::{export, words};
 use crate::api::client::Client;
@@ -25,6 +26,8 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
     let mut list_task: Option<JoinHandle<()>> = None;
     // Exports by id, so Esc can stop one: aborting drops its temporary file.
     let mut exports: HashMap<u64, JoinHandle<()>> = HashMap::new();
+    // The bulk runs going on, to stop on Esc.
+    let mut runs: std::collections::HashMap<u64, bulk::Stop> = Default::default();
     while let Some(effect) = rx.recv().await {
         let client = client.clone();
         let answers = answers.clone();
@@ -127,6 +130,30 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
             Effect::CancelExport { id } => {
                 if let Some(t) = exports.remove(&id) {
                     t.abort();
+                }
+            }
+            Effect::ReadMarked { dialects, ids } => {
+                tasks::read_marked(client, dialects, ids, answers);
+            }
+            Effect::MarkAll {
+                id,
+                dialects,
+                query,
+                max,
+            } => tasks::mark_all(client, id, dialects, query, max, answers),
+            Effect::Bulk {
+                run,
+                dialects,
+                targets,
+                change,
+            } => {
+                runs.retain(|_, s| !s.stopped());
+                let stop = tasks::bulk(client, run, dialects, targets, change, answers);
+                runs.insert(run, stop);
+            }
+            Effect::StopBulk { run } => {
+                if let Some(stop) = runs.remove(&run) {
+                    stop.stop();
                 }
             }
             // Timers, the editor and profiles are the loop's business, not the network's.

@@ -6,21 +6,21 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 
 use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
     json_text, like_pattern, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
-    UserFilter, UserPage, audit, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store,
+    StoreError, UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
-use crate::model::{Actor, Tenant, Timestamp, User};
+use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
 
-/// Rows a bulk insert sends in one statement (15 columns each, well under
+/// Rows a bulk insert sends in one statement (19 columns each, well under
 /// PostgreSQL's limit of 65,535 bound values).
 const BULK_ROWS: usize = 1_000;
 
@@ -121,12 +121,24 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
         .push_bind(tenant_id);
     if let Some(needle) = &f.search {
         let pattern = like_pattern(needle);
-        qb.push(" AND (users.name_fold LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR users.email_fold LIKE ")
-            .push_bind(pattern)
-            .push(")");
+        match f.search_in {
+            SearchIn::Both => {
+                qb.push(" AND (users.name_fold LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" OR users.email_fold LIKE ")
+                    .push_bind(pattern)
+                    .push(")");
+            }
+            SearchIn::Name => {
+                qb.push(" AND users.name_fold LIKE ").push_bind(pattern);
+            }
+            SearchIn::Email => {
+                qb.push(" AND users.email_fold LIKE ").push_bind(pattern);
+            }
+        }
     }
+    // Their LIKEs on the folded name and email run on the same trigram indexes.
+    super::condition::push_conditions(qb, &f.conditions);
     if let Some(r) = &f.external_ref {
         qb.push(" AND users.external_ref = ").push_bind(r);
     }
@@ -144,6 +156,7 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
 fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
     const C: &str = " COLLATE \"C\"";
     match key {
+        SortKey::Username => ("(users.username_fold COLLATE \"C\")", C),
         SortKey::DisplayName => ("(users.name_fold COLLATE \"C\")", C),
         SortKey::Email => ("(users.email_fold COLLATE \"C\")", C),
         SortKey::ExternalRef => (
@@ -167,25 +180,25 @@ fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
 /// each cut at `offset + limit`, and only those rows are sorted: a first page
 /// reads `limit` entries of each, never the whole tenant. A search sorts its
 /// matches.
-fn sorted_page_query<'a>(
+fn push_sorted_page<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
     tenant_id: &'a str,
     filter: &'a UserFilter,
     sort: Sort,
     page: PageRequest,
-) -> QueryBuilder<'a, Postgres> {
+) {
     let (key, collate) = sort_expr(sort.key);
     let dir = sort.dir();
     let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
-    let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
     if filter.search.is_some() {
-        push_from_where(&mut qb, tenant_id, filter);
+        push_from_where(qb, tenant_id, filter);
         qb.push(format!(" ORDER BY {key} {dir} NULLS LAST, users.id {dir}"));
     } else {
         let n = offset.saturating_add(i64::from(page.limit));
         qb.push(format!(
             " FROM (SELECT id, part, k FROM ((SELECT users.id AS id, 0 AS part, {key} AS k"
         ));
-        push_from_where(&mut qb, tenant_id, filter);
+        push_from_where(qb, tenant_id, filter);
         if sort.key.nullable() {
             qb.push(format!(" AND {key} IS NOT NULL"));
         }
@@ -194,7 +207,7 @@ fn sorted_page_query<'a>(
             .push(")");
         if sort.key.nullable() {
             qb.push(" UNION ALL (SELECT users.id AS id, 1 AS part, NULL AS k");
-            push_from_where(&mut qb, tenant_id, filter);
+            push_from_where(qb, tenant_id, filter);
             qb.push(format!(" AND {key} IS NULL ORDER BY users.id {dir} LIMIT "))
                 .push_bind(n)
                 .push(")");
@@ -208,13 +221,33 @@ fn sorted_page_query<'a>(
         .push(format!(
             ") AS p JOIN users ON users.id = p.id ORDER BY p.part, p.k{collate} {dir}, p.id {dir}"
         ));
-        return qb;
+        return;
     }
     qb.push(" LIMIT ")
         .push_bind(i64::from(page.limit))
         .push(" OFFSET ")
         .push_bind(offset);
-    qb
+}
+
+/// The exact total of a user list, as a scalar expression: without a search,
+/// an external_ref or a condition, a sum over the counts the triggers keep (`user_counts`,
+/// migration 0006), not a count over the tenant's users.
+fn push_total<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
+    if f.search.is_none() && f.external_ref.is_none() && f.conditions.is_empty() {
+        qb.push("(SELECT COALESCE(SUM(n), 0)::BIGINT FROM user_counts WHERE tenant_id = ")
+            .push_bind(tenant_id);
+        if let Some(r) = f.role {
+            qb.push(" AND role = ").push_bind(r.as_str());
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        qb.push(")");
+    } else {
+        qb.push("(SELECT COUNT(*)");
+        push_from_where(qb, tenant_id, f);
+        qb.push(")");
+    }
 }
 
 #[async_trait]
@@ -291,7 +324,7 @@ impl Store for PgStore {
             tx.rollback().await?;
             return Err(self.conflict_or(e, user).await);
         }
-        audit::event_query::<Postgres>(None, user, actor)
+        audit::event_query::<Postgres>(AuditAction::Create, None, user, actor)
             .build()
             .execute(&mut *tx)
             .await?;
@@ -363,29 +396,35 @@ impl Store for PgStore {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<UserPage, StoreError> {
-        // REPEATABLE READ: the page and the total come from the same snapshot.
+        // One statement, so the page and its total come from one snapshot
+        // without a transaction around them (two round trips fewer).
         let filter = &filter.folded();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let mut qb = if let Some(sort) = filter.sort {
-            sorted_page_query(tenant_id, filter, sort, page)
+        let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}, "));
+        push_total(&mut qb, tenant_id, filter);
+        qb.push(" AS total");
+        if let Some(sort) = filter.sort {
+            push_sorted_page(&mut qb, tenant_id, filter, sort, page);
         } else {
-            let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
             push_from_where(&mut qb, tenant_id, filter);
             qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
                 .push_bind(i64::from(page.limit))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
-            qb
+        }
+        let rows: Vec<PgRow> = qb.build().fetch_all(&self.pool).await?;
+        let total: i64 = match rows.first() {
+            Some(first) => first.try_get("total")?,
+            // A page past the end has no row to carry the total.
+            None => {
+                let mut count = QueryBuilder::new("SELECT ");
+                push_total(&mut count, tenant_id, filter);
+                count.build_query_scalar().fetch_one(&self.pool).await?
+            }
         };
-        let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-
-        let mut count = QueryBuilder::new("SELECT COUNT(*)");
-        push_from_where(&mut count, tenant_id, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        let rows = rows
+            .iter()
+            .map(ListedRow::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(UserPage {
             users: row::listed(rows)?,
             total: u64::try_from(total).unwrap_or(0),
@@ -416,7 +455,8 @@ impl Store for PgStore {
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = $1, display_name = $2, email = $3, avatar = $4, \
              role = $5, status = $6, metadata = $7, preferences = $8, version = version + 1, \
-             updated_at = $9, name_fold = $13, email_fold = $14 \
+             updated_at = $9, name_fold = $13, email_fold = $14, username = $15, \
+             username_fold = $16 \
              WHERE tenant_id = $10 AND id = $11 AND version = $12 \
              RETURNING {USER_COLUMNS}"
         ))
@@ -434,6 +474,8 @@ impl Store for PgStore {
         .bind(expected_version)
         .bind(row::folded(&user.display_name))
         .bind(row::folded(&user.email))
+        .bind(&user.username)
+        .bind(crate::model::fold(&user.username))
         .fetch_optional(&mut *tx)
         .await;
         let saved = match result {
@@ -444,12 +486,48 @@ impl Store for PgStore {
                 return Err(self.conflict_or(e, user).await);
             }
         };
-        audit::event_query::<Postgres>(Some(&before), &saved, actor)
+        audit::event_query::<Postgres>(AuditAction::Update, Some(&before), &saved, actor)
             .build()
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(saved)
+    }
+
+    async fn delete_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locked until the commit, so the event records what was deleted.
+        let before: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users \
+             WHERE users.tenant_id = $1 AND users.id = $2 FOR UPDATE"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before.map(User::try_from).transpose()? else {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        };
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::event_query::<Postgres>(AuditAction::Delete, Some(&before), &before, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(before)
     }
 
     async fn list_audit(

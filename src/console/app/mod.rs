@@ -11,6 +11,7 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod bulk;
 pub mod cmdline;
 mod copy;
 pub mod detail;
@@ -84,6 +85,8 @@ pub enum Focus {
     Form,
     /// The `:` command line, over the list.
     CommandLine,
+    /// The bulk menu, preview, run or result in `State::bulk`, over the list.
+    Bulk,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -131,6 +134,7 @@ pub struct State {
     /// `:profile`: the profiles, the one in use, kept drafts.
     pub profile: ProfileState,
     pub mouse: MouseState,
+    pub bulk: Option<bulk::Bulk>,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -178,6 +182,7 @@ impl State {
             export: ExportState::default(),
             profile: ProfileState::default(),
             mouse: MouseState::default(),
+            bulk: None,
             error: None,
             info: None,
             spinner: 0,
@@ -244,6 +249,7 @@ impl State {
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
             || self.export.running.is_some()
+            || self.bulk_busy()
             || self
                 .form
                 .as_ref()
@@ -405,6 +411,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
         Action::Saved { id, result } => saved::on_saved(state, id, result),
         Action::Created { id, result } => saved::on_created(state, id, result),
+        Action::MarksRead(batch) => {
+            marks::on_read(state, batch);
+            vec![]
+        }
+        Action::MarkedAll { id, result } => marks::on_marked_all(state, id, result),
+        Action::BulkProgress { run, items } => {
+            bulk::on_progress(state, run, items);
+            vec![]
+        }
+        Action::BulkFinished { run } => bulk::on_finished(state, run),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
             vec![]
@@ -456,6 +472,7 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
         Focus::Form => form::contexts(state.form.as_ref()),
         Focus::CommandLine => vec![Context::CommandLine],
+        Focus::Bulk => bulk::contexts(state),
     }
 }
 
@@ -472,6 +489,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::CommandLine {
         cmdline::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && state.focus == Focus::Bulk {
+        bulk::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -523,6 +544,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::Detail => detail::command(state, cmd),
         Focus::Form => form::command(state, cmd),
         Focus::CommandLine => cmdline::command(state, cmd),
+        Focus::Bulk => bulk::command(state, cmd),
     }
 }
 

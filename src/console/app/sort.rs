@@ -42,6 +42,7 @@ pub fn label(key: SortKey) -> &'static str {
         SortKey::LastLoginAt => "last login",
         SortKey::CreatedAt => "created",
         SortKey::UpdatedAt => "updated",
+        SortKey::Username => "user name",
     }
 }
 

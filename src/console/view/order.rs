@@ -27,7 +27,7 @@ fn time(ts: &str) -> Value {
 /// The row's value for `key`, as raven-server compares it: names and emails
 /// folded, external refs ASCII-case-insensitively, times as instants.
 /// `None` when the row has none, or the console cannot see it (`updated_at`
-/// is not in its rows).
+/// and SCIM's `userName` are not in its rows).
 fn value(row: &ListRow, key: SortKey) -> Option<Value> {
     match key {
         SortKey::DisplayName => row
@@ -46,7 +46,8 @@ fn value(row: &ListRow, key: SortKey) -> Option<Value> {
         SortKey::Status => row.status.map(|v| Value::Text(v.as_str().to_string())),
         SortKey::LastLoginAt => row.last_login_at.as_deref().map(time),
         SortKey::CreatedAt => row.created_at.as_deref().map(time),
-        SortKey::UpdatedAt => None,
+        // Not in the console's rows (SCIM's userName is not a column here).
+        SortKey::UpdatedAt | SortKey::Username => None,
     }
 }
 
