@@ -55,6 +55,10 @@ pub(super) fn switch(state: &mut State, name: &str) -> Result<Vec<Effect>, Strin
     if state.profile.current.as_deref() == Some(name) {
         return Err(format!("Profile \"{name}\" is the one in use."));
     }
+    if state.bulk_busy() {
+        // Its answers and the marks belong to this server.
+        return Err("A bulk change is running here: let it finish, or stop it, first.".into());
+    }
     if state.form.as_ref().is_some_and(Form::is_dirty) {
         state.profile.asking = Some(name.to_string());
         return Ok(vec![]);
@@ -131,6 +135,7 @@ pub(super) fn on_switched(state: &mut State, result: Result<Switched, String>) -
     state.pending_list = None;
     state.pending_detail = None;
     state.marks = Default::default();
+    state.bulk = None;
     state.sort.current = None;
     state.sort.unsorted.clear();
     state.error = None;
