@@ -764,13 +764,13 @@ fn a_bad_command_keeps_the_line_open_and_says_why() {
     assert!(e.contains("no page 17: 16 pages"), "{e}");
     update(&mut s, key(KeyCode::Esc));
     assert_eq!(s.focus, Focus::List);
-    command_line(&mut s, "sort name");
+    command_line(&mut s, "srt name");
     assert!(
         s.cmdline
             .error
             .as_ref()
             .unwrap()
-            .contains("Unknown command \"sort\"")
+            .contains("Unknown command \"srt\"")
     );
     // Typing clears the error.
     update(&mut s, key(KeyCode::Backspace));

@@ -700,6 +700,88 @@ fn the_command_line_goes_to_the_last_page() {
 }
 
 #[test]
+fn export_of_the_demo_tenant_has_a_line_per_user_and_the_header() {
+    // No --url: the embedded server and its demo tenant, as the console uses.
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let out = std::process::Command::new(CONSOLE)
+        .args(["export", "--format", "csv"])
+        .env("RAVEN_DATA_DIR", &home)
+        .env("RAVEN_CONFIG_DIR", &home)
+        .env_remove("RAVEN_URL")
+        .env_remove("RAVEN_TOKEN")
+        .env_remove("RAVEN_PROFILE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,name,email,external_ref,role,status,last_login_at,created_at"
+    );
+    let ids: std::collections::HashSet<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        lines.len() as u64,
+        raven_console::console::embedded::DEMO_USERS + 1
+    );
+    assert_eq!(ids.len(), lines.len() - 1, "each user once");
+    assert_eq!(
+        err, "",
+        "no bar and no summary when stderr is not a terminal"
+    );
+}
+
+#[test]
+fn a_double_click_opens_the_user_and_a_header_click_sorts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &server.key]);
+    c.wait_for("page 1 of 3 · 45 users");
+    // SGR mouse reports (1-based): press and release on the third row (screen row 5).
+    let click = "\x1b[<0;6;5M\x1b[<0;6;5m";
+    c.keys(click);
+    c.keys(click);
+    c.wait_for("\"id\": \"usr_");
+    c.keys("\x1b");
+    c.wait_for("page 1 of 3 · 45 users");
+    // A click on "Name" in the header (screen row 2).
+    c.keys("\x1b[<0;4;2M\x1b[<0;4;2m");
+    c.wait_for("Name ▲");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
+fn the_mouse_is_captured_while_running_and_not_with_no_mouse() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let has = |c: &Console, seq: &str| {
+        let raw = c.raw.lock().unwrap();
+        raw.windows(seq.len()).any(|w| w == seq.as_bytes())
+    };
+    let mut c = Console::start_at_home(dir.path(), &["--url", &server.url, "--token", &server.key]);
+    c.wait_for("page 1 of 3 · 45 users");
+    assert!(has(&c, "\x1b[?1000h"), "mouse capture on");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    assert!(has(&c, "\x1b[?1000l"), "mouse capture off at the end");
+
+    let mut c = Console::start_at_home(
+        dir.path(),
+        &["--url", &server.url, "--token", &server.key, "--no-mouse"],
+    );
+    c.wait_for("page 1 of 3 · 45 users");
+    assert!(!has(&c, "\x1b[?1000h"), "--no-mouse leaves the mouse alone");
+    c.keys("q");
+    assert!(c.wait_exit().success());
+}
+
+#[test]
 fn mark_three_users_set_them_inactive_and_find_them_inactive_through_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());

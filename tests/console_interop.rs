@@ -126,7 +126,12 @@ impl Driver {
                 )),
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
-                Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
+                Effect::After { .. }
+                | Effect::Editor { .. }
+                | Effect::Copy { .. }
+                | Effect::Export { .. }
+                | Effect::CancelExport { .. }
+                | Effect::SwitchProfile { .. } => continue,
             };
             queue.extend(update(&mut self.state, action));
         }

@@ -55,3 +55,34 @@ fn without_a_terminal_it_says_so_in_one_line_and_exits_2() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("run it in a terminal"), "{err}");
 }
+
+#[test]
+fn export_has_its_help_man_page_and_completions() {
+    let (ok, out) = run(&["export", "--help"]);
+    assert!(ok);
+    for flag in [
+        "--role",
+        "--status",
+        "--search",
+        "--external-ref",
+        "--sort",
+        "--format",
+        "--output",
+        "--url",
+        "--token",
+        "--profile",
+        "--api",
+    ] {
+        assert!(out.contains(flag), "export --help lacks {flag}: {out}");
+    }
+    let (ok, out) = run(&["completions", "bash"]);
+    assert!(ok);
+    assert!(out.contains("export") && out.contains("--external-ref") && out.contains("ndjson"));
+    let (ok, out) = run(&["completions", "zsh"]);
+    assert!(ok && out.contains("--no-mouse"));
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, _) = run(&["man", "--dir", dir.path().to_str().unwrap()]);
+    assert!(ok);
+    let page = std::fs::read_to_string(dir.path().join("raven-console-export.1")).unwrap();
+    assert!(page.contains("ndjson"), "{page}");
+}

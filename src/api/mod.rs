@@ -7,6 +7,7 @@ pub mod eai;
 pub mod error;
 pub mod key;
 pub mod raven;
+pub mod sort;
 
 pub use error::{ErrorBody, ErrorDetail};
 

@@ -16,6 +16,12 @@ pub enum Cmd {
     User(String),
     /// Find the user with this external_ref and open it.
     Ref(String),
+    /// `:sort FIELD`, `:sort -FIELD` (as the dialect spells it); `None`: back to newest first.
+    Sort(Option<String>),
+    /// Write the filtered, sorted list, every page, to this file.
+    Export(String),
+    /// Switch to this profile of config.toml.
+    Profile(String),
     /// `:mark all`, `:mark page`, `:mark none`.
     Mark(MarkWhat),
     /// `:set FIELD VALUE` / `:unset FIELD`: a bulk change of the marked users.
@@ -48,6 +54,17 @@ pub const NAMES: &[(&str, &str, &str)] = &[
         "open the user with this external_ref",
     ),
     (
+        "sort",
+        "[-]FIELD",
+        "sort by FIELD (-FIELD descending); alone: newest first",
+    ),
+    (
+        "export",
+        "FILE",
+        "write the filtered list, every page, to FILE",
+    ),
+    ("profile", "NAME", "switch to profile NAME of config.toml"),
+    (
         "mark",
         "all|page|none",
         "mark every user matching the filters, the page, or none",
@@ -66,6 +83,9 @@ pub const NAMES: &[(&str, &str, &str)] = &[
     ("q", "", "quit"),
     ("quit", "", "quit"),
 ];
+
+/// Commands whose argument may be left out.
+const OPTIONAL: &[&str] = &["sort"];
 
 fn takes(name: &str) -> Option<&'static str> {
     NAMES
@@ -102,7 +122,7 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
     if arg.is_empty() && !rest.is_empty() {
         return Err(format!(":{name} takes nothing after it."));
     }
-    if !arg.is_empty() && rest.is_empty() {
+    if !arg.is_empty() && rest.is_empty() && !OPTIONAL.contains(&name) {
         return Err(format!(":{name} needs {arg}: :{name} {arg}."));
     }
     if !arg.is_empty() && rest.split_whitespace().count() > 1 {
@@ -121,6 +141,9 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "last" => Cmd::Last,
         "user" => Cmd::User(rest.to_string()),
         "ref" => Cmd::Ref(rest.to_string()),
+        "sort" => Cmd::Sort((!rest.is_empty()).then(|| rest.to_string())),
+        "export" => Cmd::Export(rest.to_string()),
+        "profile" => Cmd::Profile(rest.to_string()),
         "mark" => Cmd::Mark(match rest {
             "all" => MarkWhat::All,
             "page" => MarkWhat::Page,
@@ -187,6 +210,67 @@ pub fn complete(line: &str) -> (String, Vec<&'static str>) {
             (prefix, fits)
         }
     }
+}
+
+/// What the arguments of some commands complete from: the sort fields of
+/// the server's dialects and the profiles of config.toml.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Vocabulary {
+    pub sort_fields: Vec<&'static str>,
+    pub profiles: Vec<String>,
+}
+
+/// Tab on `line` with arguments completed too: `:sort` from the sort fields
+/// (after an optional `-`), `:profile` from the profile names; the rest as [`complete`].
+pub fn complete_with(line: &str, words: &Vocabulary) -> (String, Vec<String>) {
+    let Some((name, arg)) = line.split_once(char::is_whitespace) else {
+        let (line, fits) = complete(line);
+        return (line, fits.into_iter().map(str::to_string).collect());
+    };
+    let arg = arg.trim_start();
+    let (sign, arg, pool): (&str, &str, Vec<String>) = match name {
+        "sort" => {
+            let (sign, arg) = match arg.strip_prefix('-') {
+                Some(a) => ("-", a),
+                None => ("", arg),
+            };
+            let pool = words.sort_fields.iter().map(|f| f.to_string()).collect();
+            (sign, arg, pool)
+        }
+        "profile" => ("", arg, words.profiles.clone()),
+        _ => {
+            let (line, fits) = complete(line);
+            return (line, fits.into_iter().map(str::to_string).collect());
+        }
+    };
+    if arg.contains(char::is_whitespace) {
+        return (line.to_string(), vec![]);
+    }
+    let fits: Vec<String> = pool.into_iter().filter(|w| w.starts_with(arg)).collect();
+    let done = |word: &str| format!("{name} {sign}{word}");
+    match fits.as_slice() {
+        [] => (line.to_string(), vec![]),
+        [one] => (done(one), vec![]),
+        many => {
+            let prefix = common_prefix(many);
+            let word = if prefix.len() > arg.len() {
+                prefix
+            } else {
+                arg.to_string()
+            };
+            (done(&word), fits)
+        }
+    }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let mut prefix = words[0].clone();
+    for w in &words[1..] {
+        while !w.starts_with(&prefix) {
+            prefix.pop();
+        }
+    }
+    prefix
 }
 
 /// Tab after `:set `, `:unset ` and `:mark `: the field names, then role and status values.
@@ -362,6 +446,52 @@ mod tests {
             ("set role ".to_string(), vec!["admin", "member", "viewer"])
         );
         assert_eq!(complete("mark a"), ("mark all".to_string(), vec![]));
+    }
+
+    #[test]
+    fn sort_export_and_profile_parse() {
+        assert_eq!(
+            parse("sort -lastLoginAt"),
+            Ok(Cmd::Sort(Some("-lastLoginAt".into())))
+        );
+        assert_eq!(parse("sort"), Ok(Cmd::Sort(None)));
+        assert!(parse("sort a b").unwrap_err().contains("one [-]FIELD"));
+        assert_eq!(
+            parse("export /tmp/u.csv"),
+            Ok(Cmd::Export("/tmp/u.csv".into()))
+        );
+        assert!(parse("export").unwrap_err().contains("needs FILE"));
+        assert_eq!(parse("profile prod"), Ok(Cmd::Profile("prod".into())));
+        assert!(parse("profile").unwrap_err().contains("needs NAME"));
+    }
+
+    #[test]
+    fn tab_completes_sort_fields_and_profiles() {
+        let words = Vocabulary {
+            sort_fields: vec!["name", "email", "lastLoginAt", "createdAt"],
+            profiles: vec!["prod".into(), "staging".into(), "stage-eu".into()],
+        };
+        assert_eq!(
+            complete_with("sort la", &words),
+            ("sort lastLoginAt".into(), vec![])
+        );
+        assert_eq!(
+            complete_with("sort -cr", &words),
+            ("sort -createdAt".into(), vec![])
+        );
+        assert_eq!(
+            complete_with("profile st", &words),
+            (
+                "profile stag".to_string(),
+                vec!["staging".to_string(), "stage-eu".to_string()]
+            )
+        );
+        assert_eq!(
+            complete_with("profile x", &words),
+            ("profile x".into(), vec![])
+        );
+        assert_eq!(complete_with("pro", &words), ("profile ".into(), vec![]));
+        assert_eq!(complete_with("user us", &words), ("user us".into(), vec![]));
     }
 
     #[test]

@@ -39,16 +39,16 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Server to connect to, e.g. https://raven.example.com
-    #[arg(long, env = "RAVEN_URL")]
+    #[arg(long, global = true, env = "RAVEN_URL")]
     pub url: Option<String>,
     /// API key for that server (rk_live_...)
-    #[arg(long, env = "RAVEN_TOKEN", hide_env_values = true)]
+    #[arg(long, global = true, env = "RAVEN_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Dialect to speak; auto asks the server
-    #[arg(long, value_enum)]
+    #[arg(long, global = true, value_enum)]
     pub api: Option<ApiChoice>,
     /// A [profiles.NAME] table of config.toml in the config directory
-    #[arg(long, env = "RAVEN_PROFILE")]
+    #[arg(long, global = true, env = "RAVEN_PROFILE")]
     pub profile: Option<String>,
     /// Never send a write: browse and inspect only
     #[arg(long)]
@@ -57,6 +57,9 @@ pub struct Args {
     /// directory (default: `theme` in config.toml, else dark)
     #[arg(long, env = "RAVEN_THEME", value_name = "NAME")]
     pub theme: Option<String>,
+    /// Leave the mouse to the terminal (no clicks, no wheel); also `mouse = false` in config.toml
+    #[arg(long)]
+    pub no_mouse: bool,
     /// Where url and token came from, to tell an admin what to fix.
     #[arg(skip)]
     pub url_from_env: bool,
@@ -100,6 +103,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "man")]
         dir: std::path::PathBuf,
     },
+    /// Write the filtered, sorted list of users, every page, as CSV, JSON or NDJSON
+    Export(crate::console::export::cli::ExportArgs),
 }
 
 /// One `[profiles.NAME]` table.
@@ -121,6 +126,8 @@ pub struct Profile {
 struct ConfigFile {
     /// `theme = "light"`, or the name of a .toml file beside config.toml.
     theme: Option<String>,
+    /// `mouse = false`: as `--no-mouse`.
+    mouse: Option<bool>,
     #[serde(default)]
     profiles: std::collections::BTreeMap<String, Profile>,
 }
@@ -145,6 +152,10 @@ pub struct Resolved {
     pub read_only: bool,
     /// `--theme`, else `theme` in config.toml; `None`: the default.
     pub theme: Option<String>,
+    /// Clicks and the wheel go to the console: not `--no-mouse`, not `mouse = false`.
+    pub mouse: bool,
+    /// The profiles of config.toml, for `:profile`.
+    pub profiles: Vec<String>,
 }
 
 /// A mistake in how the console was asked to run (flags, environment,
@@ -203,10 +214,16 @@ pub fn resolve_with(
         .or_else(|| profile.as_ref().and_then(|(_, p)| p.api))
         .unwrap_or_default();
     let read_only = args.read_only || profile.as_ref().is_some_and(|(_, p)| p.read_only);
+    let file = read_config(config)?;
     let theme = match &args.theme {
         Some(t) => Some(t.clone()),
-        None => read_config(config)?.and_then(|f| f.theme),
+        None => file.as_ref().and_then(|f| f.theme.clone()),
     };
+    let mouse = !args.no_mouse && file.as_ref().and_then(|f| f.mouse).unwrap_or(true);
+    let profiles: Vec<String> = file
+        .as_ref()
+        .map(|f| f.profiles.keys().cloned().collect())
+        .unwrap_or_default();
 
     let Some(url) = url else {
         if flag_token.is_some() {
@@ -217,6 +234,8 @@ pub fn resolve_with(
             api,
             read_only,
             theme,
+            mouse,
+            profiles,
         });
     };
 
@@ -261,6 +280,8 @@ pub fn resolve_with(
         api,
         read_only,
         theme,
+        mouse,
+        profiles,
     })
 }
 
@@ -377,6 +398,22 @@ mod tests {
         };
         let err = resolve_with(&args, cfg.path(), &no_env).unwrap_err();
         assert!(err.to_string().contains("prod"), "{err}");
+    }
+
+    #[test]
+    fn the_mouse_is_on_unless_the_flag_or_the_file_says_off() {
+        let r = resolve_with(&Args::default(), Path::new("/nonexistent"), &no_env).unwrap();
+        assert!(r.mouse);
+        let cfg = write_config("mouse = false\n[profiles.prod]\nurl = \"https://prod.example\"\n");
+        let r = resolve_with(&Args::default(), cfg.path(), &no_env).unwrap();
+        assert!(!r.mouse);
+        assert_eq!(r.profiles, ["prod"]);
+        let args = Args {
+            no_mouse: true,
+            ..Args::default()
+        };
+        let r = resolve_with(&args, Path::new("/nonexistent"), &no_env).unwrap();
+        assert!(!r.mouse);
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum Context {
     Help,
     /// The `:` command line.
     CommandLine,
+    /// `:profile` with an unsaved edit: what to do with it.
+    KeepDraft,
+    /// The list while `:export` runs.
+    Export,
     /// The bulk menu: what to change in the marked users.
     Bulk,
     /// The value of a bulk change, typed.
@@ -73,6 +77,8 @@ impl Context {
             }
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
+            Context::KeepDraft => ":profile, edit not saved",
+            Context::Export => "While exporting",
             Context::Bulk => "Bulk menu",
             Context::BulkValue => "Bulk change: the value",
             Context::BulkConfirm => "Bulk preview",
@@ -143,6 +149,15 @@ pub enum Command {
     History,
     /// Puts back what an event changed: the edit form with its `from` values.
     Revert,
+    /// Cycles the focused column's sort: ascending, descending, newest first.
+    Sort,
+    /// Moves the column `s` sorts right / left.
+    NextColumn,
+    PrevColumn,
+    /// Keeps an unsaved edit for when the admin comes back to its profile.
+    Keep,
+    /// Stops the export under way.
+    CancelExport,
 }
 
 impl Command {
@@ -261,6 +276,19 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
     b(X::List, &[Key::Char('h')], C::History, "history"),
+    b(X::List, &[Key::Char('s')], C::Sort, "sort by the column"),
+    b(
+        X::List,
+        &[Key::Char('>'), Key::Code(K::Right)],
+        C::NextColumn,
+        "next column",
+    ),
+    b(
+        X::List,
+        &[Key::Char('<'), Key::Code(K::Left)],
+        C::PrevColumn,
+        "previous column",
+    ),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -401,6 +429,20 @@ pub const BINDINGS: &[Binding] = &[
     b(X::CommandLine, &[Key::Code(K::Up)], C::Up, "older"),
     b(X::CommandLine, &[Key::Code(K::Down)], C::Down, "newer"),
     b(X::CommandLine, &[Key::Code(K::Esc)], C::Back, "cancel"),
+    b(
+        X::KeepDraft,
+        &[Key::Char('k')],
+        C::Keep,
+        "keep it for later",
+    ),
+    b(X::KeepDraft, &[Key::Char('d')], C::Discard, "discard it"),
+    b(X::KeepDraft, &[Key::Code(K::Esc)], C::Back, "stay here"),
+    b(
+        X::Export,
+        &[Key::Code(K::Esc)],
+        C::CancelExport,
+        "cancel the export",
+    ),
     b(
         X::Bulk,
         &[Key::Code(K::Up), Key::Char('k')],

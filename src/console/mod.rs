@@ -11,6 +11,7 @@ pub mod config;
 pub mod edit;
 pub mod editor;
 pub mod embedded;
+pub mod export;
 pub mod history;
 pub mod keymap;
 pub mod osc52;
@@ -46,6 +47,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 println!("{}", page.display());
             }
             return Ok(());
+        }
+        Some(config::Command::Export(export)) => {
+            return export::cli::run(&args, export).await;
         }
         None => {}
     }
@@ -89,7 +93,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     }
     // Installs a panic hook that restores the terminal before the message prints.
     let mut terminal = ratatui::try_init().context("setting up the terminal")?;
-    let result = event_loop(&mut terminal, client, &hint, resolved.api, palette).await;
+    if resolved.mouse {
+        mouse_capture(true);
+    }
+    let setup = Setup {
+        args: &args,
+        hint: &hint,
+        api: resolved.api,
+        palette,
+        profiles: resolved.profiles.clone(),
+        mouse: resolved.mouse,
+    };
+    let result = event_loop(&mut terminal, client, setup).await;
+    if resolved.mouse {
+        mouse_capture(false);
+    }
     ratatui::restore();
     if let Some(e) = embedded {
         e.stop().await;
@@ -102,20 +120,85 @@ fn in_a_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
+/// Clicks and the wheel to the console (on) or back to the terminal (off).
+/// A panic restores the terminal through ratatui's hook, which leaves the
+/// mouse alone, so the hook installed here gives it back first.
+fn mouse_capture(on: bool) {
+    use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    use ratatui::crossterm::execute;
+    if on {
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+        let next = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            next(info);
+        }));
+    } else {
+        mouse_capture_off();
+    }
+}
+
+fn mouse_capture_off() {
+    use ratatui::crossterm::{event::DisableMouseCapture, execute};
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+}
+
+/// What the loop needs besides the client: how the console was started.
+struct Setup<'a> {
+    args: &'a Args,
+    hint: &'a str,
+    api: ApiChoice,
+    palette: &'static ui::theme::Palette,
+    profiles: Vec<String>,
+    mouse: bool,
+}
+
+/// `:profile NAME`: the profile resolved as `--profile NAME` would be (the
+/// other flags that name a server or key give way to it), and a client on it.
+fn switch_profile(args: &Args, name: &str) -> Result<(app::Switched, Client), String> {
+    let args = Args {
+        profile: Some(name.to_string()),
+        url: None,
+        token: None,
+        api: None,
+        ..args.clone()
+    };
+    let resolved = config::resolve(&args).map_err(|e| format!("{e:#}"))?;
+    let Target::Remote {
+        url,
+        token,
+        token_hint,
+    } = resolved.target
+    else {
+        return Err(format!("profile '{name}' names no server"));
+    };
+    let client = Client::new(&url, token)
+        .map_err(|e| e.to_string())?
+        .read_only(resolved.read_only);
+    let switched = app::Switched {
+        name: name.to_string(),
+        url: client.base_url().to_string(),
+        token_hint,
+        api: resolved.api,
+        read_only: resolved.read_only,
+    };
+    Ok((switched, client))
+}
+
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     client: Client,
-    token_hint: &str,
-    api: ApiChoice,
-    palette: &'static ui::theme::Palette,
+    setup: Setup<'_>,
 ) -> anyhow::Result<()> {
-    let theme = Theme::from_env(palette);
+    let theme = Theme::from_env(setup.palette);
     let size = terminal.size()?;
-    let mut state = State::new(client.base_url(), token_hint, api, size.height);
+    let mut state = State::new(client.base_url(), setup.hint, setup.api, size.height);
     state.width = size.width;
     state.server.read_only = client.is_read_only();
+    state.profile.names = setup.profiles.clone();
+    state.profile.current = setup.args.profile.clone();
     let (tx, mut rx) = unbounded_channel::<Action>();
-    let worker = worker::spawn(client, tx.clone());
+    let mut worker = worker::spawn(client, tx.clone());
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
     let mut tick = tokio::time::interval(app::TICK);
@@ -130,6 +213,10 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Action::Key(k),
                 Some(Ok(Event::Resize(width, height))) => Action::Resize { width, height },
+                Some(Ok(Event::Mouse(m))) if setup.mouse => Action::Mouse {
+                    event: m,
+                    at: std::time::Instant::now(),
+                },
                 Some(Ok(_)) => continue,
                 // The terminal is gone: nothing more can be shown or typed.
                 Some(Err(_)) | None => Action::Quit,
@@ -142,20 +229,36 @@ async fn event_loop(
         let effects = app::update(&mut state, action);
         let (editors, effects): (Vec<Effect>, Vec<Effect>) = effects
             .into_iter()
-            .partition(|e| matches!(e, Effect::Editor { .. }));
+            .partition(|e| matches!(e, Effect::Editor { .. } | Effect::SwitchProfile { .. }));
         perform(effects, &worker, &tx);
         for e in editors {
+            if let Effect::SwitchProfile { name } = &e {
+                // A new worker on the new server; the old one ends when its
+                // channel closes, and its late answers carry ids nobody wants.
+                let answer = switch_profile(setup.args, name).map(|(switched, client)| {
+                    worker = worker::spawn(client, tx.clone());
+                    switched
+                });
+                let _ = tx.send(Action::Switched(answer));
+            }
             if let Effect::Editor { field, text } = e {
                 // The editor owns the terminal until it exits: stop reading keys
                 // (dropping the stream ends crossterm's reader thread), hand the
                 // screen back, and wait off the async runtime. The worker and
                 // timers go on; their answers queue until we are back.
                 drop(events);
+                if setup.mouse {
+                    mouse_capture_off();
+                }
                 ratatui::restore();
                 let result = tokio::task::spawn_blocking(move || editor::edit(field, &text))
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));
                 resume(terminal)?;
+                if setup.mouse {
+                    use ratatui::crossterm::{event::EnableMouseCapture, execute};
+                    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+                }
                 events = EventStream::new();
                 let _ = tx.send(Action::Edited { field, result });
             }

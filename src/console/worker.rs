@@ -5,9 +5,12 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
+use std::collections::HashMap;
+
 use super::app::{Action, Effect};
 use super::bulk::{self, tasks};
 use super::edit::save;
+use super::{export, words};
 use crate::api::client::Client;
 use crate::console::view::BothViews;
 
@@ -21,6 +24,8 @@ pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSende
 async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: UnboundedSender<Action>) {
     // The answer to a superseded page would be dropped anyway; stop asking for it.
     let mut list_task: Option<JoinHandle<()>> = None;
+    // Exports by id, so Esc can stop one: aborting drops its temporary file.
+    let mut exports: HashMap<u64, JoinHandle<()>> = HashMap::new();
     // The bulk runs going on, to stop on Esc.
     let mut runs: std::collections::HashMap<u64, bulk::Stop> = Default::default();
     while let Some(effect) = rx.recv().await {
@@ -89,6 +94,44 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Created { id, result });
                 });
             }
+            Effect::Export {
+                id,
+                dialects,
+                request,
+                format,
+                path,
+                token_hint,
+            } => {
+                exports.retain(|_, t| !t.is_finished());
+                exports.insert(
+                    id,
+                    tokio::spawn(async move {
+                        let tell = answers.clone();
+                        let mut progress = move |progress| {
+                            let _ = tell.send(Action::ExportProgress { id, progress });
+                        };
+                        let result = export::to_file(
+                            &client,
+                            dialects,
+                            &request,
+                            format,
+                            &path,
+                            &mut progress,
+                        )
+                        .await
+                        .map_err(|e| match e {
+                            export::ExportError::Client(c) => words::explain(&c, &token_hint),
+                            other => other.to_string(),
+                        });
+                        let _ = answers.send(Action::Exported { id, result });
+                    }),
+                );
+            }
+            Effect::CancelExport { id } => {
+                if let Some(t) = exports.remove(&id) {
+                    t.abort();
+                }
+            }
             Effect::ReadMarked { dialects, ids } => {
                 tasks::read_marked(client, dialects, ids, answers);
             }
@@ -119,8 +162,11 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::History(Box::new(answer)));
                 });
             }
-            // Timers and the editor are the loop's business, not the network's.
-            Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}
+            // Timers, the editor and profiles are the loop's business, not the network's.
+            Effect::After { .. }
+            | Effect::Editor { .. }
+            | Effect::Copy { .. }
+            | Effect::SwitchProfile { .. } => {}
         }
     }
 }

@@ -17,17 +17,9 @@ use super::users::{self, Changes, EAI_NAMES};
 use crate::api::ErrorBody;
 use crate::api::eai::{PatchUser, User, UserList, UserSummary};
 use crate::keys::Scope;
-use crate::store::SortKey;
 
 /// The fields `sort` takes here, as this dialect spells them.
-pub const EAI_SORTS: &[(&str, SortKey)] = &[
-    ("name", SortKey::DisplayName),
-    ("email", SortKey::Email),
-    ("role", SortKey::Role),
-    ("status", SortKey::Status),
-    ("lastLoginAt", SortKey::LastLoginAt),
-    ("createdAt", SortKey::CreatedAt),
-];
+pub use crate::api::sort::EAI_SORTS;
 
 /// `sort`, for the OpenAPI document (parsed by `extract::Query::sort`).
 #[derive(utoipa::IntoParams)]

@@ -18,15 +18,9 @@ use crate::api::ErrorBody;
 use crate::api::raven::{CreateUser, PatchUser, User, UserList, UserSummary, View};
 use crate::keys::Scope;
 use crate::model::NewUser;
-use crate::store::SortKey;
 
 /// The fields `sort` takes here, as this dialect spells them.
-pub const RAVEN_SORTS: &[(&str, SortKey)] = &[
-    ("display_name", SortKey::DisplayName),
-    ("external_ref", SortKey::ExternalRef),
-    ("created_at", SortKey::CreatedAt),
-    ("updated_at", SortKey::UpdatedAt),
-];
+pub use crate::api::sort::RAVEN_SORTS;
 
 /// `sort`, for the OpenAPI document (parsed by `extract::Query::sort`).
 #[derive(utoipa::IntoParams)]

@@ -61,6 +61,10 @@ pub struct Switches {
     pub offset_times: bool,
     /// Top-level fields beyond the spec on every user.
     pub extra_fields: bool,
+    /// `sort` (not in either spec) refused with a 400 that names it, as a
+    /// server that checks its query strictly does. Without it `sort` is
+    /// ignored like any parameter the spec does not name: newest first.
+    pub refuse_sort: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -317,6 +321,13 @@ fn page(
             )
         }),
     };
+    if inner.sw.refuse_sort && q.contains_key("sort") {
+        return Err(fail(
+            inner,
+            StatusCode::BAD_REQUEST,
+            "property sort should not exist",
+        ));
+    }
     let asked = num("limit", 20)?;
     let offset = num("offset", 0)?;
     let limit = inner.sw.page_cap.map_or(asked, |c| asked.min(c));

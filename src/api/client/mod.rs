@@ -104,11 +104,18 @@ pub struct ListQuery {
     pub role: Option<Role>,
     pub status: Option<Status>,
     pub search: Option<String>,
+    /// The order asked for (`sort=`, a raven-server extension); `None` is the
+    /// server's default, newest first. Sent to a dialect only as it spells it.
+    pub sort: Option<crate::store::Sort>,
 }
 
 impl ListQuery {
-    /// The query string: the page, then each filter that is set.
-    fn params(&self) -> Vec<(&'static str, String)> {
+    /// The query string: the page, then each filter that is set, then the
+    /// sort as `sorts` (the dialect's table) spells it.
+    fn params(
+        &self,
+        sorts: &[(&'static str, crate::store::SortKey)],
+    ) -> Vec<(&'static str, String)> {
         let mut out = vec![
             ("limit", self.limit.to_string()),
             ("offset", self.offset.to_string()),
@@ -117,6 +124,11 @@ impl ListQuery {
         out.extend(self.role.map(|r| ("role", r.as_str().to_string())));
         out.extend(self.status.map(|s| ("status", s.as_str().to_string())));
         out.extend(self.search.clone().map(|s| ("search", s)));
+        out.extend(
+            self.sort
+                .and_then(|s| super::sort::param(sorts, s))
+                .map(|s| ("sort", s)),
+        );
         out
     }
 }
@@ -259,14 +271,18 @@ impl Client {
 
     /// One page of `GET /api/v1/users` with the filters `q` names, timestamps in UTC.
     pub async fn list_raven(&self, q: &ListQuery) -> Result<RavenList, ClientError> {
-        let (mut list, _) = self.get_json::<RavenList>(RAVEN_BASE, &q.params()).await?;
+        let (mut list, _) = self
+            .get_json::<RavenList>(RAVEN_BASE, &q.params(super::sort::RAVEN_SORTS))
+            .await?;
         list.users.iter_mut().for_each(wire::raven_summary_utc);
         Ok(list)
     }
 
     /// One page of `GET /api/eai/v3/users` with the filters `q` names, timestamps in UTC.
     pub async fn list_eai(&self, q: &ListQuery) -> Result<EaiList, ClientError> {
-        let (mut list, _) = self.get_json::<EaiList>(EAI_BASE, &q.params()).await?;
+        let (mut list, _) = self
+            .get_json::<EaiList>(EAI_BASE, &q.params(super::sort::EAI_SORTS))
+            .await?;
         list.data.iter_mut().for_each(wire::eai_summary_utc);
         Ok(list)
     }

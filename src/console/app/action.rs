@@ -75,6 +75,23 @@ pub enum Action {
         field: FormField,
         result: Result<String, String>,
     },
+    /// A click or the wheel (with when it happened, to tell a double-click).
+    Mouse {
+        event: ratatui::crossterm::event::MouseEvent,
+        at: std::time::Instant,
+    },
+    /// How far the export of [`Effect::Export`] `id` has come.
+    ExportProgress {
+        id: u64,
+        progress: crate::console::export::Progress,
+    },
+    /// The export ended: users written, or why not (nothing was left behind).
+    Exported {
+        id: u64,
+        result: Result<u64, String>,
+    },
+    /// The loop's answer to [`Effect::SwitchProfile`].
+    Switched(Result<crate::console::app::Switched, String>),
     /// A signal or a closed input: leave now.
     Quit,
     /// The answer to an [`Effect::History`] (the audit trail, `app/history.rs`).
@@ -150,6 +167,25 @@ pub enum Effect {
     Editor {
         field: FormField,
         text: String,
+    },
+    /// `:export`: the list, every page, into `path`, in the background.
+    Export {
+        id: u64,
+        dialects: Dialects,
+        request: crate::console::export::Request,
+        format: crate::console::export::Format,
+        path: std::path::PathBuf,
+        /// Where the key came from, for the words of a refusal.
+        token_hint: String,
+    },
+    /// Stop export `id`; its temporary file goes with it.
+    CancelExport {
+        id: u64,
+    },
+    /// `:profile NAME`: the loop resolves the profile, starts a worker on its
+    /// server and answers [`Action::Switched`].
+    SwitchProfile {
+        name: String,
     },
     /// Send `action` back after `delay` (debounce and retry timers).
     After {

@@ -19,7 +19,7 @@ pub struct CmdLine {
     /// Why the last line did not run; the line stays open to be fixed.
     pub error: Option<String>,
     /// The names Tab found when more than one fits.
-    pub choices: Vec<&'static str>,
+    pub choices: Vec<String>,
     /// The `:ref` lookup still wanted, and the ref it looks for.
     pending_ref: Option<(u64, String)>,
 }
@@ -54,7 +54,11 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Back => close(state),
         Command::NextField => {
-            let (line, choices) = commands::complete(state.cmdline.input.value());
+            let words = commands::Vocabulary {
+                sort_fields: super::sort::fields(state.server.dialects),
+                profiles: state.profile.names.clone(),
+            };
+            let (line, choices) = commands::complete_with(state.cmdline.input.value(), &words);
             set_text(state, &line);
             state.cmdline.choices = choices;
             state.cmdline.error = None;
@@ -111,6 +115,21 @@ fn run(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             }));
         }
         Cmd::Ref(r) => find_ref(state, r)?,
+        Cmd::Sort(field) => {
+            let sort = match field {
+                None => None,
+                Some(f) => Some(sort_field(state, &f)?),
+            };
+            super::sort::set(state, sort)?
+        }
+        Cmd::Export(path) => super::export::start(state, &path)?,
+        Cmd::Profile(name) => {
+            let fx = super::profile::switch(state, &name)?;
+            if state.profile.asking.is_none() {
+                close(state);
+            }
+            return Ok(fx);
+        }
         Cmd::Bulk(change) => {
             // A refusal keeps the line open, with why, to be fixed.
             super::bulk::preview(state, change)?;
@@ -148,6 +167,20 @@ fn run(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
     };
     close(state);
     Ok(fx)
+}
+
+/// A `:sort` field as the server's dialects spell it, `-` for descending.
+fn sort_field(state: &State, text: &str) -> Result<crate::store::Sort, String> {
+    let fields = super::sort::fields(state.server.dialects);
+    let name = text.strip_prefix('-').unwrap_or(text);
+    match crate::api::sort::parse(text) {
+        Some(sort) if fields.contains(&name) => Ok(sort),
+        _ => Err(format!(
+            "This server does not sort by \"{}\". It sorts by: {}.",
+            crate::console::visible::visible(name),
+            fields.join(", ")
+        )),
+    }
 }
 
 fn find_ref(state: &mut State, external_ref: String) -> Result<Vec<Effect>, String> {

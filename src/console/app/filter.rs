@@ -97,6 +97,7 @@ impl State {
                 .status
                 .filter(|_| self.unavailable(FilterField::Status).is_none()),
             search: text(FilterField::Search, &self.filters.search),
+            sort: self.sort.current,
         }
     }
 

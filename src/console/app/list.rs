@@ -130,6 +130,9 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             };
             return super::history::open(state, row);
         }
+        Command::Sort | Command::NextColumn | Command::PrevColumn => {
+            return super::sort::command(state, cmd);
+        }
         Command::Open if rows > 0 => {
             let Some(row) = state.selected().cloned() else {
                 return vec![];
@@ -265,6 +268,9 @@ pub(super) fn on_listed(
         return vec![];
     }
     state.pending_list = None;
+    if let Some(fx) = super::sort::check(state, &result) {
+        return fx;
+    }
     match result {
         Ok(page) => {
             state.recovered();

@@ -16,13 +16,17 @@ pub mod bulk;
 pub mod cmdline;
 mod copy;
 pub mod detail;
+pub mod export;
 pub mod filter;
 pub mod form;
 pub mod history;
 pub mod list;
 pub mod marks;
+pub mod mouse;
 mod notice;
+pub mod profile;
 mod saved;
+pub mod sort;
 
 use std::time::Duration;
 
@@ -41,10 +45,14 @@ use crate::console::view::{ActingAs, Connection, Dialects, ListRow};
 pub use action::{Action, Effect};
 pub use cmdline::CmdLine;
 pub use detail::DetailView;
+pub use export::ExportState;
 pub use filter::{FilterField, Filters};
 pub use list::Loaded;
 pub use marks::Marks;
+pub use mouse::MouseState;
 pub use notice::{About, Notice};
+pub use profile::{ProfileState, Switched};
+pub use sort::SortState;
 
 /// How long typing must pause before a filter goes to the server (except a
 /// search of `INDEXED_SEARCH_CHARS` or more, which goes at once).
@@ -124,6 +132,13 @@ pub struct State {
     pub form: Option<Form>,
     pub cmdline: CmdLine,
     pub marks: Marks,
+    /// The list's order and the column `s` sorts.
+    pub sort: SortState,
+    /// `:export` under way in the background.
+    pub export: ExportState,
+    /// `:profile`: the profiles, the one in use, kept drafts.
+    pub profile: ProfileState,
+    pub mouse: MouseState,
     pub bulk: Option<bulk::Bulk>,
     /// The audit trail: whether the server has one, a user's history, the tenant's feed.
     pub history: history::Trail,
@@ -170,6 +185,10 @@ impl State {
             form: None,
             cmdline: CmdLine::default(),
             marks: Marks::default(),
+            sort: SortState::default(),
+            export: ExportState::default(),
+            profile: ProfileState::default(),
+            mouse: MouseState::default(),
             bulk: None,
             history: history::Trail::default(),
             error: None,
@@ -237,6 +256,7 @@ impl State {
             || self.pending_list.is_some()
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
+            || self.export.running.is_some()
             || self.bulk_busy()
             || self.history.busy()
             || self
@@ -429,6 +449,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             form::on_edited(state, field, result);
             vec![]
         }
+        Action::Mouse { event, at } => mouse::on_mouse(state, event, at),
+        Action::ExportProgress { id, progress } => {
+            export::on_progress(state, id, progress);
+            vec![]
+        }
+        Action::Exported { id, result } => {
+            export::on_done(state, id, result);
+            vec![]
+        }
+        Action::Switched(result) => profile::on_switched(state, result),
         Action::Quit => {
             state.quit = true;
             vec![]
@@ -456,7 +486,11 @@ fn contexts(state: &State) -> Vec<Context> {
     if state.help {
         return vec![Context::Help];
     }
+    if state.profile.asking.is_some() {
+        return vec![Context::KeepDraft];
+    }
     match state.focus {
+        Focus::List if state.export.running.is_some() => vec![Context::Export, Context::List],
         Focus::List => vec![Context::List],
         Focus::Detail => vec![Context::Detail],
         Focus::Filter(f) if f.is_text() => vec![Context::Filter],
@@ -528,6 +562,12 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             _ => {}
         }
         return vec![];
+    }
+    if state.profile.asking.is_some() {
+        return profile::answer(state, cmd);
+    }
+    if cmd == Command::CancelExport {
+        return export::cancel(state);
     }
     match state.focus {
         Focus::List => list::command(state, cmd),

@@ -15,6 +15,7 @@ const RIGHT: &[Context] = &[
     Context::Choice,
     Context::Detail,
     Context::CommandLine,
+    Context::Export,
 ];
 /// Editing: a third column when the terminal is wide, else a page of its own.
 const EDIT: &[Context] = &[
@@ -23,12 +24,13 @@ const EDIT: &[Context] = &[
     Context::Confirm,
     Context::Conflict,
     Context::Discard,
+    Context::KeepDraft,
 ];
 const EDIT_LEFT: &[Context] = &[Context::Form, Context::Json, Context::Confirm];
-const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
+const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard, Context::KeepDraft];
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
-const PANES_RIGHT: &[Context] = &[Context::Detail];
+const PANES_RIGHT: &[Context] = &[Context::Detail, Context::Export];
 /// Bulk changes and the audit trail's panes: a page of their own each, at
 /// every width.
 const BULK_LEFT: &[Context] = &[Context::Bulk, Context::BulkValue, Context::BulkConfirm];

@@ -4,6 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
@@ -13,6 +14,7 @@ use crate::console::keymap::{self, Command, Context};
 use crate::console::view::{Dialects, ListRow};
 use crate::console::visible::{fit, visible};
 use crate::model::Status;
+use crate::store::{Sort, SortKey};
 
 struct Column {
     title: &'static str,
@@ -23,6 +25,8 @@ struct Column {
     order: u8,
     shown_by: fn(Dialects) -> bool,
     cell: fn(&ListRow) -> String,
+    /// What a click on the title or `s` sorts by; `None`: no server sorts by it.
+    sort: Option<SortKey>,
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -42,6 +46,7 @@ const COLUMNS: &[Column] = &[
         order: 1,
         shown_by: |_| true,
         cell: |r| opt(&r.name),
+        sort: Some(SortKey::DisplayName),
     },
     Column {
         title: "Email",
@@ -50,6 +55,7 @@ const COLUMNS: &[Column] = &[
         order: 2,
         shown_by: |d| d.eai,
         cell: |r| opt(&r.email),
+        sort: Some(SortKey::Email),
     },
     Column {
         title: "Role",
@@ -58,6 +64,7 @@ const COLUMNS: &[Column] = &[
         order: 4,
         shown_by: |d| d.eai,
         cell: |r| r.role.map(|x| x.to_string()).unwrap_or_default(),
+        sort: Some(SortKey::Role),
     },
     Column {
         title: "Status",
@@ -66,6 +73,7 @@ const COLUMNS: &[Column] = &[
         order: 5,
         shown_by: |d| d.eai,
         cell: |r| r.status.map(|x| x.to_string()).unwrap_or_default(),
+        sort: Some(SortKey::Status),
     },
     Column {
         title: "Last login",
@@ -79,6 +87,7 @@ const COLUMNS: &[Column] = &[
                 .map(short_time)
                 .unwrap_or_else(|| "never".into())
         },
+        sort: Some(SortKey::LastLoginAt),
     },
     Column {
         title: "External ref",
@@ -87,6 +96,7 @@ const COLUMNS: &[Column] = &[
         order: 3,
         shown_by: |d| d.raven,
         cell: |r| opt(&r.external_ref),
+        sort: Some(SortKey::ExternalRef),
     },
     Column {
         title: "Id",
@@ -95,6 +105,7 @@ const COLUMNS: &[Column] = &[
         order: 0,
         shown_by: |_| true,
         cell: |r| r.id.clone(),
+        sort: None,
     },
     Column {
         title: "Created",
@@ -103,6 +114,7 @@ const COLUMNS: &[Column] = &[
         order: 7,
         shown_by: |d| d.raven,
         cell: |r| r.created_at.as_deref().map(short_time).unwrap_or_default(),
+        sort: Some(SortKey::CreatedAt),
     },
 ];
 
@@ -141,6 +153,43 @@ fn layout(dialects: Dialects, width: u16) -> Vec<(&'static Column, u16)> {
         .collect()
 }
 
+/// A column title on screen: where it is (from the list's left edge) and what it sorts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderCell {
+    pub title: &'static str,
+    pub x: u16,
+    pub width: u16,
+    pub sort: Option<SortKey>,
+}
+
+/// The titles of a list `width` columns wide, left to right, as drawn: the
+/// mouse's clicks and the column keys use the same layout as the screen.
+pub fn header(dialects: Dialects, width: u16) -> Vec<HeaderCell> {
+    let mut x = MARK_WIDTH + 1;
+    layout(dialects, width.saturating_sub(MARK_WIDTH + 1))
+        .into_iter()
+        .map(|(c, w)| {
+            let cell = HeaderCell {
+                title: c.title,
+                x,
+                width: w,
+                sort: c.sort,
+            };
+            x += w + 1;
+            cell
+        })
+        .collect()
+}
+
+/// A title with the sort's arrow when the list is sorted by it.
+fn title(c: &Column, sort: Option<Sort>) -> String {
+    match sort {
+        Some(s) if Some(s.key) == c.sort && s.descending => format!("{} ▼", c.title),
+        Some(s) if Some(s.key) == c.sort => format!("{} ▲", c.title),
+        _ => c.title.to_string(),
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let Some(list) = &state.list else {
         let text = match &state.error {
@@ -153,7 +202,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let dialects = state.server.dialects.unwrap_or(Dialects::BOTH);
     let cols = layout(dialects, area.width.saturating_sub(MARK_WIDTH + 1));
     let header = Row::new(
-        std::iter::once(Cell::from("")).chain(cols.iter().map(|(c, _)| Cell::from(c.title))),
+        std::iter::once(Cell::from("")).chain(cols.iter().map(|(c, _)| {
+            let cell = Cell::from(title(c, state.sort.current));
+            // The column `s` sorts is underlined.
+            if c.sort == Some(state.sort.focus) {
+                cell.style(Style::default().add_modifier(Modifier::UNDERLINED))
+            } else {
+                cell
+            }
+        })),
     )
     .style(theme.header());
     let stale = state.stale();

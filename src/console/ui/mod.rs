@@ -6,13 +6,15 @@ pub(crate) mod bulk;
 mod cmdline;
 mod conflict;
 mod detail;
+mod export;
 mod filter;
 mod form;
 pub mod help;
 mod history;
 mod json;
-mod list;
+pub mod list;
 mod message;
+mod profile;
 mod status;
 pub mod theme;
 
@@ -26,8 +28,22 @@ use super::edit::form::Phase;
 use super::keymap::{self, Command, Context};
 pub use theme::Theme;
 
+/// Whether the row over the list is in use: the command line, the draft
+/// question of `:profile`, or the export's progress.
+fn prompt_row(state: &State) -> bool {
+    state.focus == Focus::CommandLine
+        || state.profile.asking.is_some()
+        || state.export.running.is_some()
+}
+
+/// The screen row of the list's header (its rows follow): under the filter
+/// bar, and under the prompt row when that is in use. The mouse's hits use it.
+pub fn list_top(state: &State) -> u16 {
+    1 + u16::from(prompt_row(state))
+}
+
 pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
-    let prompt = u16::from(state.focus == Focus::CommandLine);
+    let prompt = u16::from(prompt_row(state));
     let [bar, line, body, msg, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(prompt),
@@ -37,8 +53,12 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     ])
     .areas(frame.area());
     filter::render(frame, bar, state, theme);
-    if prompt > 0 {
+    if let Some(name) = &state.profile.asking {
+        profile::render(frame, line, name, theme);
+    } else if state.focus == Focus::CommandLine {
         cmdline::render(frame, line, state, theme);
+    } else if let Some(run) = &state.export.running {
+        export::render(frame, line, run, theme);
     }
     match (&state.focus, &state.detail, &state.form) {
         (Focus::Form, _, Some(f)) => match &f.phase {

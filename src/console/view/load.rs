@@ -3,7 +3,10 @@
 //! from both dialects joined by id, one user from both.
 
 use super::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
+use futures::StreamExt;
+
 use crate::api::client::{Client, ClientError, ListQuery};
+use crate::api::sort::{EAI_SORTS, RAVEN_SORTS, spelling};
 use crate::api::{EAI_BASE, RAVEN_BASE, eai, raven};
 use crate::console::config::ApiChoice;
 use crate::model::Status;
@@ -129,6 +132,7 @@ impl BothViews for Client {
                     rows: list.data.into_iter().map(eai_row).collect(),
                 })
             }
+            (true, true) if one_sided(q).is_some() => self.list_sorted_by_one(q).await,
             (true, true) => {
                 // Both lists of one server share filters and order, so page N of
                 // one holds the same users as page N of the other.
@@ -191,6 +195,81 @@ impl BothViews for Client {
             views.status = status_of(self, &views).await;
         }
         Ok(views)
+    }
+}
+
+/// The dialect that alone sorts by the key asked for (email is EAI's,
+/// external_ref Raven's): its page decides the rows, since the other list
+/// cannot be asked for the same order.
+fn one_sided(q: &ListQuery) -> Option<Dialects> {
+    let key = q.sort?.key;
+    match (
+        spelling(RAVEN_SORTS, key).is_some(),
+        spelling(EAI_SORTS, key).is_some(),
+    ) {
+        (true, false) => Some(Dialects::RAVEN),
+        (false, true) => Some(Dialects::EAI),
+        _ => None,
+    }
+}
+
+/// Requests at a time when a page's rows are completed from the other dialect.
+const FILL_AT_ONCE: usize = 8;
+
+impl Client {
+    /// A page of a server that speaks both, sorted by a field only one of
+    /// them has: that dialect's page, each row completed from the other
+    /// dialect's view of the user (one GET each). A user gone meanwhile keeps
+    /// the columns its page had.
+    async fn list_sorted_by_one(&self, q: &ListQuery) -> Result<ListPage, ClientError> {
+        let other = match one_sided(q) {
+            Some(Dialects::EAI) => Dialects::RAVEN,
+            _ => Dialects::EAI,
+        };
+        let mut page = if other == Dialects::RAVEN {
+            let list = self.list_eai(q).await?;
+            ListPage {
+                total: list.total,
+                limit: None,
+                rows: list.data.into_iter().map(eai_row).collect(),
+            }
+        } else {
+            let list = self.list_raven(q).await?;
+            ListPage {
+                total: list.total,
+                limit: list.limit,
+                rows: list.users.into_iter().map(raven_row).collect(),
+            }
+        };
+        // Each GET owns its client and id, so the futures hold no borrow
+        // and stay `Send` for the worker's tasks.
+        let gets: Vec<_> = page
+            .rows
+            .iter()
+            .map(|r| {
+                let (client, id) = (self.clone(), r.id.clone());
+                Box::pin(async move { client.get(other, &id).await.ok() })
+                    as std::pin::Pin<Box<dyn Future<Output = Option<UserViews>> + Send>>
+            })
+            .collect();
+        let views: Vec<Option<UserViews>> = futures::stream::iter(gets)
+            .buffered(FILL_AT_ONCE)
+            .collect()
+            .await;
+        for (row, views) in page.rows.iter_mut().zip(views) {
+            let Some(v) = views else { continue };
+            if let Some(r) = v.raven {
+                row.external_ref = r.external_ref;
+                row.created_at = Some(r.created_at);
+            }
+            if let Some(e) = v.eai {
+                row.email = e.email;
+                row.role = Some(e.role);
+                row.last_login_at = e.last_login_at;
+                row.status = v.status;
+            }
+        }
+        Ok(page)
     }
 }
 

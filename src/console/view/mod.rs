@@ -6,11 +6,13 @@
 //!
 //! - [`load`]: connecting, a page of the list, one user: the requests and the join.
 //! - [`merged`]: one record made of both views, for the detail pane.
+//! - [`order`]: a row's sort value, and whether a page came back in the order asked.
 
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod load;
 pub mod merged;
+pub mod order;
 
 pub use load::BothViews;
 
