@@ -74,7 +74,7 @@ impl Driver {
                         .await
                         .map(Box::new),
                 },
-                Effect::Create { id, user, rest } => Action::Created {
+                Effect::Create { id, user, rest, .. } => Action::Created {
                     id,
                     result: save::create(c, &user, rest.as_deref()).await.map(Box::new),
                 },

@@ -78,9 +78,14 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Saved { id, result });
                 });
             }
-            Effect::Create { id, user, rest } => {
+            Effect::Create {
+                id,
+                dialects,
+                user,
+                rest,
+            } => {
                 tokio::spawn(async move {
-                    let result = save::create(&client, &user, rest.as_deref())
+                    let result = save::create_in(&client, dialects, &user, rest.as_deref())
                         .await
                         .map(Box::new);
                     let _ = answers.send(Action::Created { id, result });

@@ -8,6 +8,8 @@
 //! that leave out what the specs do not promise, [`vendor`] reads other
 //! servers' error bodies.
 
+mod remove;
+pub mod scim;
 mod vendor;
 mod wire;
 

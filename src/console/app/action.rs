@@ -88,6 +88,8 @@ pub enum Effect {
     /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
     Create {
         id: u64,
+        /// The server's dialects: over SCIM the whole create is one `POST /Users`.
+        dialects: Dialects,
         user: raven::CreateUser,
         rest: Option<Box<crate::api::eai::PatchUser>>,
     },

@@ -53,6 +53,12 @@ impl State {
     /// Why a filter field cannot be used against this server, if it cannot.
     pub fn unavailable(&self, field: FilterField) -> Option<&'static str> {
         let d = self.server.dialects?;
+        if let Some(why) = d
+            .scim
+            .and_then(|site| crate::console::view::scim::unfilterable(site, field))
+        {
+            return Some(why);
+        }
         match field {
             FilterField::ExternalRef if !d.raven => Some("not in the EAI v3 API"),
             FilterField::Role | FilterField::Status | FilterField::Search if !d.eai => {

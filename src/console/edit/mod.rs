@@ -19,5 +19,6 @@ pub mod conflict;
 pub mod form;
 pub mod patch;
 pub mod save;
+pub mod scim;
 
 pub use form::Form;
