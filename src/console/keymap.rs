@@ -32,6 +32,8 @@ pub enum Context {
     Help,
     /// The `:` command line.
     CommandLine,
+    /// "Delete Jane Doe …? This cannot be undone."
+    Delete,
 }
 
 impl Context {
@@ -55,6 +57,7 @@ impl Context {
             }
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
+            Context::Delete => "Delete a user",
         };
         title.to_string()
     }
@@ -108,6 +111,8 @@ pub enum Command {
     CopyId,
     /// The user under the cursor as JSON, through OSC 52.
     CopyJson,
+    /// Deletes the user under the cursor or in the detail, after a confirmation.
+    Delete,
 }
 
 impl Command {
@@ -223,6 +228,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::List, &[Key::Char('D')], C::Delete, "delete the user"),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -282,6 +288,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::Detail, &[Key::Char('e')], C::Edit, "edit"),
     b(X::Detail, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::Detail, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
+    b(X::Detail, &[Key::Char('D')], C::Delete, "delete the user"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
@@ -352,6 +359,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(X::Help, &[Key::Code(K::Tab)], C::NextField, "more keys"),
     b(X::Help, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::Delete, &[Key::Char('y')], C::Apply, "delete it"),
+    b(
+        X::Delete,
+        &[Key::Code(K::Esc), Key::Char('n'), Key::Code(K::Enter)],
+        C::Back,
+        "keep the user",
+    ),
     b(X::CommandLine, &[Key::Code(K::Enter)], C::Apply, "run"),
     b(
         X::CommandLine,

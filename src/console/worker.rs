@@ -6,7 +6,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use super::app::{Action, Effect};
-use super::edit::save;
+use super::edit::{delete, save};
 use crate::api::client::Client;
 use crate::console::view::BothViews;
 
@@ -89,6 +89,23 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                         .await
                         .map(Box::new);
                     let _ = answers.send(Action::Created { id, result });
+                });
+            }
+            Effect::Delete {
+                id,
+                dialects,
+                user_id,
+                if_match,
+            } => {
+                // Never aborted: the admin must learn whether the user is gone.
+                tokio::spawn(async move {
+                    let result =
+                        delete::delete(&client, dialects, &user_id, if_match.as_deref()).await;
+                    let _ = answers.send(Action::Deleted {
+                        id,
+                        user_id,
+                        result,
+                    });
                 });
             }
             // Timers and the editor are the loop's business, not the network's.

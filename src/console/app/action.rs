@@ -52,6 +52,12 @@ pub enum Action {
         id: u64,
         result: Result<ListPage, ClientError>,
     },
+    /// The answer to [`Effect::Delete`].
+    Deleted {
+        id: u64,
+        user_id: String,
+        result: Result<(), ClientError>,
+    },
     /// `$EDITOR` came back with the new text of a JSON field, or did not run.
     Edited {
         field: FormField,
@@ -92,6 +98,13 @@ pub enum Effect {
         dialects: Dialects,
         user: raven::CreateUser,
         rest: Option<Box<crate::api::eai::PatchUser>>,
+    },
+    /// `D`, confirmed: delete the user (SCIM, or raven-server's Raven extension).
+    Delete {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+        if_match: Option<String>,
     },
     /// `:ref`: the list filtered by one external_ref, to open its holder.
     FindRef {

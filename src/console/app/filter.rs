@@ -79,9 +79,19 @@ impl State {
                 }
             }
         }
-        out.into_iter()
+        let mut out: Vec<String> = out
+            .into_iter()
             .map(|(fields, why)| format!("{}: {why}", fields.join(", ")))
-            .collect()
+            .collect();
+        // Learnt from the server's answer to a delete, so said until the end.
+        out.extend(self.deletes.lacking.as_ref().map(|why| {
+            let key = crate::console::keymap::keys(
+                crate::console::keymap::Context::List,
+                crate::console::keymap::Command::Delete,
+            );
+            format!("{key} delete: {why}")
+        }));
+        out
     }
 
     /// The request the filters and page describe now.

@@ -33,6 +33,11 @@ impl Marks {
         self.rows.values()
     }
 
+    /// Drops a user that no longer exists (deleted).
+    pub fn forget(&mut self, id: &str) {
+        self.rows.remove(id);
+    }
+
     fn mark(&mut self, row: &ListRow) {
         self.rows.insert(row.id.clone(), row.clone());
     }

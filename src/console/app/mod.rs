@@ -13,6 +13,7 @@
 mod action;
 pub mod cmdline;
 mod copy;
+pub mod delete;
 pub mod detail;
 pub mod filter;
 pub mod form;
@@ -38,6 +39,7 @@ use crate::console::view::{ActingAs, Connection, Dialects, ListRow};
 
 pub use action::{Action, Effect};
 pub use cmdline::CmdLine;
+pub use delete::{Confirm, Deletes};
 pub use detail::DetailView;
 pub use filter::{FilterField, Filters};
 pub use list::Loaded;
@@ -116,6 +118,8 @@ pub struct State {
     pub form: Option<Form>,
     pub cmdline: CmdLine,
     pub marks: Marks,
+    /// `D`: the confirmation on screen, the delete in flight, what the server lacks.
+    pub deletes: Deletes,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -159,6 +163,7 @@ impl State {
             form: None,
             cmdline: CmdLine::default(),
             marks: Marks::default(),
+            deletes: Deletes::default(),
             error: None,
             info: None,
             spinner: 0,
@@ -224,6 +229,7 @@ impl State {
             || self.pending_list.is_some()
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
+            || self.deletes.pending().is_some()
             || self
                 .form
                 .as_ref()
@@ -385,6 +391,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::FoundRef { id, result } => cmdline::on_found(state, id, result),
         Action::Saved { id, result } => saved::on_saved(state, id, result),
         Action::Created { id, result } => saved::on_created(state, id, result),
+        Action::Deleted {
+            id,
+            user_id,
+            result,
+        } => delete::on_deleted(state, id, user_id, result),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
             vec![]
@@ -414,6 +425,9 @@ fn on_resize(state: &mut State, height: u16) -> Vec<Effect> {
 fn contexts(state: &State) -> Vec<Context> {
     if state.help {
         return vec![Context::Help];
+    }
+    if state.deletes.confirm.is_some() {
+        return vec![Context::Delete];
     }
     match state.focus {
         Focus::List => vec![Context::List],
@@ -476,6 +490,12 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
             _ => {}
         }
         return vec![];
+    }
+    if state.deletes.confirm.is_some() {
+        return delete::command(state, cmd);
+    }
+    if cmd == Command::Delete && matches!(state.focus, Focus::List | Focus::Detail) {
+        return delete::open(state);
     }
     match state.focus {
         Focus::List => list::command(state, cmd),

@@ -16,6 +16,7 @@
 pub mod check;
 pub mod command;
 pub mod conflict;
+pub mod delete;
 pub mod form;
 pub mod patch;
 pub mod save;

@@ -23,9 +23,10 @@ const EDIT: &[Context] = &[
     Context::Confirm,
     Context::Conflict,
     Context::Discard,
+    Context::Delete,
 ];
 const EDIT_LEFT: &[Context] = &[Context::Form, Context::Json, Context::Confirm];
-const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard];
+const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard, Context::Delete];
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
 const PANES_RIGHT: &[Context] = &[Context::Detail];

@@ -3,6 +3,7 @@
 
 mod cmdline;
 mod conflict;
+mod delete;
 mod detail;
 mod filter;
 mod form;
@@ -52,6 +53,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     }
     status::render(frame, foot, state, theme);
     message::render(frame, msg, state, theme);
+    if let Some(c) = &state.deletes.confirm {
+        delete::render(frame, body, c, theme);
+    }
     if state.help {
         help::render(frame, frame.area(), state.help_page, theme);
     }
