@@ -14,7 +14,18 @@ pub async fn delete(
     match dialects.scim {
         Some(site) => {
             let if_match = if_match.filter(|_| site.etag);
-            client.scim_delete(&site, user_id, if_match).await
+            match client.scim_delete(&site, user_id, if_match).await {
+                // On /Users/{id} a 404 can only be about the user: it is gone.
+                Err(ClientError::Api {
+                    status: 404,
+                    message,
+                    ..
+                }) => Err(ClientError::NotFound {
+                    code: "not_found".into(),
+                    message,
+                }),
+                other => other,
+            }
         }
         None => client.delete_raven(user_id, if_match).await,
     }

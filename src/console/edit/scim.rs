@@ -196,9 +196,10 @@ pub fn create_body(
     if let Some(role) = rest.and_then(|r| r.role) {
         body.insert("roles".into(), one(role.as_str(), None));
     }
-    if let Some(s) = rest.and_then(|r| r.status) {
-        body.insert("active".into(), json!(s == Status::Active));
-    }
+    // The form leaves out a status that is the default, active; say it anyway,
+    // as SCIM servers differ in theirs.
+    let status = rest.and_then(|r| r.status).unwrap_or(Status::Active);
+    body.insert("active".into(), json!(status == Status::Active));
     if let Some(m) = user.metadata.as_ref().filter(|m| !m.is_empty()) {
         schemas.push(json!(RAVEN_EXTENSION));
         body.insert(RAVEN_EXTENSION.into(), json!({"metadata": m}));
