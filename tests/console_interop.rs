@@ -88,7 +88,10 @@ impl Driver {
                 },
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
-                Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
+                Effect::After { .. }
+                | Effect::Editor { .. }
+                | Effect::Copy { .. }
+                | Effect::Delete { .. } => continue,
             };
             queue.extend(update(&mut self.state, action));
         }
