@@ -698,3 +698,33 @@ fn the_command_line_goes_to_the_last_page() {
     let status = c.wait_exit();
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[test]
+fn browse_and_delete_one_user_over_scim_with_the_confirmation() {
+    let s = standin::scim::ScimStandin::start(standin::scim::ScimSwitches::default(), 7);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::start_at_home(
+        dir.path(),
+        &["--url", &s.url, "--token", standin::KEY, "--api", "scim"],
+    );
+    // The server caps pages at 5: the console pages by its cap.
+    c.wait_for("page 1 of 2 · 7 users");
+    c.wait_for("scim 2.0");
+    c.keys("n");
+    c.wait_for("page 2 of 2");
+    c.wait_for("Person 007");
+    c.keys("p");
+    c.wait_for("page 1 of 2");
+    c.keys("j"); // Person 002
+    c.keys("D");
+    c.wait_for("Delete Person 002 <person002@idp.example>");
+    c.wait_for("undone.");
+    c.keys("y");
+    c.wait_for("Deleted 2819c223-0002.");
+    c.wait_for("page 1 of 2 · 6 users");
+    assert!(s.user("2819c223-0002").is_none(), "gone from the server");
+    assert!(!c.text().contains("Person 002"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    assert!(c.restored());
+}
