@@ -122,6 +122,7 @@ pub fn new_user(record: &Record) -> Result<NewUser, Vec<Problem>> {
         }
     };
     let user = NewUser {
+        username: None,
         display_name: line.bounded("name", MAX_NAME_CHARS),
         external_ref: line.bounded("external_ref", MAX_EXTERNAL_REF_CHARS),
         avatar: line.bounded("avatar", 2048),

@@ -30,6 +30,7 @@ impl Actor {
 pub enum AuditAction {
     Create,
     Update,
+    Delete,
 }
 
 impl AuditAction {
@@ -37,6 +38,7 @@ impl AuditAction {
         match self {
             AuditAction::Create => "create",
             AuditAction::Update => "update",
+            AuditAction::Delete => "delete",
         }
     }
 
@@ -44,6 +46,7 @@ impl AuditAction {
         match s {
             "create" => Some(AuditAction::Create),
             "update" => Some(AuditAction::Update),
+            "delete" => Some(AuditAction::Delete),
             _ => None,
         }
     }
@@ -75,9 +78,10 @@ pub struct AuditEvent {
 }
 
 /// The audited fields of `user` as JSON values, in a fixed order.
-fn fields(user: &User) -> [(&'static str, Value); 8] {
+fn fields(user: &User) -> [(&'static str, Value); 9] {
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
     [
+        ("username", Value::String(user.username.clone())),
         ("display_name", text(&user.display_name)),
         ("external_ref", text(&user.external_ref)),
         ("email", text(&user.email)),
@@ -107,6 +111,24 @@ pub fn changes(before: Option<&User>, after: &User) -> FieldChanges {
         }
     }
     out
+}
+
+/// What a delete did: every field the user held (not null, not an empty
+/// object) goes to null, the mirror of its create.
+pub fn deleted(user: &User) -> FieldChanges {
+    fields(user)
+        .into_iter()
+        .filter(|(_, from)| !is_unset(from))
+        .map(|(name, from)| {
+            (
+                name.to_string(),
+                FieldChange {
+                    from,
+                    to: Value::Null,
+                },
+            )
+        })
+        .collect()
 }
 
 fn is_unset(v: &Value) -> bool {
@@ -173,10 +195,20 @@ mod tests {
     }
 
     #[test]
+    fn a_delete_lists_every_held_field_to_null() {
+        let u = user();
+        let got = deleted(&u);
+        let names: Vec<&str> = got.keys().map(String::as_str).collect();
+        assert_eq!(names, ["display_name", "role", "status", "username"]);
+        assert_eq!(got["display_name"].from, json!("John Doe"));
+        assert!(got.values().all(|c| c.to == Value::Null));
+    }
+
+    #[test]
     fn a_create_lists_what_it_set_from_null() {
         let got = changes(None, &user());
         let names: Vec<&str> = got.keys().map(String::as_str).collect();
-        assert_eq!(names, ["display_name", "role", "status"]);
+        assert_eq!(names, ["display_name", "role", "status", "username"]);
         assert_eq!(got["display_name"].from, Value::Null);
     }
 }

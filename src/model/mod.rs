@@ -8,7 +8,7 @@ mod role;
 mod time;
 mod validate;
 
-pub use audit::{Actor, AuditAction, AuditEvent, FieldChange, FieldChanges, changes};
+pub use audit::{Actor, AuditAction, AuditEvent, FieldChange, FieldChanges, changes, deleted};
 pub use fold::fold;
 pub use ids::{base62, new_tenant_id, new_user_id};
 pub use merge::merge_patch;
@@ -44,6 +44,9 @@ pub struct Tenant {
 pub struct User {
     pub id: String,
     pub tenant_id: String,
+    /// SCIM's `userName`: unique within the tenant ignoring case; the email,
+    /// or the id, unless one was given.
+    pub username: String,
     pub external_ref: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -74,6 +77,7 @@ impl User {
 pub struct ListedUser {
     pub id: String,
     pub tenant_id: String,
+    pub username: String,
     pub external_ref: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -92,6 +96,8 @@ pub fn etag_for(version: i64) -> String {
 /// Everything a new user may be created with; the rest takes defaults.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewUser {
+    /// `None`: the email, or without one the new id.
+    pub username: Option<String>,
     pub external_ref: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -108,8 +114,13 @@ pub struct NewUser {
 
 /// A new user record from `NewUser`, with a fresh id and version 1.
 pub fn build_user(tenant_id: &str, new: NewUser) -> User {
+    let id = new_user_id();
     User {
-        id: new_user_id(),
+        username: new
+            .username
+            .or_else(|| new.email.clone())
+            .unwrap_or_else(|| id.clone()),
+        id,
         tenant_id: tenant_id.to_string(),
         external_ref: new.external_ref,
         display_name: new.display_name,

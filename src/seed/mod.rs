@@ -181,6 +181,7 @@ pub fn user_created(rng: &mut impl Rng, now_ms: i64, created_at: i64) -> NewUser
     });
     let external_ref = format!("cus_{:010x}", rng.random::<u64>() & 0xff_ffff_ffff);
     NewUser {
+        username: None,
         external_ref: Some(external_ref),
         display_name: Some(format!("{first} {last}")),
         avatar: rng

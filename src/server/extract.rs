@@ -22,6 +22,22 @@ pub fn json_body<T: DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
     fields: &[&str],
 ) -> Result<T, ApiError> {
+    let value = json_value(body)?;
+    let Value::Object(object) = &value else {
+        return Err(ApiError::invalid("the request body must be a JSON object"));
+    };
+    if let Some(unknown) = object.keys().find(|k| !fields.contains(&k.as_str())) {
+        return Err(ApiError::unknown_field(unknown, fields));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        ApiError::invalid_field(&field, format!("{field}: {inner}"))
+    })
+}
+
+/// A JSON body as a value: read within the limit, valid JSON, no key twice.
+pub fn json_value(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::PayloadTooLarge
@@ -44,17 +60,7 @@ pub fn json_body<T: DeserializeOwned>(
             field: Some(path),
         });
     }
-    let Value::Object(object) = &value else {
-        return Err(ApiError::invalid("the request body must be a JSON object"));
-    };
-    if let Some(unknown) = object.keys().find(|k| !fields.contains(&k.as_str())) {
-        return Err(ApiError::unknown_field(unknown, fields));
-    }
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        ApiError::invalid_field(&field, format!("{field}: {inner}"))
-    })
+    Ok(value)
 }
 
 /// Parsed query parameters, each at most once.
@@ -170,6 +176,7 @@ impl Query {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
             sort: None,
+            ..UserFilter::default()
         })
     }
 

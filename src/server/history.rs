@@ -42,7 +42,7 @@ fn events(page: AuditPage, with_user: bool) -> Response {
     responses(
         (status = 200, description = "The user's events, newest first", body = AuditEvents),
         AccessErrors,
-        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 404, description = "No such user in this tenant, nor events of one deleted", body = ErrorBody),
     ),
 )]
 pub async fn user_history(
@@ -56,15 +56,16 @@ pub async fn user_history(
     let query = Query::parse(query.as_deref(), HISTORY_PARAMS)?;
     let page = query.page()?;
     let tenant = &principal.tenant.id;
-    // A user's events outlive nothing: no user (here) is no history.
-    if state.store.get_user(tenant, &id).await?.is_none() {
-        return Err(ApiError::user_not_found(&id));
-    }
     let filter = AuditFilter {
-        user_id: Some(id),
+        user_id: Some(id.clone()),
         ..AuditFilter::default()
     };
     let found = state.store.list_audit(tenant, &filter, page).await?;
+    // A deleted user's events outlive it, its `delete` event newest: the
+    // history still answers them. No user and no event is no such user.
+    if found.total == 0 && state.store.get_user(tenant, &id).await?.is_none() {
+        return Err(ApiError::user_not_found(&id));
+    }
     Ok(events(found, false))
 }
 

@@ -17,6 +17,7 @@ mod openapi_parts;
 mod ratelimit;
 mod raven;
 mod respond;
+pub mod scim;
 pub mod users;
 
 use std::future::Future;
@@ -71,13 +72,17 @@ pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Rout
     let eai_one = format!("{EAI_BASE}/{{id}}");
     let routes = Router::new()
         .route(RAVEN_BASE, get(raven::list).post(raven::create))
-        .route(&raven_one, get(raven::get).patch(raven::patch))
+        .route(
+            &raven_one,
+            get(raven::get).patch(raven::patch).delete(raven::delete),
+        )
         .route(EAI_BASE, get(eai::list))
         .route(&eai_me, get(eai::get_me).patch(eai::patch_me))
         .route(&eai_one, get(eai::get).patch(eai::patch))
         .route(&raven_history, get(history::user_history))
         .route(crate::api::audit::AUDIT_PATH, get(history::audit))
         .route(crate::api::key::KEY_PATH, get(key::get))
+        .nest(scim::SCIM_BASE, scim::router())
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi::serve))

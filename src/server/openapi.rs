@@ -20,7 +20,7 @@ use super::{eai, history, raven};
                        compare-and-set."
     ),
     paths(
-        raven::list, raven::create, raven::get, raven::patch,
+        raven::list, raven::create, raven::get, raven::patch, raven::delete,
         eai::list, eai::get_me, eai::patch_me, eai::get, eai::patch,
         super::key::get,
         history::user_history, history::audit,
@@ -57,7 +57,7 @@ impl Modify for IfMatchShape {
         use utoipa::openapi::path::ParameterBuilder;
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.patch, &mut item.get, &mut item.post]
+            for op in [&mut item.patch, &mut item.get, &mut item.post, &mut item.delete]
                 .into_iter()
                 .flatten()
             {
@@ -160,7 +160,7 @@ impl Modify for SharedRefusals {
             RefOr::T(response.build())
         };
         for item in doc.paths.paths.values_mut() {
-            let ops = [&mut item.get, &mut item.post, &mut item.patch];
+            let ops = [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete];
             for op in ops.into_iter().flatten() {
                 let has_body = op.request_body.is_some();
                 let responses = &mut op.responses.responses;

@@ -134,6 +134,32 @@ pub async fn get(
     ))
 }
 
+/// Delete a user (a raven-server extension): gone from every dialect, its
+/// history kept in the audit trail.
+#[utoipa::path(
+    delete, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1", operation_id = "raven_delete",
+    params(
+        ("user_id" = String, Path, description = "usr_..."),
+        ("If-Match" = Option<String>, Header, description = "ETag the delete is based on; 412 when stale"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        AccessErrors,
+        (status = 404, description = "No such user in this tenant", body = ErrorBody),
+        (status = 412, description = "If-Match no longer matches; nothing was deleted", body = ErrorBody),
+    ),
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    principal: Principal,
+    UserId(id): UserId,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let if_match = IfMatch::from_headers(&headers)?;
+    users::delete(&state.store, &principal, &id, if_match.as_ref()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// Update user details: each field given replaces the stored one.
 #[utoipa::path(
     patch, path = "/api/v1/users/{user_id}", tag = "Raven Users API v1", operation_id = "raven_patch",

@@ -19,6 +19,8 @@ use crate::store::{PageRequest, SortKey, Store, StoreError, UserPage};
 /// `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Changes {
+    /// SCIM's userName; it cannot be cleared.
+    pub username: Option<String>,
     pub external_ref: Option<Option<String>>,
     pub display_name: Option<Option<String>>,
     pub email: Option<Option<String>>,
@@ -30,6 +32,9 @@ pub struct Changes {
     /// Merged as RFC 7396 (EAI).
     pub preferences_patch: Option<Value>,
 }
+
+/// Longest userName, in characters (as long as an external_ref).
+pub const MAX_USERNAME_CHARS: usize = MAX_EXTERNAL_REF_CHARS;
 
 /// Validates a clearable text field; `field` is the name the client used.
 fn text(
@@ -73,6 +78,12 @@ impl Changes {
         )?;
         self.display_name = text(names.display_name, &self.display_name, MAX_NAME_CHARS)?;
         self.avatar = text("avatar", &self.avatar, 2048)?;
+        if let Some(u) = &self.username {
+            self.username = Some(
+                validate_text("userName", u, MAX_USERNAME_CHARS)?
+                    .ok_or_else(|| ApiError::invalid_field("userName", "userName must not be empty"))?,
+            );
+        }
         if let Some(Some(email)) = &self.email {
             self.email = Some(validate_email(email)?);
         }
@@ -102,6 +113,7 @@ impl Changes {
             return Ok(());
         }
         let guarded = [
+            (self.username.is_some(), "userName"),
             (self.external_ref.is_some(), names.external_ref),
             (self.email.is_some(), "email"),
             (self.metadata.is_some(), "metadata"),
@@ -123,6 +135,9 @@ impl Changes {
     /// The user with these changes applied.
     pub fn apply(&self, user: &User) -> Result<User, ApiError> {
         let mut next = user.clone();
+        if let Some(v) = &self.username {
+            next.username.clone_from(v);
+        }
         if let Some(v) = &self.external_ref {
             next.external_ref.clone_from(v);
         }
@@ -201,6 +216,52 @@ pub async fn create(
     let user = model::build_user(&principal.tenant.id, new);
     store.insert_user(&user, &principal.actor()).await?;
     Ok(user)
+}
+
+/// Deletes a user: unbound keys and keys of a user with users.manage only.
+/// With If-Match, a version other than the one named is 412 and nothing is
+/// deleted; the check and the delete are one transaction in the store.
+pub async fn delete(
+    store: &Arc<dyn Store>,
+    principal: &Principal,
+    id: &str,
+    if_match: Option<&IfMatch>,
+) -> Result<(), ApiError> {
+    principal.require(Scope::UsersWrite)?;
+    principal.require_manage()?;
+    let tenant_id = principal.tenant.id.as_str();
+    let expected = match if_match {
+        None | Some(IfMatch::Any) => None,
+        Some(m) => {
+            let current = store
+                .get_user(tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::user_not_found(id))?;
+            if !m.matches(&current.etag()) {
+                return Err(ApiError::PreconditionFailed {
+                    etag: current.etag(),
+                });
+            }
+            Some(current.version)
+        }
+    };
+    match store
+        .delete_user(tenant_id, id, expected, &principal.actor())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound(_)) => Err(ApiError::user_not_found(id)),
+        // Changed between the read and the delete: stale all the same.
+        Err(StoreError::VersionMismatch) => {
+            let etag = store
+                .get_user(tenant_id, id)
+                .await?
+                .map(|u| u.etag())
+                .unwrap_or_default();
+            Err(ApiError::PreconditionFailed { etag })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// How often a PATCH without If-Match re-reads and retries after losing a race.

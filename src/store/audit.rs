@@ -4,7 +4,9 @@
 use sqlx::{Database, QueryBuilder};
 
 use super::{PageRequest, StoreError};
-use crate::model::{Actor, AuditAction, AuditEvent, FieldChanges, Timestamp, User, changes};
+use crate::model::{
+    Actor, AuditAction, AuditEvent, FieldChanges, Timestamp, User, changes, deleted,
+};
 
 /// Which of a tenant's events to read; the filters combine with AND.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,8 +68,10 @@ impl TryFrom<AuditRow> for AuditEvent {
 }
 
 /// The event of a write that produced `after` (from `before`, none for a
-/// create). Its values are owned, so it runs in any transaction.
+/// create; a delete names the deleted user as both). Its values are owned, so
+/// it runs in any transaction.
 pub fn event_query<DB>(
+    action: AuditAction,
     before: Option<&User>,
     after: &User,
     actor: &Actor,
@@ -79,14 +83,18 @@ where
     &'static str: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'static, DB> + sqlx::Type<DB>,
 {
-    let (action, at) = match before {
-        None => (AuditAction::Create, after.created_at),
-        Some(_) => (
-            AuditAction::Update,
+    // A delete produces no version of the user; it is numbered after the last
+    // one, so a user's events stay one per version.
+    let (at, version, changed) = match action {
+        AuditAction::Create => (after.created_at, after.version, changes(None, after)),
+        AuditAction::Update => (
             after.updated_at.unwrap_or(after.created_at),
+            after.version,
+            changes(before, after),
         ),
+        AuditAction::Delete => (Timestamp::now(), after.version + 1, deleted(after)),
     };
-    let changed = serde_json::to_string(&changes(before, after)).unwrap_or_else(|_| "{}".into());
+    let changed = serde_json::to_string(&changed).unwrap_or_else(|_| "{}".into());
     let row = (
         after.tenant_id.clone(),
         after.id.clone(),
@@ -101,7 +109,7 @@ where
     qb.push_values([row], |mut b, (tenant, user, key, key_user, changed)| {
         b.push_bind(tenant)
             .push_bind(user)
-            .push_bind(after.version)
+            .push_bind(version)
             .push_bind(at.millis())
             .push_bind(action.as_str())
             .push_bind(key)

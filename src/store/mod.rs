@@ -2,6 +2,7 @@
 //! knows one user record; the dialects are views the server builds on top.
 
 mod audit;
+mod condition;
 mod error;
 mod postgres;
 mod row;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 pub use audit::{AuditFilter, AuditPage};
+pub use condition::{Condition, TextField, TextOp, TimeField, TimeOp};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -30,13 +32,47 @@ pub struct UserFilter {
     pub status: Option<Status>,
     /// Case-insensitive substring of the display name or the email.
     pub search: Option<String>,
+    /// Which of the two `search` looks in.
+    pub search_in: SearchIn,
     /// The list's order; `None` is the default, newest first.
     pub sort: Option<Sort>,
+    /// Further conditions, all of which must hold (SCIM's filters).
+    pub conditions: Vec<Condition>,
+}
+
+/// Where a search looks: the display name, the email, or either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SearchIn {
+    #[default]
+    Both,
+    Name,
+    Email,
+}
+
+impl SearchIn {
+    /// The trigram index's columns this search reads.
+    pub(crate) fn fts_columns(self) -> &'static str {
+        match self {
+            SearchIn::Both => "{display_name email}",
+            SearchIn::Name => "{display_name}",
+            SearchIn::Email => "{email}",
+        }
+    }
+
+    pub(crate) fn name(self) -> bool {
+        self != SearchIn::Email
+    }
+
+    pub(crate) fn email(self) -> bool {
+        self != SearchIn::Name
+    }
 }
 
 /// What a list can be sorted by, whatever a dialect calls it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
+    /// Folded, like the uniqueness it keeps (SCIM's userName).
+    Username,
     DisplayName,
     Email,
     ExternalRef,
@@ -50,7 +86,10 @@ pub enum SortKey {
 impl SortKey {
     /// Whether a user may have no value for it (those come last either way).
     pub fn nullable(self) -> bool {
-        !matches!(self, SortKey::Role | SortKey::Status | SortKey::CreatedAt)
+        !matches!(
+            self,
+            SortKey::Username | SortKey::Role | SortKey::Status | SortKey::CreatedAt
+        )
     }
 }
 
@@ -162,6 +201,18 @@ pub trait Store: Send + Sync + 'static {
         &self,
         user: &User,
         expected_version: i64,
+        actor: &Actor,
+    ) -> Result<User, StoreError>;
+
+    /// Deletes the user, if its version is still `expected_version` when one
+    /// is given (else `VersionMismatch`); `NotFound` when there is no such
+    /// user. The `delete` event by `actor` (every field the user held, to
+    /// null) is written in the same transaction. Returns the user as it was.
+    async fn delete_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<User, StoreError>;
 

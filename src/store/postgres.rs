@@ -14,13 +14,13 @@ use super::row::{
     json_text, like_pattern, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
-    UserFilter, UserPage, audit, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store,
+    StoreError, UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
-use crate::model::{Actor, Tenant, Timestamp, User};
+use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
 
-/// Rows a bulk insert sends in one statement (15 columns each, well under
+/// Rows a bulk insert sends in one statement (19 columns each, well under
 /// PostgreSQL's limit of 65,535 bound values).
 const BULK_ROWS: usize = 1_000;
 
@@ -121,12 +121,24 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
         .push_bind(tenant_id);
     if let Some(needle) = &f.search {
         let pattern = like_pattern(needle);
-        qb.push(" AND (users.name_fold LIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR users.email_fold LIKE ")
-            .push_bind(pattern)
-            .push(")");
+        match f.search_in {
+            SearchIn::Both => {
+                qb.push(" AND (users.name_fold LIKE ")
+                    .push_bind(pattern.clone())
+                    .push(" OR users.email_fold LIKE ")
+                    .push_bind(pattern)
+                    .push(")");
+            }
+            SearchIn::Name => {
+                qb.push(" AND users.name_fold LIKE ").push_bind(pattern);
+            }
+            SearchIn::Email => {
+                qb.push(" AND users.email_fold LIKE ").push_bind(pattern);
+            }
+        }
     }
+    // Their LIKEs on the folded name and email run on the same trigram indexes.
+    super::condition::push_conditions(qb, &f.conditions);
     if let Some(r) = &f.external_ref {
         qb.push(" AND users.external_ref = ").push_bind(r);
     }
@@ -144,6 +156,7 @@ fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, 
 fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
     const C: &str = " COLLATE \"C\"";
     match key {
+        SortKey::Username => ("(users.username_fold COLLATE \"C\")", C),
         SortKey::DisplayName => ("(users.name_fold COLLATE \"C\")", C),
         SortKey::Email => ("(users.email_fold COLLATE \"C\")", C),
         SortKey::ExternalRef => (
@@ -291,7 +304,7 @@ impl Store for PgStore {
             tx.rollback().await?;
             return Err(self.conflict_or(e, user).await);
         }
-        audit::event_query::<Postgres>(None, user, actor)
+        audit::event_query::<Postgres>(AuditAction::Create, None, user, actor)
             .build()
             .execute(&mut *tx)
             .await?;
@@ -416,7 +429,8 @@ impl Store for PgStore {
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = $1, display_name = $2, email = $3, avatar = $4, \
              role = $5, status = $6, metadata = $7, preferences = $8, version = version + 1, \
-             updated_at = $9, name_fold = $13, email_fold = $14 \
+             updated_at = $9, name_fold = $13, email_fold = $14, username = $15, \
+             username_fold = $16 \
              WHERE tenant_id = $10 AND id = $11 AND version = $12 \
              RETURNING {USER_COLUMNS}"
         ))
@@ -434,6 +448,8 @@ impl Store for PgStore {
         .bind(expected_version)
         .bind(row::folded(&user.display_name))
         .bind(row::folded(&user.email))
+        .bind(&user.username)
+        .bind(crate::model::fold(&user.username))
         .fetch_optional(&mut *tx)
         .await;
         let saved = match result {
@@ -444,12 +460,48 @@ impl Store for PgStore {
                 return Err(self.conflict_or(e, user).await);
             }
         };
-        audit::event_query::<Postgres>(Some(&before), &saved, actor)
+        audit::event_query::<Postgres>(AuditAction::Update, Some(&before), &saved, actor)
             .build()
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(saved)
+    }
+
+    async fn delete_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Locked until the commit, so the event records what was deleted.
+        let before: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users \
+             WHERE users.tenant_id = $1 AND users.id = $2 FOR UPDATE"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before.map(User::try_from).transpose()? else {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        };
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::event_query::<Postgres>(AuditAction::Delete, Some(&before), &before, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(before)
     }
 
     async fn list_audit(

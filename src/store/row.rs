@@ -12,7 +12,7 @@ pub const USER_COLUMNS: &str = "users.id AS id, users.tenant_id AS tenant_id, \
      users.metadata AS metadata, users.preferences AS preferences, \
      users.conversation_count AS conversation_count, users.version AS version, \
      users.created_at AS created_at, users.updated_at AS updated_at, \
-     users.last_login_at AS last_login_at";
+     users.last_login_at AS last_login_at, users.username AS username";
 
 /// The columns of a list item; the list statements select `USER_COLUMNS` and
 /// this reads the ones a list shows.
@@ -28,6 +28,7 @@ pub struct ListedRow {
     created_at: i64,
     updated_at: Option<i64>,
     last_login_at: Option<i64>,
+    username: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -61,6 +62,7 @@ impl ListedRow {
             created_at: r.get(at + 12)?,
             updated_at: r.get(at + 13)?,
             last_login_at: r.get(at + 14)?,
+            username: r.get(at + 15)?,
         })
     }
 }
@@ -87,6 +89,7 @@ impl TryFrom<ListedRow> for ListedUser {
             status: r.status.parse().map_err(StoreError::Corrupt)?,
             id: r.id,
             tenant_id: r.tenant_id,
+            username: r.username,
             external_ref: r.external_ref,
             display_name: r.display_name,
             email: r.email,
@@ -107,6 +110,7 @@ impl TryFrom<UserRow> for User {
             preferences: object("preferences", &r.preferences)?,
             id: l.id,
             tenant_id: l.tenant_id,
+            username: l.username,
             external_ref: l.external_ref,
             display_name: l.display_name,
             email: l.email,
@@ -225,9 +229,9 @@ impl TryFrom<KeyRow> for StoredKey {
 /// this column order.
 pub const INSERT_USERS: &str = "INSERT INTO users (id, tenant_id, external_ref, display_name, \
      email, avatar, role, status, metadata, preferences, conversation_count, version, \
-     created_at, updated_at, last_login_at, name_fold, email_fold) ";
+     created_at, updated_at, last_login_at, name_fold, email_fold, username, username_fold) ";
 /// How many columns `INSERT_USERS` names.
-pub const INSERT_USERS_COLUMNS: usize = 17;
+pub const INSERT_USERS_COLUMNS: usize = 19;
 
 /// `VALUES (...), (...)` for `users`, in `INSERT_USERS`' column order, for either database.
 pub fn push_user_values<'a, DB>(
@@ -276,7 +280,9 @@ pub fn push_user_binds<'a, DB>(
         .push_bind(u.updated_at.map(Timestamp::millis))
         .push_bind(u.last_login_at.map(Timestamp::millis))
         .push_bind(folded(&u.display_name))
-        .push_bind(folded(&u.email));
+        .push_bind(folded(&u.email))
+        .push_bind(&u.username)
+        .push_bind(fold(&u.username));
 }
 
 /// What `name_fold` / `email_fold` hold for a display name or email: its case
@@ -294,6 +300,12 @@ pub fn json_text(o: &Object) -> String {
 /// An FTS5 phrase that matches `needle` as a substring under the trigram tokenizer.
 pub fn fts_phrase(needle: &str) -> String {
     format!("\"{}\"", needle.replace('"', "\"\""))
+}
+
+/// An FTS5 query for `needle` in the `columns` (`{display_name email}`, an
+/// FTS5 column filter) only.
+pub fn fts_in(columns: &str, needle: &str) -> String {
+    format!("{columns} : {}", fts_phrase(needle))
 }
 
 /// A LIKE pattern that matches `needle` anywhere, with `\` escaping wildcards.

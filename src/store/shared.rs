@@ -15,6 +15,7 @@ pub enum Taken {
     Slug,
     ExternalRef,
     Email,
+    Username,
 }
 
 /// The unique value `e` says was taken, if it is a unique violation.
@@ -24,6 +25,8 @@ pub fn taken(e: &sqlx::Error) -> Option<Taken> {
     let what = db.constraint().unwrap_or_else(|| db.message());
     if what.contains("external_ref") {
         Some(Taken::ExternalRef)
+    } else if what.contains("username") {
+        Some(Taken::Username)
     } else if what.contains("email") {
         Some(Taken::Email)
     } else if what.contains("slug") {
@@ -39,6 +42,7 @@ impl Taken {
         match self {
             Taken::ExternalRef => ("external_ref", user.external_ref.as_ref()),
             Taken::Email => ("email", user.email.as_ref()),
+            Taken::Username => ("username", Some(&user.username)),
             Taken::Slug => ("slug", None),
         }
     }
@@ -77,6 +81,11 @@ where
     &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
+    // Usernames are unique ignoring case: their fold is what collided.
+    let (column, value) = match column {
+        "username" => ("username_fold", crate::model::fold(&value)),
+        _ => (column, value),
+    };
     let mut qb = QueryBuilder::new("SELECT id FROM users WHERE tenant_id = ");
     qb.push_bind(&user.tenant_id)
         .push(format!(" AND {column} = "))
@@ -118,6 +127,7 @@ pub fn batch_conflict_or(e: sqlx::Error) -> StoreError {
     let field = match taken(&e) {
         Some(Taken::ExternalRef) => "external_ref",
         Some(Taken::Email) => "email",
+        Some(Taken::Username) => "username",
         _ => return e.into(),
     };
     StoreError::Conflict {

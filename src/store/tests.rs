@@ -511,10 +511,13 @@ async fn old_database(
             .await
             .unwrap();
     }
-    // Today's insert names the fold columns of 0004, which the old schema lacks.
+    // Today's insert names the fold columns of 0004 and the username of 0007,
+    // which the old schema lacks.
     for sql in [
         "ALTER TABLE users ADD COLUMN name_fold TEXT",
         "ALTER TABLE users ADD COLUMN email_fold TEXT",
+        "ALTER TABLE users ADD COLUMN username TEXT",
+        "ALTER TABLE users ADD COLUMN username_fold TEXT",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
@@ -526,6 +529,8 @@ async fn old_database(
     for sql in [
         "ALTER TABLE users DROP COLUMN name_fold",
         "ALTER TABLE users DROP COLUMN email_fold",
+        "ALTER TABLE users DROP COLUMN username",
+        "ALTER TABLE users DROP COLUMN username_fold",
     ] {
         sqlx::query(sql).execute(&pool).await.unwrap();
     }
@@ -599,6 +604,7 @@ async fn users_stored_before_the_fold_migration_are_found_by_folded_needles() {
 fn sort_value(u: &crate::model::User, key: super::SortKey) -> Option<Result<String, i64>> {
     use super::SortKey::*;
     match key {
+        Username => Some(Ok(crate::model::fold(&u.username))),
         DisplayName => u.display_name.as_deref().map(|v| Ok(crate::model::fold(v))),
         Email => u.email.as_deref().map(|v| Ok(crate::model::fold(v))),
         ExternalRef => u.external_ref.as_ref().map(|v| Ok(v.to_ascii_lowercase())),
@@ -723,6 +729,7 @@ async fn sorted_lists_match_a_brute_force_order_on_both_stores() {
             },
         ];
         let keys = [
+            SortKey::Username,
             SortKey::DisplayName,
             SortKey::Email,
             SortKey::ExternalRef,

@@ -5,6 +5,7 @@
 mod backup;
 mod bulk;
 mod direct;
+mod filtered;
 mod idle;
 mod open;
 mod query;
@@ -24,14 +25,14 @@ use sqlx::{ConnectOptions, Connection, QueryBuilder, Sqlite};
 
 use super::row::{
     self, INSERT_USERS, INSERT_USERS_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
-    fts_phrase, json_text, push_user_binds,
+    fts_in, fts_phrase, json_text, push_user_binds,
 };
 use super::{
-    AuditFilter, AuditPage, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter,
-    UserPage, audit, shared,
+    AuditFilter, AuditPage, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store, StoreError,
+    UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
-use crate::model::{Actor, Tenant, Timestamp, User, fold};
+use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
 use query::*;
@@ -43,7 +44,7 @@ pub(crate) use query::{page_query, push_total, sorted_matches_query};
 /// wrote in between.
 const WRITE: &str = "BEGIN IMMEDIATE";
 
-/// Rows a bulk insert sends in one statement (16 columns each, well under
+/// Rows a bulk insert sends in one statement (20 columns each, well under
 /// SQLite's limit of 32,766 bound values).
 const BULK_ROWS: usize = 1_000;
 /// FTS5 trigram queries need three characters; shorter needles use LIKE.
@@ -209,7 +210,7 @@ impl Store for SqliteStore {
                 return Err(self.conflict_or(e, user).await);
             }
         }
-        audit::event_query::<Sqlite>(None, user, actor)
+        audit::event_query::<Sqlite>(AuditAction::Create, None, user, actor)
             .build()
             .execute(&mut *tx)
             .await?;
@@ -311,6 +312,9 @@ impl Store for SqliteStore {
         {
             return done;
         }
+        if !filter.conditions.is_empty() {
+            return filtered::list(&self.pool, tenant_id, filter, page).await;
+        }
         let mut rows = page_query("", tenant_id, filter, page)
             .build()
             .fetch_all(&self.pool)
@@ -378,7 +382,7 @@ impl Store for SqliteStore {
         let result = sqlx::query_as::<_, UserRow>(&format!(
             "UPDATE users SET external_ref = ?, display_name = ?, email = ?, avatar = ?, \
              role = ?, status = ?, metadata = ?, preferences = ?, version = version + 1, \
-             updated_at = ?, name_fold = ?, email_fold = ? \
+             updated_at = ?, name_fold = ?, email_fold = ?, username = ?, username_fold = ? \
              WHERE tenant_id = ? AND id = ? AND version = ? \
              RETURNING {USER_COLUMNS}"
         ))
@@ -393,6 +397,8 @@ impl Store for SqliteStore {
         .bind(Timestamp::now().millis())
         .bind(row::folded(&user.display_name))
         .bind(row::folded(&user.email))
+        .bind(&user.username)
+        .bind(fold(&user.username))
         .bind(&user.tenant_id)
         .bind(&user.id)
         .bind(expected_version)
@@ -406,12 +412,47 @@ impl Store for SqliteStore {
                 return Err(self.conflict_or(e, user).await);
             }
         };
-        audit::event_query::<Sqlite>(Some(&before), &saved, actor)
+        audit::event_query::<Sqlite>(AuditAction::Update, Some(&before), &saved, actor)
             .build()
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(saved)
+    }
+
+    async fn delete_user(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User, StoreError> {
+        let _writing = self.writer.lock().await;
+        let mut tx = self.pool.begin_with(WRITE).await?;
+        let before: Option<UserRow> = sqlx::query_as(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE users.tenant_id = ? AND users.id = ?"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(before) = before.map(User::try_from).transpose()? else {
+            return Err(StoreError::NotFound(format!("user {id}")));
+        };
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(StoreError::VersionMismatch);
+        }
+        sqlx::query("DELETE FROM users WHERE tenant_id = ? AND id = ?")
+            .bind(tenant_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit::event_query::<Sqlite>(AuditAction::Delete, Some(&before), &before, actor)
+            .build()
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(before)
     }
 
     async fn list_audit(

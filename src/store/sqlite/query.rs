@@ -49,8 +49,12 @@ pub(super) fn push_search_from<'a>(
             " CROSS JOIN users INDEXED BY users_search_cover ON users.seq = users_search.rowid",
         );
     }
+    let query = match f.search_in {
+        SearchIn::Both => fts_phrase(needle),
+        only => fts_in(only.fts_columns(), needle),
+    };
     qb.push(" WHERE users_search MATCH ")
-        .push_bind(fts_phrase(needle))
+        .push_bind(query)
         .push(" AND users_search.rowid BETWEEN ");
     push_seq_bound(qb, tenant_id, false);
     qb.push(" AND ");
@@ -74,13 +78,32 @@ pub(super) fn push_from_where<'a>(
         // The folded text against the folded needle: the trigram index's
         // folding (`model::fold`), where LIKE would fold ASCII only.
         let needle = fold(needle);
-        qb.push(" AND (instr(users.name_fold, ")
-            .push_bind(needle.clone())
-            .push(") > 0 OR instr(users.email_fold, ")
-            .push_bind(needle)
-            .push(") > 0)");
+        push_short_search(qb, needle, f.search_in);
     }
     push_filters(qb, f);
+}
+
+/// ` AND (...)`: a search too short for trigrams, on the folded columns.
+pub(super) fn push_short_search<'a>(
+    qb: &mut QueryBuilder<'a, Sqlite>,
+    needle: String,
+    search_in: SearchIn,
+) {
+    qb.push(" AND (");
+    if search_in.name() {
+        qb.push("instr(users.name_fold, ")
+            .push_bind(needle.clone())
+            .push(") > 0");
+    }
+    if search_in == SearchIn::Both {
+        qb.push(" OR ");
+    }
+    if search_in.email() {
+        qb.push("instr(users.email_fold, ")
+            .push_bind(needle)
+            .push(") > 0");
+    }
+    qb.push(")");
 }
 
 pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, f: &'a UserFilter) {
@@ -261,6 +284,7 @@ pub(crate) fn sorted_matches_query<'a>(
 /// `lower()` (ASCII only), the rest as stored.
 pub(crate) fn sort_expr(key: SortKey) -> &'static str {
     match key {
+        SortKey::Username => "users.username_fold",
         SortKey::DisplayName => "users.name_fold",
         SortKey::Email => "users.email_fold",
         SortKey::ExternalRef => "lower(users.external_ref)",
