@@ -57,9 +57,14 @@ impl Modify for IfMatchShape {
         use utoipa::openapi::path::ParameterBuilder;
         use utoipa::openapi::schema::{ObjectBuilder, Type};
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.patch, &mut item.get, &mut item.post, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for op in [
+                &mut item.patch,
+                &mut item.get,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
             {
                 for param in op.parameters.iter_mut().flatten() {
                     if param.name == "If-Match" {
@@ -160,7 +165,12 @@ impl Modify for SharedRefusals {
             RefOr::T(response.build())
         };
         for item in doc.paths.paths.values_mut() {
-            let ops = [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete];
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.delete,
+            ];
             for op in ops.into_iter().flatten() {
                 let has_body = op.request_body.is_some();
                 let responses = &mut op.responses.responses;

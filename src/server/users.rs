@@ -80,8 +80,9 @@ impl Changes {
         self.avatar = text("avatar", &self.avatar, 2048)?;
         if let Some(u) = &self.username {
             self.username = Some(
-                validate_text("userName", u, MAX_USERNAME_CHARS)?
-                    .ok_or_else(|| ApiError::invalid_field("userName", "userName must not be empty"))?,
+                validate_text("userName", u, MAX_USERNAME_CHARS)?.ok_or_else(|| {
+                    ApiError::invalid_field("userName", "userName must not be empty")
+                })?,
             );
         }
         if let Some(Some(email)) = &self.email {

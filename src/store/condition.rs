@@ -198,9 +198,7 @@ where
                 qb.push(")");
             }
             Condition::Time { field, op, at } => {
-                qb.push(field.expr())
-                    .push(op.sql())
-                    .push_bind(at.millis());
+                qb.push(field.expr()).push(op.sql()).push_bind(at.millis());
             }
         }
     }

@@ -65,7 +65,10 @@ pub enum Filter {
     Or(Box<Filter>, Box<Filter>),
     Not(Box<Filter>),
     /// `attr[filter]`: some value of the multi-valued `attr` matches.
-    ValuePath { path: AttrPath, filter: Box<Filter> },
+    ValuePath {
+        path: AttrPath,
+        filter: Box<Filter>,
+    },
 }
 
 /// A PATCH operation's `path`: `attr[.sub]` or `attr[filter][.sub]`.
@@ -99,9 +102,7 @@ const MAX_DEPTH: usize = 32;
 
 fn lex(input: &str) -> Result<Vec<Token>, ParseError> {
     if input.len() > MAX_FILTER {
-        return Err(ParseError(format!(
-            "the filter is over {MAX_FILTER} bytes"
-        )));
+        return Err(ParseError(format!("the filter is over {MAX_FILTER} bytes")));
     }
     let mut out = Vec::new();
     let mut chars = input.char_indices().peekable();
@@ -270,7 +271,11 @@ impl Parser {
         let word = match self.next() {
             Some(Token::Word(w)) => w,
             Some(t) => return Err(ParseError(format!("expected an attribute, found {t:?}"))),
-            None => return Err(ParseError("the filter ends where an attribute was expected".into())),
+            None => {
+                return Err(ParseError(
+                    "the filter ends where an attribute was expected".into(),
+                ));
+            }
         };
         let path = attr_path(&word)?;
         if self.peek() == Some(&Token::OpenBracket) {
@@ -417,7 +422,10 @@ mod tests {
             parse("x eq null").unwrap(),
             cmp("x", CompareOp::Eq, Value::Null)
         );
-        assert_eq!(parse("x gt 1.5").unwrap(), cmp("x", CompareOp::Gt, json!(1.5)));
+        assert_eq!(
+            parse("x gt 1.5").unwrap(),
+            cmp("x", CompareOp::Gt, json!(1.5))
+        );
         assert_eq!(
             parse(r#"x eq "a \"q\" \u00e9""#).unwrap(),
             cmp("x", CompareOp::Eq, json!("a \"q\" é"))
@@ -446,8 +454,8 @@ mod tests {
 
     #[test]
     fn urns_and_sub_attributes() {
-        let got = parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.formatted sw "J""#)
-            .unwrap();
+        let got =
+            parse(r#"urn:ietf:params:scim:schemas:core:2.0:User:name.formatted sw "J""#).unwrap();
         let Filter::Compare { path, .. } = got else {
             panic!("{got:?}")
         };
@@ -503,10 +511,7 @@ mod tests {
         let p = parse_path(r#"emails[type eq "work"].value"#).unwrap();
         assert_eq!(p.attr.key(), "emails");
         assert_eq!(p.sub.as_deref(), Some("value"));
-        assert_eq!(
-            p.filter,
-            Some(cmp("type", CompareOp::Eq, json!("work")))
-        );
+        assert_eq!(p.filter, Some(cmp("type", CompareOp::Eq, json!("work"))));
         let ext = parse_path("urn:raven:params:scim:schemas:extension:2.0:User:metadata").unwrap();
         assert_eq!(
             ext.attr.urn.as_deref(),

@@ -36,7 +36,10 @@ pub const MAX_COUNT: u32 = 100;
 /// The SCIM routes, answering unknown paths and methods in SCIM's shape.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/ServiceProviderConfig", get(users::service_provider_config))
+        .route(
+            "/ServiceProviderConfig",
+            get(users::service_provider_config),
+        )
         .route("/ResourceTypes", get(users::resource_types))
         .route("/ResourceTypes/{name}", get(users::resource_type))
         .route("/Schemas", get(users::schemas))
@@ -102,7 +105,12 @@ fn base_url(headers: &HeaderMap) -> String {
 
 /// A SCIM answer: the JSON as `application/scim+json`, with the ETag and
 /// Location when given.
-fn respond(status: StatusCode, body: &Value, etag: Option<&str>, location: Option<&str>) -> Response {
+fn respond(
+    status: StatusCode,
+    body: &Value,
+    etag: Option<&str>,
+    location: Option<&str>,
+) -> Response {
     let mut response = (status, body.to_string()).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));

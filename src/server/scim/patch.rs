@@ -29,9 +29,14 @@ fn operations(body: &Value) -> Result<Vec<(Op, Option<String>, Option<Value>)>, 
     };
     let schemas_ok = member(o, "schemas")
         .and_then(Value::as_array)
-        .is_some_and(|s| s.iter().any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(PATCH_OP))));
+        .is_some_and(|s| {
+            s.iter()
+                .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(PATCH_OP)))
+        });
     if !schemas_ok {
-        return Err(ScimError::invalid_syntax(format!("schemas must be [{PATCH_OP:?}]")));
+        return Err(ScimError::invalid_syntax(format!(
+            "schemas must be [{PATCH_OP:?}]"
+        )));
     }
     let Some(Value::Array(ops)) = member(o, "Operations") else {
         return Err(ScimError::invalid_syntax("Operations must be an array"));
@@ -39,9 +44,15 @@ fn operations(body: &Value) -> Result<Vec<(Op, Option<String>, Option<Value>)>, 
     let mut out = Vec::new();
     for op in ops {
         let Value::Object(op) = op else {
-            return Err(ScimError::invalid_syntax("each operation must be an object"));
+            return Err(ScimError::invalid_syntax(
+                "each operation must be an object",
+            ));
         };
-        let kind = match member(op, "op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        let kind = match member(op, "op")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("add") => Op::Add,
             Some("replace") => Op::Replace,
             Some("remove") => Op::Remove,
@@ -54,7 +65,11 @@ fn operations(body: &Value) -> Result<Vec<(Op, Option<String>, Option<Value>)>, 
         let path = match member(op, "path") {
             None | Some(Value::Null) => None,
             Some(Value::String(p)) if !p.trim().is_empty() => Some(p.clone()),
-            Some(other) => return Err(ScimError::invalid_path(format!("path must be a string, not {other}"))),
+            Some(other) => {
+                return Err(ScimError::invalid_path(format!(
+                    "path must be a string, not {other}"
+                )));
+            }
         };
         let value = member(op, "value").cloned();
         if kind != Op::Remove && value.is_none() {
@@ -111,7 +126,11 @@ pub fn apply(doc: &Value, body: &Value) -> Result<Value, ScimError> {
 
 /// A path (or a key of a value) that names the extension itself: its
 /// attributes one by one, or for `remove` all of them.
-fn whole_extension(doc: &mut Map<String, Value>, op: Op, value: Option<Value>) -> Result<(), ScimError> {
+fn whole_extension(
+    doc: &mut Map<String, Value>,
+    op: Op,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
     if op == Op::Remove {
         // Present but empty: each of its attributes is cleared.
         let k = key_of(doc, EXTENSION);
@@ -119,14 +138,17 @@ fn whole_extension(doc: &mut Map<String, Value>, op: Op, value: Option<Value>) -
         return Ok(());
     }
     let Some(Value::Object(ext)) = value else {
-        return Err(ScimError::invalid_value(format!("{EXTENSION} must be an object")));
+        return Err(ScimError::invalid_value(format!(
+            "{EXTENSION} must be an object"
+        )));
     };
     for (k, v) in ext {
         // Clients echo the extension's `schemas`; it is not an attribute.
         if k.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        let p = parse_path(&format!("{EXTENSION}:{k}")).map_err(|e| ScimError::invalid_path(e.0))?;
+        let p =
+            parse_path(&format!("{EXTENSION}:{k}")).map_err(|e| ScimError::invalid_path(e.0))?;
         at_path(doc, op, &p, Some(v))?;
     }
     Ok(())
@@ -149,7 +171,12 @@ pub fn sync_name(before: &Value, after: &mut Value) {
             .cloned()
             .unwrap_or(Value::Null)
     };
-    let (d0, d1, f0, f1) = (display(before), display(after), formatted(before), formatted(after));
+    let (d0, d1, f0, f1) = (
+        display(before),
+        display(after),
+        formatted(before),
+        formatted(after),
+    );
     let Value::Object(o) = after else { return };
     let name = if d0 != d1 {
         d1
@@ -173,7 +200,12 @@ fn key_of(o: &Map<String, Value>, name: &str) -> String {
         .unwrap_or_else(|| name.to_string())
 }
 
-fn at_path(doc: &mut Map<String, Value>, op: Op, p: &PatchPath, value: Option<Value>) -> Result<(), ScimError> {
+fn at_path(
+    doc: &mut Map<String, Value>,
+    op: Op,
+    p: &PatchPath,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
     let container: &mut Map<String, Value> = match &p.attr.urn {
         Some(u) if u.eq_ignore_ascii_case(EXTENSION) => {
             let k = key_of(doc, EXTENSION);
@@ -198,14 +230,18 @@ fn at_path(doc: &mut Map<String, Value>, op: Op, p: &PatchPath, value: Option<Va
     let multi = MULTI.iter().any(|m| m.eq_ignore_ascii_case(attr)) && p.attr.urn.is_none();
     if let Some(filter) = &p.filter {
         if !multi {
-            return Err(ScimError::invalid_path(format!("{attr} is not multi-valued")));
+            return Err(ScimError::invalid_path(format!(
+                "{attr} is not multi-valued"
+            )));
         }
         return filtered(container, &key, op, filter, p.sub.as_deref(), value);
     }
     match (&p.attr.sub, op) {
         (None, Op::Remove) => {
             if attr.eq_ignore_ascii_case("userName") {
-                return Err(ScimError::mutability("userName is required and cannot be removed"));
+                return Err(ScimError::mutability(
+                    "userName is required and cannot be removed",
+                ));
             }
             container.remove(&key);
         }
@@ -232,7 +268,11 @@ fn at_path(doc: &mut Map<String, Value>, op: Op, p: &PatchPath, value: Option<Va
         }
         (Some(sub), _) => {
             let target = container.entry(key).or_insert_with(|| {
-                if multi { Value::Array(vec![Value::Object(Map::new())]) } else { Value::Object(Map::new()) }
+                if multi {
+                    Value::Array(vec![Value::Object(Map::new())])
+                } else {
+                    Value::Object(Map::new())
+                }
             });
             let set = |o: &mut Map<String, Value>| {
                 let k = key_of(o, sub);
@@ -251,7 +291,10 @@ fn at_path(doc: &mut Map<String, Value>, op: Op, p: &PatchPath, value: Option<Va
                     if items.is_empty() && op != Op::Remove {
                         items.push(Value::Object(Map::new()));
                     }
-                    items.iter_mut().filter_map(Value::as_object_mut).for_each(set);
+                    items
+                        .iter_mut()
+                        .filter_map(Value::as_object_mut)
+                        .for_each(set);
                 }
                 Value::Object(o) => set(o),
                 Value::Null => {
@@ -259,7 +302,11 @@ fn at_path(doc: &mut Map<String, Value>, op: Op, p: &PatchPath, value: Option<Va
                     set(&mut o);
                     *target = Value::Object(o);
                 }
-                _ => return Err(ScimError::invalid_path(format!("{attr} has no sub-attributes"))),
+                _ => {
+                    return Err(ScimError::invalid_path(format!(
+                        "{attr} has no sub-attributes"
+                    )));
+                }
             }
         }
     }
@@ -275,7 +322,10 @@ fn filtered(
     sub: Option<&str>,
     value: Option<Value>,
 ) -> Result<(), ScimError> {
-    let items = match container.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new())) {
+    let items = match container
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()))
+    {
         Value::Array(items) => items,
         other => {
             *other = Value::Array(Vec::new());
@@ -323,7 +373,9 @@ fn filtered(
             }
             (None, Value::Object(o)) => new.extend(o),
             (None, other) => {
-                return Err(ScimError::invalid_value(format!("a value of this attribute is an object, not {other}")));
+                return Err(ScimError::invalid_value(format!(
+                    "a value of this attribute is an object, not {other}"
+                )));
             }
         }
         // One value kept: the new one replaces the one held.
@@ -344,7 +396,9 @@ fn filtered(
                 o.extend(v.clone());
             }
             (None, other, _) => {
-                return Err(ScimError::invalid_value(format!("a value of this attribute is an object, not {other}")));
+                return Err(ScimError::invalid_value(format!(
+                    "a value of this attribute is an object, not {other}"
+                )));
             }
             _ => {}
         }
@@ -355,7 +409,11 @@ fn filtered(
 /// The `eq` values a filter names, as the members of a new value.
 fn seed(o: &mut Map<String, Value>, f: &Filter) {
     match f {
-        Filter::Compare { path, op: CompareOp::Eq, value } => {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value,
+        } => {
             o.insert(path.attr.clone(), value.clone());
         }
         Filter::And(a, b) => {
@@ -431,43 +489,68 @@ mod tests {
     fn replace_with_and_without_path() {
         let got = patch(json!([{"op": "replace", "path": "displayName", "value": "B."}])).unwrap();
         assert_eq!(got["displayName"], "B.");
-        let got = patch(json!([{"op": "Replace", "value": {"active": false, "userName": "bj"}}])).unwrap();
-        assert_eq!((got["active"].clone(), got["userName"].clone()), (json!(false), json!("bj")));
-        let got = patch(json!([{"op": "replace", "path": "name.formatted", "value": "N"}])).unwrap();
+        let got = patch(json!([{"op": "Replace", "value": {"active": false, "userName": "bj"}}]))
+            .unwrap();
+        assert_eq!(
+            (got["active"].clone(), got["userName"].clone()),
+            (json!(false), json!("bj"))
+        );
+        let got =
+            patch(json!([{"op": "replace", "path": "name.formatted", "value": "N"}])).unwrap();
         assert_eq!(got["name"]["formatted"], "N");
     }
 
     #[test]
     fn value_filters() {
         let got = patch(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "n@example.com"}])).unwrap();
-        assert_eq!(got["emails"], json!([{"value": "n@example.com", "type": "work", "primary": true}]));
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "n@example.com", "type": "work", "primary": true}])
+        );
         // No such email yet: it is added, of the type the filter named.
         let got = patch(json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "h@example.com"}])).unwrap();
-        assert_eq!(got["emails"], json!([{"type": "home", "value": "h@example.com"}]));
+        assert_eq!(
+            got["emails"],
+            json!([{"type": "home", "value": "h@example.com"}])
+        );
         let got = patch(json!([{"op": "remove", "path": "emails[value co \"example\"]"}])).unwrap();
         assert_eq!(got["emails"], json!([]));
-        let got = patch(json!([{"op": "replace", "path": "roles[primary eq true].value", "value": "admin"}])).unwrap();
+        let got = patch(
+            json!([{"op": "replace", "path": "roles[primary eq true].value", "value": "admin"}]),
+        )
+        .unwrap();
         assert_eq!(got["roles"][0]["value"], "admin");
     }
 
     #[test]
     fn add_and_remove() {
-        let got = patch(json!([{"op": "add", "path": "emails", "value": [{"value": "x@example.com"}]}])).unwrap();
+        let got =
+            patch(json!([{"op": "add", "path": "emails", "value": [{"value": "x@example.com"}]}]))
+                .unwrap();
         assert_eq!(got["emails"], json!([{"value": "x@example.com"}]));
         let got = patch(json!([{"op": "add", "value": {"externalId": "e-9"}}])).unwrap();
         assert_eq!(got["externalId"], "e-9");
         let got = patch(json!([{"op": "remove", "path": "displayName"}])).unwrap();
         assert!(got.get("displayName").is_none());
-        let got = patch(json!([{"op": "add", "path": format!("{EXTENSION}:metadata"), "value": {"seats": 3}}])).unwrap();
-        assert_eq!(got[EXTENSION]["metadata"], json!({"plan": "pro", "seats": 3}));
-        let got = patch(json!([{"op": "replace", "value": {EXTENSION: {"avatar": "https://a/b.png"}}}])).unwrap();
+        let got = patch(
+            json!([{"op": "add", "path": format!("{EXTENSION}:metadata"), "value": {"seats": 3}}]),
+        )
+        .unwrap();
+        assert_eq!(
+            got[EXTENSION]["metadata"],
+            json!({"plan": "pro", "seats": 3})
+        );
+        let got =
+            patch(json!([{"op": "replace", "value": {EXTENSION: {"avatar": "https://a/b.png"}}}]))
+                .unwrap();
         assert_eq!(got[EXTENSION]["avatar"], "https://a/b.png");
     }
 
     #[test]
     fn the_name_follows_whichever_of_its_two_attributes_changed() {
         let before = doc();
-        let mut after = patch(json!([{"op": "replace", "path": "name.formatted", "value": "N"}])).unwrap();
+        let mut after =
+            patch(json!([{"op": "replace", "path": "name.formatted", "value": "N"}])).unwrap();
         sync_name(&before, &mut after);
         assert_eq!(after["displayName"], "N");
         let mut after = patch(json!([{"op": "remove", "path": "displayName"}])).unwrap();
@@ -479,12 +562,29 @@ mod tests {
     fn refusals_have_their_scim_type() {
         let t = |ops: Value| patch(ops).err().and_then(|e| e.scim_type);
         assert_eq!(t(json!([{"op": "remove"}])), Some("noTarget"));
-        assert_eq!(t(json!([{"op": "remove", "path": "userName"}])), Some("mutability"));
-        assert_eq!(t(json!([{"op": "replace", "path": "id", "value": "usr_x"}])), Some("mutability"));
-        assert_eq!(t(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])), Some("invalidPath"));
-        assert_eq!(t(json!([{"op": "move", "path": "x", "value": 1}])), Some("invalidSyntax"));
-        assert_eq!(t(json!([{"op": "replace", "path": "displayName[x pr]", "value": 1}])), Some("invalidPath"));
-        let no_schema = apply(&doc(), &json!({"Operations": []})).err().and_then(|e| e.scim_type);
+        assert_eq!(
+            t(json!([{"op": "remove", "path": "userName"}])),
+            Some("mutability")
+        );
+        assert_eq!(
+            t(json!([{"op": "replace", "path": "id", "value": "usr_x"}])),
+            Some("mutability")
+        );
+        assert_eq!(
+            t(json!([{"op": "replace", "path": "emails[type eq", "value": "x"}])),
+            Some("invalidPath")
+        );
+        assert_eq!(
+            t(json!([{"op": "move", "path": "x", "value": 1}])),
+            Some("invalidSyntax")
+        );
+        assert_eq!(
+            t(json!([{"op": "replace", "path": "displayName[x pr]", "value": 1}])),
+            Some("invalidPath")
+        );
+        let no_schema = apply(&doc(), &json!({"Operations": []}))
+            .err()
+            .and_then(|e| e.scim_type);
         assert_eq!(no_schema, Some("invalidSyntax"));
     }
 }

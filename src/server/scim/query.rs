@@ -13,7 +13,9 @@ use super::error::ScimError;
 use super::filter::{AttrPath, CompareOp, Filter};
 use super::{CORE_USER, EXTENSION};
 use crate::model::{Role, Status, Timestamp};
-use crate::store::{Condition, SearchIn, Sort, SortKey, TextField, TextOp, TimeField, TimeOp, UserFilter};
+use crate::store::{
+    Condition, SearchIn, Sort, SortKey, TextField, TextOp, TimeField, TimeOp, UserFilter,
+};
 
 /// One condition before the conjunction is assembled.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,7 +67,12 @@ fn negate_time(op: TimeOp) -> TimeOp {
 }
 
 /// A comparison (or `pr`) of one attribute, `negated` by the `not`s above it.
-fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) -> Result<Atom, ScimError> {
+fn atom(
+    path: &AttrPath,
+    op: Option<CompareOp>,
+    value: &Value,
+    negated: bool,
+) -> Result<Atom, ScimError> {
     let attr = known(path)?;
     let unsupported = |what: &str| {
         ScimError::invalid_filter(format!(
@@ -80,9 +87,17 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
             "emails" | "emails.value" | "emails.type" | "emails.primary" => TextField::Email,
             "username" | "id" | "active" | "roles" | "roles.value" | "meta" | "meta.created"
             | "meta.lastmodified" => {
-                return Ok(if negated { Atom::Roles(Vec::new()) } else { Atom::True });
+                return Ok(if negated {
+                    Atom::Roles(Vec::new())
+                } else {
+                    Atom::True
+                });
             }
-            _ => return Err(ScimError::invalid_filter(format!("{attr} is not filterable; the filterable attributes are {FILTERABLE}"))),
+            _ => {
+                return Err(ScimError::invalid_filter(format!(
+                    "{attr} is not filterable; the filterable attributes are {FILTERABLE}"
+                )));
+            }
         };
         return Ok(Atom::Cond(Condition::Present {
             field,
@@ -114,10 +129,18 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
             return Err(unsupported("co, sw and ew"));
         }
         if op == TextOp::Co {
-            let within = if field == TextField::DisplayName { SearchIn::Name } else { SearchIn::Email };
+            let within = if field == TextField::DisplayName {
+                SearchIn::Name
+            } else {
+                SearchIn::Email
+            };
             return Ok(Atom::Search(within, v));
         }
-        return Ok(Atom::Cond(Condition::Text { field, op, value: v }));
+        return Ok(Atom::Cond(Condition::Text {
+            field,
+            op,
+            value: v,
+        }));
     }
     match attr.as_str() {
         "emails.type" => {
@@ -125,14 +148,21 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
             let v = text_value(&attr, value)?;
             let is_work = v.eq_ignore_ascii_case("work");
             match (op, is_work != negated) {
-                (CompareOp::Eq, true) | (CompareOp::Ne, false) => Ok(Atom::Cond(Condition::Present { field: TextField::Email, present: true })),
+                (CompareOp::Eq, true) | (CompareOp::Ne, false) => {
+                    Ok(Atom::Cond(Condition::Present {
+                        field: TextField::Email,
+                        present: true,
+                    }))
+                }
                 (CompareOp::Eq | CompareOp::Ne, _) => Ok(Atom::Roles(Vec::new())),
                 _ => Err(unsupported(&format!("{op:?}"))),
             }
         }
         "emails.primary" | "roles.primary" => {
             let Value::Bool(b) = value else {
-                return Err(ScimError::invalid_filter(format!("{attr} compares with true or false")));
+                return Err(ScimError::invalid_filter(format!(
+                    "{attr} compares with true or false"
+                )));
             };
             let want = match op {
                 CompareOp::Eq => *b != negated,
@@ -143,21 +173,30 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
                 return Ok(Atom::Roles(Vec::new()));
             }
             Ok(if attr == "emails.primary" {
-                Atom::Cond(Condition::Present { field: TextField::Email, present: true })
+                Atom::Cond(Condition::Present {
+                    field: TextField::Email,
+                    present: true,
+                })
             } else {
                 Atom::True
             })
         }
         "active" => {
             let Value::Bool(b) = value else {
-                return Err(ScimError::invalid_filter("active compares with true or false"));
+                return Err(ScimError::invalid_filter(
+                    "active compares with true or false",
+                ));
             };
             let active = match op {
                 CompareOp::Eq => *b != negated,
                 CompareOp::Ne => *b == negated,
                 _ => return Err(ScimError::invalid_filter("active takes eq, ne and pr")),
             };
-            Ok(Atom::Status(if active { Status::Active } else { Status::Inactive }))
+            Ok(Atom::Status(if active {
+                Status::Active
+            } else {
+                Status::Inactive
+            }))
         }
         "roles" | "roles.value" => {
             // Three role names: the comparison is decided here, the store gets the set.
@@ -168,7 +207,9 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
                 CompareOp::Co => Ok(name.contains(&v)),
                 CompareOp::Sw => Ok(name.starts_with(&v)),
                 CompareOp::Ew => Ok(name.ends_with(&v)),
-                _ => Err(ScimError::invalid_filter("roles.value takes eq, ne, co, sw, ew and pr")),
+                _ => Err(ScimError::invalid_filter(
+                    "roles.value takes eq, ne, co, sw, ew and pr",
+                )),
             };
             let mut roles = Vec::new();
             for r in ALL_ROLES {
@@ -179,12 +220,18 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
             Ok(Atom::Roles(roles))
         }
         "meta.created" | "meta.lastmodified" => {
-            let field = if attr == "meta.created" { TimeField::Created } else { TimeField::LastModified };
+            let field = if attr == "meta.created" {
+                TimeField::Created
+            } else {
+                TimeField::LastModified
+            };
             let at = match value {
                 Value::String(s) => Timestamp::parse_rfc3339(s),
                 _ => None,
             }
-            .ok_or_else(|| ScimError::invalid_filter(format!("{attr} compares with an RFC 3339 date-time")))?;
+            .ok_or_else(|| {
+                ScimError::invalid_filter(format!("{attr} compares with an RFC 3339 date-time"))
+            })?;
             let op = match op {
                 CompareOp::Eq => TimeOp::Eq,
                 CompareOp::Ne => TimeOp::Ne,
@@ -207,24 +254,40 @@ fn atom(path: &AttrPath, op: Option<CompareOp>, value: &Value, negated: bool) ->
 fn qualify(outer: &AttrPath, f: &Filter) -> Result<Filter, ScimError> {
     let q = |p: &AttrPath| -> Result<AttrPath, ScimError> {
         if p.sub.is_some() || p.urn.is_some() {
-            return Err(ScimError::invalid_filter("a value filter names sub-attributes only"));
+            return Err(ScimError::invalid_filter(
+                "a value filter names sub-attributes only",
+            ));
         }
-        Ok(AttrPath { urn: outer.urn.clone(), attr: outer.attr.clone(), sub: Some(p.attr.clone()) })
+        Ok(AttrPath {
+            urn: outer.urn.clone(),
+            attr: outer.attr.clone(),
+            sub: Some(p.attr.clone()),
+        })
     };
     Ok(match f {
-        Filter::Compare { path, op, value } => Filter::Compare { path: q(path)?, op: *op, value: value.clone() },
+        Filter::Compare { path, op, value } => Filter::Compare {
+            path: q(path)?,
+            op: *op,
+            value: value.clone(),
+        },
         Filter::Present(p) => Filter::Present(q(p)?),
-        Filter::And(a, b) => Filter::And(Box::new(qualify(outer, a)?), Box::new(qualify(outer, b)?)),
+        Filter::And(a, b) => {
+            Filter::And(Box::new(qualify(outer, a)?), Box::new(qualify(outer, b)?))
+        }
         Filter::Or(a, b) => Filter::Or(Box::new(qualify(outer, a)?), Box::new(qualify(outer, b)?)),
         Filter::Not(a) => Filter::Not(Box::new(qualify(outer, a)?)),
-        Filter::ValuePath { .. } => return Err(ScimError::invalid_filter("value filters do not nest")),
+        Filter::ValuePath { .. } => {
+            return Err(ScimError::invalid_filter("value filters do not nest"));
+        }
     })
 }
 
 /// The atoms whose conjunction is `f` (negated: `not f`).
 fn conjunction(f: &Filter, negated: bool) -> Result<Vec<Atom>, ScimError> {
     match (f, negated) {
-        (Filter::Compare { path, op, value }, _) => Ok(vec![atom(path, Some(*op), value, negated)?]),
+        (Filter::Compare { path, op, value }, _) => {
+            Ok(vec![atom(path, Some(*op), value, negated)?])
+        }
         (Filter::Present(path), _) => Ok(vec![atom(path, None, &Value::Null, negated)?]),
         (Filter::Not(inner), _) => conjunction(inner, !negated),
         (Filter::ValuePath { path, filter }, _) => conjunction(&qualify(path, filter)?, negated),
@@ -256,9 +319,12 @@ fn union(left: Vec<Atom>, right: Vec<Atom>) -> Result<Atom, ScimError> {
     Ok(match (l, r) {
         (Atom::True, _) | (_, Atom::True) => Atom::True,
         (Atom::Roles(a), other) | (other, Atom::Roles(a)) if a.is_empty() => other,
-        (Atom::Roles(a), Atom::Roles(b)) => {
-            Atom::Roles(ALL_ROLES.into_iter().filter(|r| a.contains(r) || b.contains(r)).collect())
-        }
+        (Atom::Roles(a), Atom::Roles(b)) => Atom::Roles(
+            ALL_ROLES
+                .into_iter()
+                .filter(|r| a.contains(r) || b.contains(r))
+                .collect(),
+        ),
         (Atom::Status(a), Atom::Status(b)) if a == b => Atom::Status(a),
         (Atom::Status(_), Atom::Status(_)) => Atom::True,
         (Atom::Search(a, x), Atom::Search(b, y))
@@ -299,13 +365,19 @@ pub fn to_store(f: &Filter) -> Result<UserFilter, ScimError> {
                 ));
             }
             Atom::Search(within, needle) => out.conditions.push(Condition::Text {
-                field: if within == SearchIn::Name { TextField::DisplayName } else { TextField::Email },
+                field: if within == SearchIn::Name {
+                    TextField::DisplayName
+                } else {
+                    TextField::Email
+                },
                 op: TextOp::Co,
                 value: needle,
             }),
-            Atom::Cond(Condition::Text { field: TextField::ExternalRef, op: TextOp::Eq, value })
-                if out.external_ref.is_none() =>
-            {
+            Atom::Cond(Condition::Text {
+                field: TextField::ExternalRef,
+                op: TextOp::Eq,
+                value,
+            }) if out.external_ref.is_none() => {
                 out.external_ref = Some(value);
             }
             Atom::Cond(c) => out.conditions.push(c),
@@ -327,7 +399,9 @@ pub fn to_store(f: &Filter) -> Result<UserFilter, ScimError> {
 pub fn sort_key(attr: &str) -> Result<SortKey, ScimError> {
     let path = super::filter::parse_path(attr).map_err(|e| ScimError::invalid_value(e.0))?;
     if path.filter.is_some() {
-        return Err(ScimError::invalid_value("sortBy names an attribute, not a filter"));
+        return Err(ScimError::invalid_value(
+            "sortBy names an attribute, not a filter",
+        ));
     }
     let key = known(&path.attr).map_err(|e| ScimError::invalid_value(e.detail))?;
     Ok(match key.as_str() {
@@ -380,31 +454,62 @@ mod tests {
     }
 
     fn text(field: TextField, op: TextOp, v: &str) -> Condition {
-        Condition::Text { field, op, value: v.into() }
+        Condition::Text {
+            field,
+            op,
+            value: v.into(),
+        }
     }
 
     #[test]
     fn a_co_on_the_name_or_the_email_is_the_search() {
         let f = store(r#"displayName co "son""#);
-        assert_eq!((f.search.as_deref(), f.search_in), (Some("son"), SearchIn::Name));
+        assert_eq!(
+            (f.search.as_deref(), f.search_in),
+            (Some("son"), SearchIn::Name)
+        );
         assert!(f.conditions.is_empty());
         let f = store(r#"emails.value co "son""#);
         assert_eq!(f.search_in, SearchIn::Email);
         let f = store(r#"name.formatted co "son" or emails co "SON""#);
-        assert_eq!((f.search.as_deref(), f.search_in), (Some("son"), SearchIn::Both));
+        assert_eq!(
+            (f.search.as_deref(), f.search_in),
+            (Some("son"), SearchIn::Both)
+        );
     }
 
     #[test]
     fn equality_on_each_text_attribute() {
-        assert_eq!(store(r#"userName eq "Bjensen""#).conditions, [text(TextField::Username, TextOp::Eq, "Bjensen")]);
-        assert_eq!(store(r#"externalId eq "e-1""#).external_ref.as_deref(), Some("e-1"));
-        assert_eq!(store(r#"emails[type eq "work" and value eq "a@b.c"]"#).conditions, [
-            Condition::Present { field: TextField::Email, present: true },
-            text(TextField::Email, TextOp::Eq, "a@b.c"),
-        ]);
-        assert_eq!(store(r#"not (displayName eq "x")"#).conditions, [text(TextField::DisplayName, TextOp::Ne, "x")]);
-        assert_eq!(store(r#"displayName sw "Ann""#).conditions, [text(TextField::DisplayName, TextOp::Sw, "Ann")]);
-        assert_eq!(store(r#"emails.value ew ".io""#).conditions, [text(TextField::Email, TextOp::Ew, ".io")]);
+        assert_eq!(
+            store(r#"userName eq "Bjensen""#).conditions,
+            [text(TextField::Username, TextOp::Eq, "Bjensen")]
+        );
+        assert_eq!(
+            store(r#"externalId eq "e-1""#).external_ref.as_deref(),
+            Some("e-1")
+        );
+        assert_eq!(
+            store(r#"emails[type eq "work" and value eq "a@b.c"]"#).conditions,
+            [
+                Condition::Present {
+                    field: TextField::Email,
+                    present: true
+                },
+                text(TextField::Email, TextOp::Eq, "a@b.c"),
+            ]
+        );
+        assert_eq!(
+            store(r#"not (displayName eq "x")"#).conditions,
+            [text(TextField::DisplayName, TextOp::Ne, "x")]
+        );
+        assert_eq!(
+            store(r#"displayName sw "Ann""#).conditions,
+            [text(TextField::DisplayName, TextOp::Sw, "Ann")]
+        );
+        assert_eq!(
+            store(r#"emails.value ew ".io""#).conditions,
+            [text(TextField::Email, TextOp::Ew, ".io")]
+        );
     }
 
     #[test]
@@ -415,8 +520,14 @@ mod tests {
         let f = store("active eq true or active eq false");
         assert_eq!((f.status, f.conditions.len()), (None, 0));
         assert_eq!(store(r#"roles.value eq "admin""#).role, Some(Role::Admin));
-        assert_eq!(store(r#"roles[value ne "admin"]"#).conditions, [Condition::RoleIn(vec![Role::Member, Role::Viewer])]);
-        assert_eq!(store(r#"roles.value eq "admin" or roles.value eq "viewer""#).conditions, [Condition::RoleIn(vec![Role::Admin, Role::Viewer])]);
+        assert_eq!(
+            store(r#"roles[value ne "admin"]"#).conditions,
+            [Condition::RoleIn(vec![Role::Member, Role::Viewer])]
+        );
+        assert_eq!(
+            store(r#"roles.value eq "admin" or roles.value eq "viewer""#).conditions,
+            [Condition::RoleIn(vec![Role::Admin, Role::Viewer])]
+        );
         assert_eq!(store(r#"roles.value sw "m""#).role, Some(Role::Member));
         let f = store("active eq true and active eq false");
         assert_eq!(f.conditions, [Condition::RoleIn(Vec::new())]);
@@ -424,11 +535,39 @@ mod tests {
 
     #[test]
     fn times_and_presence() {
-        let f = store(r#"meta.created gt "2026-01-01T00:00:00Z" and not (meta.lastModified ge "2026-02-01T00:00:00Z")"#);
-        assert!(matches!(f.conditions[0], Condition::Time { field: TimeField::Created, op: TimeOp::Gt, .. }));
-        assert!(matches!(f.conditions[1], Condition::Time { field: TimeField::LastModified, op: TimeOp::Lt, .. }));
-        assert_eq!(store("externalId pr").conditions, [Condition::Present { field: TextField::ExternalRef, present: true }]);
-        assert_eq!(store("not (emails pr)").conditions, [Condition::Present { field: TextField::Email, present: false }]);
+        let f = store(
+            r#"meta.created gt "2026-01-01T00:00:00Z" and not (meta.lastModified ge "2026-02-01T00:00:00Z")"#,
+        );
+        assert!(matches!(
+            f.conditions[0],
+            Condition::Time {
+                field: TimeField::Created,
+                op: TimeOp::Gt,
+                ..
+            }
+        ));
+        assert!(matches!(
+            f.conditions[1],
+            Condition::Time {
+                field: TimeField::LastModified,
+                op: TimeOp::Lt,
+                ..
+            }
+        ));
+        assert_eq!(
+            store("externalId pr").conditions,
+            [Condition::Present {
+                field: TextField::ExternalRef,
+                present: true
+            }]
+        );
+        assert_eq!(
+            store("not (emails pr)").conditions,
+            [Condition::Present {
+                field: TextField::Email,
+                present: false
+            }]
+        );
         assert_eq!(store("userName pr"), UserFilter::default());
     }
 
@@ -449,7 +588,10 @@ mod tests {
     fn sort_keys() {
         assert_eq!(sort_key("userName").unwrap(), SortKey::Username);
         assert_eq!(sort_key("name.formatted").unwrap(), SortKey::DisplayName);
-        assert_eq!(sort_key("urn:ietf:params:scim:schemas:core:2.0:User:emails.value").unwrap(), SortKey::Email);
+        assert_eq!(
+            sort_key("urn:ietf:params:scim:schemas:core:2.0:User:emails.value").unwrap(),
+            SortKey::Email
+        );
         assert!(sort_key("title").is_err());
         assert!(sort(SortKey::Email, Some("sideways")).is_err());
         assert!(sort(SortKey::Email, Some("Descending")).unwrap().descending);

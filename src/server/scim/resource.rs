@@ -22,22 +22,19 @@ pub fn to_json(user: &User, base: &str) -> Value {
         r.insert("name".into(), json!({"formatted": n}));
     }
     if let Some(e) = &user.email {
-        r.insert(
-            "emails".into(),
-            json!([{"value": e, "type": "work"}]),
-        );
+        r.insert("emails".into(), json!([{"value": e, "type": "work"}]));
     }
     r.insert("active".into(), json!(user.status == Status::Active));
-    r.insert(
-        "roles".into(),
-        json!([{"value": user.role.as_str()}]),
-    );
+    r.insert("roles".into(), json!([{"value": user.role.as_str()}]));
     // The extension holds both objects, if empty (so they are `required`);
     // a user with nothing in it has no extension, as after removing it.
     if user.avatar.is_some() || !user.metadata.is_empty() || !user.preferences.is_empty() {
         let mut ext = Map::new();
         ext.insert("metadata".into(), Value::Object(user.metadata.clone()));
-        ext.insert("preferences".into(), Value::Object(user.preferences.clone()));
+        ext.insert(
+            "preferences".into(),
+            Value::Object(user.preferences.clone()),
+        );
         if let Some(a) = &user.avatar {
             ext.insert("avatar".into(), json!(a));
         }
@@ -91,7 +88,10 @@ fn string(v: Option<&Value>, attr: &str) -> Result<Option<String>, ScimError> {
 
 /// The one value of a multi-valued attribute this server keeps: the primary
 /// one, else the first.
-fn the_one<'a>(v: Option<&'a Value>, attr: &str) -> Result<Option<&'a Map<String, Value>>, ScimError> {
+fn the_one<'a>(
+    v: Option<&'a Value>,
+    attr: &str,
+) -> Result<Option<&'a Map<String, Value>>, ScimError> {
     let items = match v {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(items)) => items,
@@ -137,8 +137,10 @@ pub fn from_json(body: &Value) -> Result<Desired, ScimError> {
     };
     if let Some(schemas) = member(o, "schemas") {
         let ok = schemas.as_array().is_some_and(|s| {
-            s.iter()
-                .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(CORE_USER)))
+            s.iter().any(|x| {
+                x.as_str()
+                    .is_some_and(|x| x.eq_ignore_ascii_case(CORE_USER))
+            })
         });
         if !ok {
             return Err(ScimError::invalid_syntax(format!(
@@ -219,9 +221,8 @@ impl Desired {
     /// extension in the body, metadata, preferences and avatar stay; without
     /// `active` or `roles`, status and role stay.
     pub fn changes_from(&self, current: &User) -> Changes {
-        let differs = |want: &Option<String>, have: &Option<String>| {
-            (want != have).then(|| want.clone())
-        };
+        let differs =
+            |want: &Option<String>, have: &Option<String>| (want != have).then(|| want.clone());
         Changes {
             username: (self.username != current.username).then(|| self.username.clone()),
             external_ref: differs(&self.external_ref, &current.external_ref),
@@ -237,10 +238,7 @@ impl Desired {
                 .and_then(|a| differs(a, &current.avatar)),
             role: self.role.filter(|r| *r != current.role),
             status: self.status.filter(|s| *s != current.status),
-            metadata: self
-                .metadata
-                .clone()
-                .filter(|m| *m != current.metadata),
+            metadata: self.metadata.clone().filter(|m| *m != current.metadata),
             // The whole object: a merge patch of `null` first clears it.
             preferences_patch: self
                 .preferences
@@ -283,7 +281,10 @@ pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String])
             && a.is_char_boundary(EXTENSION.len())
             && a[..EXTENSION.len()].eq_ignore_ascii_case(EXTENSION)
         {
-            (Some(EXTENSION.to_string()), a[EXTENSION.len()..].trim_start_matches(':'))
+            (
+                Some(EXTENSION.to_string()),
+                a[EXTENSION.len()..].trim_start_matches(':'),
+            )
         } else if a.len() >= CORE_USER.len()
             && a.is_char_boundary(CORE_USER.len())
             && a[..CORE_USER.len()].eq_ignore_ascii_case(CORE_USER)
@@ -306,8 +307,11 @@ pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String])
                 (c.as_deref() == container && a.eq_ignore_ascii_case(key))
                     // `attributes=urn:...:User` (the extension itself).
                     || (container.is_none() && c.is_some() && a.is_empty() && key == EXTENSION)
-            }) || (container.is_none() && key == EXTENSION
-                && wanted.iter().any(|(c, _, _)| c.as_deref() == Some(EXTENSION)))
+            }) || (container.is_none()
+                && key == EXTENSION
+                && wanted
+                    .iter()
+                    .any(|(c, _, _)| c.as_deref() == Some(EXTENSION)))
         };
         o.retain(|k, _| always(k) || keep(None, k));
         if let Some(Value::Object(ext)) = o.get_mut(EXTENSION) {
@@ -333,7 +337,9 @@ pub fn project(resource: &mut Value, attributes: &[String], excluded: &[String])
                 .filter_map(|(_, _, s)| s.as_ref())
                 .collect();
             let key = o.keys().find(|k| k.eq_ignore_ascii_case(a)).cloned();
-            let Some(v) = key.and_then(|k| o.get_mut(&k)) else { continue };
+            let Some(v) = key.and_then(|k| o.get_mut(&k)) else {
+                continue;
+            };
             let trim = |x: &mut Value| {
                 if let Value::Object(m) = x {
                     m.retain(|k, _| subs.iter().any(|s| s.eq_ignore_ascii_case(k)));
@@ -398,7 +404,10 @@ mod tests {
                 ..NewUser::default()
             },
         );
-        u.metadata = json!({"plan": "pro"}).as_object().cloned().unwrap_or_default();
+        u.metadata = json!({"plan": "pro"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
         u
     }
 
@@ -432,7 +441,10 @@ mod tests {
 
     #[test]
     fn bad_bodies_are_refused() {
-        assert!(from_json(&json!({"displayName": "x"})).is_err(), "no userName");
+        assert!(
+            from_json(&json!({"displayName": "x"})).is_err(),
+            "no userName"
+        );
         assert!(from_json(&json!({"userName": "x", "schemas": ["urn:x"]})).is_err());
         assert!(from_json(&json!({"userName": "x", "roles": [{"value": "owner"}]})).is_err());
         assert!(from_json(&json!({"userName": "x", "active": 3})).is_err());
@@ -449,7 +461,11 @@ mod tests {
         assert_eq!(r["emails"], json!([{"value": "bjensen@example.com"}]));
 
         let mut r = to_json(&u, "");
-        project(&mut r, &[], &["emails".into(), EXTENSION.into(), "id".into()]);
+        project(
+            &mut r,
+            &[],
+            &["emails".into(), EXTENSION.into(), "id".into()],
+        );
         assert!(r.get("emails").is_none() && r.get(EXTENSION).is_none());
         assert!(r.get("id").is_some(), "id is always returned");
 

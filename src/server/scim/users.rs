@@ -15,8 +15,8 @@ use super::{
 };
 use crate::keys::Scope;
 use crate::model::{NewUser, User, validate_object};
-use crate::server::AppState;
 use crate::server::ApiError;
+use crate::server::AppState;
 use crate::server::auth::Principal;
 use crate::server::extract::{IfMatch, Query, json_value};
 use crate::server::users::{self, Changes, Names};
@@ -64,7 +64,10 @@ fn body_json(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result
             return Err(ScimError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 None,
-                format!("send {} or application/json, not {media:?}", super::CONTENT_TYPE),
+                format!(
+                    "send {} or application/json, not {media:?}",
+                    super::CONTENT_TYPE
+                ),
             ));
         }
     }
@@ -75,14 +78,23 @@ fn one(user: &User, headers: &HeaderMap, q: Option<&Query>, status: StatusCode) 
     let base = base_url(headers);
     let mut r = resource::to_json(user, &base);
     if let Some(q) = q {
-        resource::project(&mut r, &names(q, "attributes"), &names(q, "excludedAttributes"));
+        resource::project(
+            &mut r,
+            &names(q, "attributes"),
+            &names(q, "excludedAttributes"),
+        );
     }
     let location = format!("{base}/Users/{}", user.id);
     respond(status, &r, Some(&user.etag()), Some(&location))
 }
 
 pub async fn service_provider_config(headers: HeaderMap) -> Response {
-    respond(StatusCode::OK, &discovery::service_provider_config(&base_url(&headers)), None, None)
+    respond(
+        StatusCode::OK,
+        &discovery::service_provider_config(&base_url(&headers)),
+        None,
+        None,
+    )
 }
 
 pub async fn resource_types(headers: HeaderMap) -> Response {
@@ -90,16 +102,29 @@ pub async fn resource_types(headers: HeaderMap) -> Response {
     respond(StatusCode::OK, &discovery::list(all), None, None)
 }
 
-pub async fn resource_type(headers: HeaderMap, Path(name): Path<String>) -> Result<Response, ScimError> {
+pub async fn resource_type(
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Response, ScimError> {
     if name != "User" {
-        return Err(ScimError::not_found(format!("no resource type {name:?}; there is User")));
+        return Err(ScimError::not_found(format!(
+            "no resource type {name:?}; there is User"
+        )));
     }
-    Ok(respond(StatusCode::OK, &discovery::user_resource_type(&base_url(&headers)), None, None))
+    Ok(respond(
+        StatusCode::OK,
+        &discovery::user_resource_type(&base_url(&headers)),
+        None,
+        None,
+    ))
 }
 
 pub async fn schemas(headers: HeaderMap) -> Response {
     let base = base_url(&headers);
-    let all = vec![discovery::user_schema(&base), discovery::extension_schema(&base)];
+    let all = vec![
+        discovery::user_schema(&base),
+        discovery::extension_schema(&base),
+    ];
     respond(StatusCode::OK, &discovery::list(all), None, None)
 }
 
@@ -155,12 +180,16 @@ impl ListArgs {
     /// RFC 7644 §3.4.3: the same parameters as members of the body.
     fn from_search(body: &Value) -> Result<Self, ScimError> {
         let Value::Object(o) = body else {
-            return Err(ScimError::invalid_syntax("a SearchRequest must be a JSON object"));
+            return Err(ScimError::invalid_syntax(
+                "a SearchRequest must be a JSON object",
+            ));
         };
         let text = |n: &str| match resource::member(o, n) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(ScimError::invalid_value(format!("{n} must be a string, not {other}"))),
+            Some(other) => Err(ScimError::invalid_value(format!(
+                "{n} must be a string, not {other}"
+            ))),
         };
         let int = |n: &str| match resource::member(o, n) {
             None | Some(Value::Null) => Ok(None),
@@ -180,7 +209,9 @@ impl ListArgs {
                 })
                 .collect(),
             Some(Value::String(s)) => Ok(s.split(',').map(|a| a.trim().to_string()).collect()),
-            Some(_) => Err(ScimError::invalid_value(format!("{n} must be an array of strings"))),
+            Some(_) => Err(ScimError::invalid_value(format!(
+                "{n} must be an array of strings"
+            ))),
         };
         Ok(ListArgs {
             filter: text("filter")?,
