@@ -127,6 +127,13 @@ impl Driver {
         }
     }
 
+    /// Puts the form's focus on `field`, as Tab would.
+    fn focus(&mut self, field: FormField) {
+        if let Some(f) = self.state.form.as_mut() {
+            f.focus = field;
+        }
+    }
+
     fn ids(&self) -> Vec<String> {
         let l = self.state.list.as_ref().expect("a page on screen");
         l.rows.iter().map(|r| r.id.clone()).collect()
@@ -268,9 +275,9 @@ async fn an_edit_is_sent_as_patch_operations() {
     let mut d = Driver::start(&s.url, KEY, ApiChoice::Scim).await;
     d.press(KeyCode::Char('e')).await;
     assert!(d.state.form.is_some(), "the form opens: {}", d.error());
-    d.state.form.as_mut().map(|f| f.focus = FormField::Role);
+    d.focus(FormField::Role);
     d.press(KeyCode::Right).await; // member -> viewer
-    d.state.form.as_mut().map(|f| f.focus = FormField::Name);
+    d.focus(FormField::Name);
     d.press(KeyCode::End).await;
     d.typed(" Jr").await;
     d.ctrl('s').await;
@@ -292,9 +299,9 @@ async fn a_create_is_one_post_and_a_refusal_keeps_the_draft() {
     let mut d = Driver::start(&s.url, KEY, ApiChoice::Scim).await;
     d.press(KeyCode::Char('c')).await;
     assert!(d.state.form.is_some(), "{}", d.error());
-    d.state.form.as_mut().map(|f| f.focus = FormField::Name);
+    d.focus(FormField::Name);
     d.typed("Jane Doe").await;
-    d.state.form.as_mut().map(|f| f.focus = FormField::Email);
+    d.focus(FormField::Email);
     d.typed("jane@example.com").await;
     d.ctrl('s').await;
     d.press(KeyCode::Enter).await;
@@ -307,7 +314,7 @@ async fn a_create_is_one_post_and_a_refusal_keeps_the_draft() {
     // The same again: the server's 409 uniqueness, in its own words, and the draft stays.
     d.press(KeyCode::Esc).await;
     d.press(KeyCode::Char('c')).await;
-    d.state.form.as_mut().map(|f| f.focus = FormField::Email);
+    d.focus(FormField::Email);
     d.typed("jane@example.com").await;
     d.ctrl('s').await;
     d.press(KeyCode::Enter).await;
@@ -507,7 +514,7 @@ async fn raven_servers_own_scim_lists_filters_edits_creates_and_deletes() {
     );
     assert!(rec.get("etag").is_some(), "ETags are supported: {rec}");
     d.press(KeyCode::Char('e')).await;
-    d.state.form.as_mut().map(|f| f.focus = FormField::Name);
+    d.focus(FormField::Name);
     d.press(KeyCode::End).await;
     d.typed(" Jr").await;
     d.ctrl('s').await;
@@ -524,9 +531,9 @@ async fn raven_servers_own_scim_lists_filters_edits_creates_and_deletes() {
     // Create over SCIM: visible in the Raven dialect too.
     d.press(KeyCode::Esc).await;
     d.press(KeyCode::Char('c')).await;
-    d.state.form.as_mut().map(|f| f.focus = FormField::Name);
+    d.focus(FormField::Name);
     d.typed("Scim Made").await;
-    d.state.form.as_mut().map(|f| f.focus = FormField::Email);
+    d.focus(FormField::Email);
     d.typed("scim.made@example.com").await;
     d.ctrl('s').await;
     d.press(KeyCode::Enter).await;
@@ -582,7 +589,7 @@ async fn raven_servers_scim_refuses_a_stale_edit_with_412() {
     c.patch_raven(&first, &patch, None)
         .await
         .expect("their write");
-    d.state.form.as_mut().map(|f| f.focus = FormField::Name);
+    d.focus(FormField::Name);
     d.press(KeyCode::End).await;
     d.typed(" Mine").await;
     d.ctrl('s').await;
