@@ -247,6 +247,14 @@ async fn roles_are_greyed_when_the_schema_has_none() {
         Some("no roles in this SCIM server's schema")
     );
     assert_eq!(d.state.unavailable(FilterField::Status), None);
+    // Nor can the form edit a role the server has no place for.
+    let mut d = d;
+    d.press(KeyCode::Char('e')).await;
+    let form = d.state.form.as_ref().expect("the form");
+    assert_eq!(
+        form.locked.get(&FormField::Role).map(String::as_str),
+        Some("no roles in this SCIM server's schema")
+    );
 }
 
 #[tokio::test]
