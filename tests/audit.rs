@@ -60,6 +60,60 @@ on_both_stores! {
         }));
     }
 
+    async fn a_delete_is_an_event_and_the_history_outlives_the_user(db) {
+        let s = TestServer::start(db).await;
+        s.tenant("Acme", "acme");
+        let admin = s.key("acme", "users:read,users:write");
+        let reader = s.key("acme", "users:read");
+        let (_, created) = s.post("/api/v1/users", &admin,
+            json!({"display_name": "Gone Soon", "external_ref": "g-1", "metadata": {"plan": "pro"}})).await;
+        let id = created["user_id"].as_str().unwrap().to_string();
+        s.patch(&format!("/api/eai/v3/users/{id}"), &admin, json!({"email": "gone@acme.io"})).await;
+        let (_, member) = s.post("/api/v1/users", &admin, json!({"display_name": "Member"})).await;
+        let bound = s.bound_key("acme", "users:read,users:write", member["user_id"].as_str().unwrap());
+        let delete = |key: &str, if_match: Option<&str>| {
+            let mut req = s.req(Method::DELETE, &format!("/api/v1/users/{id}"), key);
+            if let Some(tag) = if_match {
+                req = req.header("If-Match", tag);
+            }
+            common::send(req)
+        };
+        // Refused deletes write nothing.
+        assert_eq!(delete(&admin, Some("\"v1\"")).await.0, 412);
+        assert_error(&delete(&reader, None).await, 403, "insufficient_scope");
+        assert_error(&delete(&bound, None).await, 403, "forbidden");
+        assert_eq!(history(&s, &id, &admin).await["total"], 2);
+
+        let (status, body) = delete(&admin, Some("\"v2\"")).await;
+        assert_eq!((status.as_u16(), body), (204, Value::Null));
+        assert_error(&s.get(&format!("/api/v1/users/{id}"), &admin).await, 404, "not_found");
+        assert_error(&delete(&admin, None).await, 404, "not_found");
+
+        // The history still answers, its `delete` event newest, each held field to null.
+        let h = history(&s, &id, &admin).await;
+        assert_eq!(h["total"], 3, "{h}");
+        let e = &h["events"][0];
+        assert_eq!(e["action"], "delete");
+        assert_eq!(e["version"], 3);
+        assert_eq!(e["actor"], json!({"key": &admin[..16], "user_id": null}));
+        assert_eq!(e["changes"], json!({
+            "display_name": {"from": "Gone Soon", "to": null},
+            "external_ref": {"from": "g-1", "to": null},
+            "email": {"from": "gone@acme.io", "to": null},
+            "metadata": {"from": {"plan": "pro"}, "to": null},
+            "role": {"from": "member", "to": null},
+            "status": {"from": "active", "to": null},
+            "username": {"from": id, "to": null},
+        }));
+        let (_, feed) = s.get(&format!("/api/v1/audit?user_id={id}"), &admin).await;
+        assert_eq!(feed["total"], 3);
+        assert_eq!(feed["events"][0]["user_id"], id.as_str());
+        // Another tenant sees neither the user nor its events.
+        s.tenant("Globex", "globex");
+        let globex = s.key("globex", "users:read,users:write");
+        assert_error(&s.get(&format!("/api/v1/users/{id}/history"), &globex).await, 404, "not_found");
+    }
+
     async fn refused_writes_record_nothing(db) {
         let s = TestServer::start(db).await;
         s.tenant("Acme", "acme");

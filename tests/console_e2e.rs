@@ -728,3 +728,51 @@ fn browse_and_delete_one_user_over_scim_with_the_confirmation() {
     assert!(c.wait_exit().success());
     assert!(c.restored());
 }
+
+#[test]
+fn mark_three_users_set_them_inactive_and_find_them_inactive_through_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path());
+    let url = server.url.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = Client::new(&url, Some(server.key.clone())).unwrap();
+    rt.block_on(async {
+        for name in ["Bulkee Ada", "Bulkee Bo", "Bulkee Cy"] {
+            let user = CreateUser {
+                external_ref: None,
+                display_name: Some(name.into()),
+                metadata: None,
+            };
+            client.create(&user).await.expect("create a user to mark");
+        }
+    });
+    let mut c = Console::start_at_home(dir.path(), &["--url", &url, "--token", &server.key]);
+    c.wait_for("page 1 of 3 · 48 users");
+    c.keys("/bulkee");
+    c.wait_for("page 1 of 1 · 3 users");
+    c.keys("\r"); // back to the list, filter kept
+    c.keys(" j j ");
+    c.wait_for("3 marked");
+    c.keys(":set status inactive\r");
+    c.wait_for("3 users: status active → inactive");
+    c.keys("\r");
+    c.wait_for("3 done.");
+    c.keys("\x1b");
+    c.keys("q");
+    let status = c.wait_exit();
+    assert!(status.success(), "exit status {status:?}");
+    let q = ListQuery {
+        limit: 10,
+        search: Some("bulkee".into()),
+        ..ListQuery::default()
+    };
+    let page = rt.block_on(client.list(Dialects::BOTH, &q)).expect("list");
+    assert_eq!(page.rows.len(), 3);
+    for row in page.rows {
+        assert_eq!(
+            row.status,
+            Some(raven_console::model::Status::Inactive),
+            "{row:?}"
+        );
+    }
+}

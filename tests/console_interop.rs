@@ -8,6 +8,7 @@ use ratatui::crossterm::event::KeyCode;
 use raven_console::api::client::{Client, ClientError};
 use raven_console::api::raven::CreateUser;
 use raven_console::console::app::{Action, Effect, State, update};
+use raven_console::console::bulk;
 use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::FormField;
 use raven_console::console::edit::save;
@@ -86,6 +87,40 @@ impl Driver {
                     id,
                     result: c.list(dialects, &query).await,
                 },
+                Effect::ReadMarked { dialects, ids } => {
+                    let mut batch = Vec::new();
+                    for id in ids {
+                        let seen = bulk::run::read(c, dialects, &id).await;
+                        batch.push((id, seen));
+                    }
+                    Action::MarksRead(batch)
+                }
+                Effect::MarkAll {
+                    id,
+                    dialects,
+                    query,
+                    max,
+                } => Action::MarkedAll {
+                    id,
+                    result: bulk::collect(c, dialects, &query, max).await,
+                },
+                Effect::Bulk {
+                    run,
+                    dialects,
+                    targets,
+                    change,
+                } => {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                    let stop = bulk::Stop::default();
+                    bulk::run::run(c, dialects, targets, &change, tx, &stop).await;
+                    let mut items = Vec::new();
+                    while let Ok(p) = rx.try_recv() {
+                        items.push(p);
+                    }
+                    queue.extend(update(&mut self.state, Action::BulkProgress { run, items }));
+                    Action::BulkFinished { run }
+                }
+                Effect::StopBulk { .. } => continue,
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
                 // Retries and the editor are not part of these tests.
                 Effect::After { .. }
@@ -457,4 +492,45 @@ async fn read_only_sends_no_write() {
     d.press(KeyCode::Char('c')).await;
     assert!(d.state.form.is_none());
     assert!(d.error().contains("read-only"), "{}", d.error());
+}
+
+#[tokio::test]
+async fn a_bulk_change_runs_against_a_server_without_etags_sending_no_if_match() {
+    let server = Standin::start(
+        Dialect::Eai,
+        Switches {
+            no_etag: true,
+            ..Switches::default()
+        },
+        8,
+    );
+    let mut d = Driver::start(&server.url, KEY, ApiChoice::Auto).await;
+    d.typed("A").await;
+    assert_eq!(d.state.marks.len(), 8);
+    assert_eq!(d.state.marks.unread(), 0, "each marked user was read");
+    d.press(KeyCode::Char(':')).await;
+    d.typed("set status inactive").await;
+    d.press(KeyCode::Enter).await;
+    d.press(KeyCode::Enter).await;
+    let Some(raven_console::console::app::bulk::Stage::Result(run)) =
+        d.state.bulk.as_ref().map(|b| &b.stage)
+    else {
+        panic!("no result: {:?}", d.state.bulk);
+    };
+    assert_eq!(run.tally().done, 8, "{:?}", run.outcomes);
+    assert!(d.state.marks.is_empty(), "done users are unmarked");
+    for i in 1..=8 {
+        assert_eq!(
+            server.user(&format!("user_{i:03}")).unwrap().status,
+            "inactive"
+        );
+    }
+    assert_eq!(server.if_matches(), vec![None; 8]);
+    // The list was asked again and shows what changed.
+    let l = d.state.list.as_ref().unwrap();
+    assert!(
+        l.rows
+            .iter()
+            .all(|r| r.status == Some(raven_console::model::Status::Inactive))
+    );
 }

@@ -102,8 +102,14 @@ impl Driver {
                     user_id,
                 },
                 Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
-                // Retries and the editor are not part of these tests.
-                Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => continue,
+                // Bulk changes, retries and the editor are not part of these tests.
+                Effect::After { .. }
+                | Effect::Editor { .. }
+                | Effect::Copy { .. }
+                | Effect::ReadMarked { .. }
+                | Effect::MarkAll { .. }
+                | Effect::Bulk { .. }
+                | Effect::StopBulk { .. } => continue,
             };
             queue.extend(update(&mut self.state, action));
         }

@@ -244,7 +244,7 @@ on_both_stores! {
         assert_error(&got, 404, "not_found");
         assert_error(&f.s.get("/api/v2/users", &f.key).await, 404, "not_found");
         let got =
-            common::send(f.s.req(Method::DELETE, &format!("/api/v1/users/{}", f.id), &f.key)).await;
+            common::send(f.s.req(Method::PUT, &format!("/api/v1/users/{}", f.id), &f.key)).await;
         assert_error(&got, 405, "method_not_allowed");
         let got = f.s.get("/api/eai/v3/users/me", &f.key).await;
         assert_error(&got, 404, "no_current_user");

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Every endpoint; `{id}` is the target user, a member of tenant `acme`.
-const ENDPOINTS: [(&str, &str); 11] = [
+const ENDPOINTS: [(&str, &str); 18] = [
     ("GET", "/api/v1/users"),
     ("POST", "/api/v1/users"),
     ("GET", "/api/v1/users/{id}"),
@@ -21,10 +21,18 @@ const ENDPOINTS: [(&str, &str); 11] = [
     ("PATCH", "/api/eai/v3/users/{id}"),
     ("GET", "/api/v1/users/{id}/history"),
     ("GET", "/api/v1/audit"),
+    ("DELETE", "/api/v1/users/{id}"),
+    ("GET", "/scim/v2/Users"),
+    ("POST", "/scim/v2/Users"),
+    ("GET", "/scim/v2/Users/{id}"),
+    ("PUT", "/scim/v2/Users/{id}"),
+    ("PATCH", "/scim/v2/Users/{id}"),
+    ("DELETE", "/scim/v2/Users/{id}"),
 ];
 
-/// Expected status and error code per endpoint, in `ENDPOINTS` order.
-type Row = [(u16, &'static str); 11];
+/// Expected status and error code per endpoint, in `ENDPOINTS` order (SCIM's
+/// errors have no code: their status is checked, and their shape).
+type Row = [(u16, &'static str); 18];
 
 const OTHER_TENANT: Row = [
     (200, ""),
@@ -39,8 +47,35 @@ const OTHER_TENANT: Row = [
     (404, "not_found"),
     // Its own tenant's feed, which holds nothing of acme's.
     (200, ""),
+    (404, "not_found"),
+    // Its own tenant's SCIM list, and a user created there.
+    (200, ""),
+    (201, ""),
+    (404, ""),
+    (404, ""),
+    (404, ""),
+    (404, ""),
 ];
-const REVOKED: Row = [(401, "unauthorized"); 11];
+const REVOKED: Row = [
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, "unauthorized"),
+    (401, ""),
+    (401, ""),
+    (401, ""),
+    (401, ""),
+    (401, ""),
+    (401, ""),
+];
 const READ_ONLY: Row = [
     (200, ""),
     (403, "insufficient_scope"),
@@ -53,6 +88,13 @@ const READ_ONLY: Row = [
     (403, "insufficient_scope"),
     (200, ""),
     (200, ""),
+    (403, "insufficient_scope"),
+    (200, ""),
+    (403, ""),
+    (200, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
 ];
 const BOUND_MEMBER: Row = [
     (403, "forbidden"),
@@ -67,10 +109,47 @@ const BOUND_MEMBER: Row = [
     (403, "forbidden"),
     (403, "forbidden"),
     (403, "forbidden"),
+    (403, "forbidden"),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
 ];
-const INACTIVE_USER: Row = [(403, "user_inactive"); 11];
+const INACTIVE_USER: Row = [
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, "user_inactive"),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+    (403, ""),
+];
 
 fn body_for(method: &str, path: &str) -> Option<Value> {
+    if path.starts_with("/scim") {
+        let user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "probe", "displayName": "Probe"});
+        return match method {
+            "POST" | "PUT" => Some(user),
+            "PATCH" => Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "value": {"displayName": "Probed", "active": false}}],
+            })),
+            _ => None,
+        };
+    }
     match (method, path.starts_with("/api/v1")) {
         ("POST", _) => Some(json!({"display_name": "Probe"})),
         ("PATCH", true) => Some(json!({"display_name": "Probed", "metadata": {"probed": true}})),
@@ -119,7 +198,9 @@ on_both_stores! {
                     req = req.json(&body);
                 }
                 let (got, body) = common::send(req).await;
-                if got.as_u16() != *status || (!code.is_empty() && body["error"]["code"] != *code) {
+                let scim_shape = !path.starts_with("/scim") || *status < 400
+                    || body["status"].as_str().and_then(|v| v.parse::<u16>().ok()) == Some(*status);
+                if got.as_u16() != *status || (!code.is_empty() && body["error"]["code"] != *code) || !scim_shape {
                     wrong.push(format!("{kind}: {method} {path} -> {got} {body}, want {status} {code}"));
                 }
                 // The target never shows. An error may echo the id the caller sent.
@@ -127,7 +208,8 @@ on_both_stores! {
                 if *may_read {
                     continue;
                 }
-                let id = if body.get("error").is_some() { "" } else { target_id.as_str() };
+                let is_error = body.get("error").is_some() || body.get("scimType").is_some() || body["status"].is_string();
+                let id = if is_error { "" } else { target_id.as_str() };
                 for secret in [id, "Target Tess", "tess@acme.io", "s3cr3t", "tess-1"] {
                     if secret.is_empty() {
                         continue;

@@ -1,9 +1,10 @@
 -- wrk script for scripts/bench: varies each request from environment variables
 -- and prints one JSON line of figures at the end.
 --
---   WRK_MODE   static (default; the URL as given) | search | get | patch
+--   WRK_MODE   static (default; the URL as given) | search | get | patch | paths
 --   WRK_KEY    bearer key sent as Authorization (omitted when empty)
---   WRK_FILE   search: needles, one a line; get/patch: user ids, one a line
+--   WRK_FILE   search: needles, one a line; get/patch: user ids, one a line;
+--              paths: request paths with their queries, one a line, cycled in order
 --   WRK_LABEL  copied into the JSON line
 --
 -- Latency percentiles come from wrk's own histogram (microseconds).
@@ -41,6 +42,9 @@ function request()
       return wrk.format(nil, nil)
    end
    counter = counter + 1
+   if mode == "paths" then
+      return wrk.format("GET", items[(counter % n) + 1])
+   end
    if mode == "search" then
       local needle = items[(counter % n) + 1]
       return wrk.format("GET", "/api/eai/v3/users?limit=20&search=" .. urlencode(needle))

@@ -2,6 +2,9 @@
 //! completion and the history, without the app's state. The pane that owns
 //! them is `app/cmdline.rs`; its drawing is `ui/cmdline.rs`.
 
+use crate::console::bulk::Change;
+use crate::console::bulk::change::{ROLES, SET_FIELDS, STATUSES, UNSET_FIELDS};
+
 /// A command line that parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cmd {
@@ -13,7 +16,21 @@ pub enum Cmd {
     User(String),
     /// Find the user with this external_ref and open it.
     Ref(String),
+    /// `:mark all`, `:mark page`, `:mark none`.
+    Mark(MarkWhat),
+    /// `:set FIELD VALUE` / `:unset FIELD`: a bulk change of the marked users.
+    Bulk(Change),
     Quit,
+}
+
+/// Which users `:mark` marks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkWhat {
+    /// Every user matching the filters, on every page.
+    All,
+    Page,
+    /// Clears the marks.
+    None,
 }
 
 /// Each command's name, what it takes, and what it does: completion and the
@@ -27,6 +44,21 @@ pub const NAMES: &[(&str, &str, &str)] = &[
         "ref",
         "EXTERNAL_REF",
         "open the user with this external_ref",
+    ),
+    (
+        "mark",
+        "all|page|none",
+        "mark every user matching the filters, the page, or none",
+    ),
+    (
+        "set",
+        "FIELD VALUE",
+        "bulk change: role, status, metadata.KEY or preferences.KEY; VALUE is JSON when it parses as JSON, otherwise text",
+    ),
+    (
+        "unset",
+        "FIELD",
+        "bulk change: remove metadata.KEY or preferences.KEY",
     ),
     ("q", "", "quit"),
     ("quit", "", "quit"),
@@ -56,6 +88,14 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
             names()
         ));
     };
+    // A value may hold spaces (`:set metadata.note "on leave"`): the rest of the line.
+    if name == "set" {
+        let (field, value) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        return Change::parse_set(field, value).map(Cmd::Bulk);
+    }
+    if name == "unset" {
+        return Change::parse_unset(rest).map(Cmd::Bulk);
+    }
     if arg.is_empty() && !rest.is_empty() {
         return Err(format!(":{name} takes nothing after it."));
     }
@@ -78,6 +118,12 @@ pub fn parse(line: &str) -> Result<Cmd, String> {
         "last" => Cmd::Last,
         "user" => Cmd::User(rest.to_string()),
         "ref" => Cmd::Ref(rest.to_string()),
+        "mark" => Cmd::Mark(match rest {
+            "all" => MarkWhat::All,
+            "page" => MarkWhat::Page,
+            "none" => MarkWhat::None,
+            _ => return Err(format!(":mark takes all, page or none, not \"{rest}\".")),
+        }),
         _ => Cmd::Quit,
     })
 }
@@ -99,6 +145,9 @@ fn names() -> String {
 /// What Tab makes of `line`: the completed line, and the candidates when
 /// more than one fits (shown so the next letter can be chosen).
 pub fn complete(line: &str) -> (String, Vec<&'static str>) {
+    if let Some(done) = complete_argument(line) {
+        return done;
+    }
     if line.contains(char::is_whitespace) {
         // Arguments are ids and refs: nothing to complete them from.
         return (line.to_string(), vec![]);
@@ -134,6 +183,40 @@ pub fn complete(line: &str) -> (String, Vec<&'static str>) {
             (prefix, fits)
         }
     }
+}
+
+/// Tab after `:set `, `:unset ` and `:mark `: the field names, then role and status values.
+fn complete_argument(line: &str) -> Option<(String, Vec<&'static str>)> {
+    let (name, rest) = line.split_once(' ')?;
+    let words: Vec<&str> = rest.split(' ').collect();
+    let (done, last, names): (&[&str], &str, &[&'static str]) = match (name, words.as_slice()) {
+        ("set", [field]) => (&[], field, SET_FIELDS),
+        ("unset", [field]) => (&[], field, UNSET_FIELDS),
+        ("mark", [what]) => (&[], what, &["all", "page", "none"]),
+        ("set", [field @ ("role" | "status"), value]) => (
+            std::slice::from_ref(field),
+            value,
+            if *field == "role" { ROLES } else { STATUSES },
+        ),
+        _ => return None,
+    };
+    let fits: Vec<&'static str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.starts_with(last))
+        .collect();
+    let head = std::iter::once(name)
+        .chain(done.iter().copied())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(match fits.as_slice() {
+        [] => (line.to_string(), vec![]),
+        // A keyed field waits for its key; a whole word takes a space after it.
+        [one] if one.ends_with('.') => (format!("{head} {one}"), vec![]),
+        [one] if name == "set" && done.is_empty() => (format!("{head} {one} "), vec![]),
+        [one] => (format!("{head} {one}"), vec![]),
+        many => (line.to_string(), many.to_vec()),
+    })
 }
 
 /// The lines run this session, oldest first, and where ↑/↓ are in them.
@@ -211,6 +294,28 @@ mod tests {
         assert_eq!(parse("user usr_1"), Ok(Cmd::User("usr_1".into())));
         assert_eq!(parse("ref  crm-1"), Ok(Cmd::Ref("crm-1".into())));
         assert_eq!(parse("q"), Ok(Cmd::Quit));
+        assert_eq!(parse("mark all"), Ok(Cmd::Mark(MarkWhat::All)));
+        assert_eq!(
+            parse("set status inactive"),
+            Ok(Cmd::Bulk(Change::Status(crate::model::Status::Inactive)))
+        );
+        assert_eq!(
+            parse("set metadata.note on leave"),
+            Ok(Cmd::Bulk(Change::SetMetadata(
+                "note".into(),
+                serde_json::json!("on leave")
+            )))
+        );
+        assert_eq!(
+            parse("unset preferences.theme"),
+            Ok(Cmd::Bulk(Change::RemovePreference("theme".into())))
+        );
+        assert!(parse("set").unwrap_err().contains("What to set"));
+        assert!(
+            parse("mark everything")
+                .unwrap_err()
+                .contains("all, page or none")
+        );
     }
 
     #[test]
@@ -237,6 +342,22 @@ mod tests {
         assert_eq!(complete("zz"), ("zz".to_string(), vec![]));
         assert_eq!(complete("user us"), ("user us".to_string(), vec![]));
         assert_eq!(complete("").1.len(), NAMES.len());
+        assert_eq!(complete("se"), ("set ".to_string(), vec![]));
+        assert_eq!(complete("set st"), ("set status ".to_string(), vec![]));
+        assert_eq!(
+            complete("set status in"),
+            ("set status inactive".to_string(), vec![])
+        );
+        assert_eq!(complete("set me"), ("set metadata.".to_string(), vec![]));
+        assert_eq!(
+            complete("unset p"),
+            ("unset preferences.".to_string(), vec![])
+        );
+        assert_eq!(
+            complete("set role "),
+            ("set role ".to_string(), vec!["admin", "member", "viewer"])
+        );
+        assert_eq!(complete("mark a"), ("mark all".to_string(), vec![]));
     }
 
     #[test]

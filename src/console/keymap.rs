@@ -34,6 +34,16 @@ pub enum Context {
     CommandLine,
     /// "Delete Jane Doe …? This cannot be undone."
     Delete,
+    /// The bulk menu: what to change in the marked users.
+    Bulk,
+    /// The value of a bulk change, typed.
+    BulkValue,
+    /// A bulk change's preview, or "mark them all?": go ahead or not.
+    BulkConfirm,
+    /// A bulk change running.
+    BulkRun,
+    /// Each user's outcome of a bulk change.
+    BulkResult,
 }
 
 impl Context {
@@ -58,6 +68,11 @@ impl Context {
             Context::Help => "Help",
             Context::CommandLine => "Command line (:)",
             Context::Delete => "Delete a user",
+            Context::Bulk => "Bulk menu",
+            Context::BulkValue => "Bulk change: the value",
+            Context::BulkConfirm => "Bulk preview",
+            Context::BulkRun => "Bulk change running",
+            Context::BulkResult => "Bulk result",
         };
         title.to_string()
     }
@@ -107,6 +122,10 @@ pub enum Command {
     /// Marks from the last user marked to the cursor.
     MarkRange,
     ClearMarks,
+    /// Marks every user matching the filters, on every page.
+    MarkAll,
+    /// Opens the bulk menu for the marked users.
+    Bulk,
     /// The id of the user under the cursor, through OSC 52.
     CopyId,
     /// The user under the cursor as JSON, through OSC 52.
@@ -226,6 +245,8 @@ pub const BINDINGS: &[Binding] = &[
     b(X::List, &[Key::Ctrl('a')], C::MarkPage, "mark the page"),
     b(X::List, &[Key::Char('v')], C::MarkRange, "mark up to here"),
     b(X::List, &[Key::Char('u')], C::ClearMarks, "clear the marks"),
+    b(X::List, &[Key::Char('A')], C::MarkAll, "mark all matching"),
+    b(X::List, &[Key::Char('b')], C::Bulk, "bulk change"),
     b(X::List, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::List, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
     b(X::List, &[Key::Char('D')], C::Delete, "delete the user"),
@@ -376,6 +397,60 @@ pub const BINDINGS: &[Binding] = &[
     b(X::CommandLine, &[Key::Code(K::Up)], C::Up, "older"),
     b(X::CommandLine, &[Key::Code(K::Down)], C::Down, "newer"),
     b(X::CommandLine, &[Key::Code(K::Esc)], C::Back, "cancel"),
+    b(
+        X::Bulk,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "previous",
+    ),
+    b(
+        X::Bulk,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "next",
+    ),
+    b(X::Bulk, &[Key::Code(K::Enter)], C::Apply, "choose"),
+    b(X::Bulk, &[Key::Code(K::Esc)], C::Back, "close"),
+    b(X::BulkValue, &[Key::Code(K::Enter)], C::Apply, "preview"),
+    b(X::BulkValue, &[Key::Code(K::Tab)], C::NextField, "complete"),
+    b(X::BulkValue, &[Key::Code(K::Esc)], C::Back, "back"),
+    b(
+        X::BulkConfirm,
+        &[Key::Code(K::Enter), Key::Char('y')],
+        C::Apply,
+        "go ahead",
+    ),
+    b(
+        X::BulkConfirm,
+        &[Key::Code(K::Esc), Key::Char('n')],
+        C::Back,
+        "cancel",
+    ),
+    b(X::BulkRun, &[Key::Code(K::Esc)], C::Back, "stop the rest"),
+    b(
+        X::BulkResult,
+        &[Key::Code(K::Up), Key::Char('k')],
+        C::Up,
+        "scroll up",
+    ),
+    b(
+        X::BulkResult,
+        &[Key::Code(K::Down), Key::Char('j')],
+        C::Down,
+        "scroll down",
+    ),
+    b(
+        X::BulkResult,
+        &[Key::Char('r')],
+        C::Refresh,
+        "retry the failed",
+    ),
+    b(
+        X::BulkResult,
+        &[Key::Code(K::Esc), Key::Code(K::Enter)],
+        C::Back,
+        "close",
+    ),
 ];
 
 /// How one key is written on screen.

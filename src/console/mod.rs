@@ -5,6 +5,7 @@
 //! the effects, and redraws. Only `update` changes the state.
 
 pub mod app;
+pub mod bulk;
 pub mod commands;
 pub mod config;
 pub mod edit;

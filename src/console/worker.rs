@@ -6,6 +6,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use super::app::{Action, Effect};
+use super::bulk::{self, tasks};
 use super::edit::{delete, save};
 use crate::api::client::Client;
 use crate::console::view::BothViews;
@@ -20,6 +21,8 @@ pub fn spawn(client: Client, answers: UnboundedSender<Action>) -> UnboundedSende
 async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: UnboundedSender<Action>) {
     // The answer to a superseded page would be dropped anyway; stop asking for it.
     let mut list_task: Option<JoinHandle<()>> = None;
+    // The bulk runs going on, to stop on Esc.
+    let mut runs: std::collections::HashMap<u64, bulk::Stop> = Default::default();
     while let Some(effect) = rx.recv().await {
         let client = client.clone();
         let answers = answers.clone();
@@ -107,6 +110,30 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                         result,
                     });
                 });
+            }
+            Effect::ReadMarked { dialects, ids } => {
+                tasks::read_marked(client, dialects, ids, answers);
+            }
+            Effect::MarkAll {
+                id,
+                dialects,
+                query,
+                max,
+            } => tasks::mark_all(client, id, dialects, query, max, answers),
+            Effect::Bulk {
+                run,
+                dialects,
+                targets,
+                change,
+            } => {
+                runs.retain(|_, s| !s.stopped());
+                let stop = tasks::bulk(client, run, dialects, targets, change, answers);
+                runs.insert(run, stop);
+            }
+            Effect::StopBulk { run } => {
+                if let Some(stop) = runs.remove(&run) {
+                    stop.stop();
+                }
             }
             // Timers and the editor are the loop's business, not the network's.
             Effect::After { .. } | Effect::Editor { .. } | Effect::Copy { .. } => {}

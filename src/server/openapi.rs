@@ -125,6 +125,7 @@ impl Modify for Links {
                 ("EaiGet", to("eai_get", "id", id, false)),
                 ("EaiPatch", to("eai_patch", "id", id, true)),
                 ("UserHistory", to("user_history", "user_id", id, false)),
+                ("RavenDelete", to("raven_delete", "user_id", id, true)),
             ] {
                 response.links.insert(name.to_string(), RefOr::T(link));
             }

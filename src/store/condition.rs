@@ -172,8 +172,8 @@ where
                         // `like_pattern` is `%needle%` with wildcards escaped.
                         let full = like_pattern(&value);
                         let pattern = match op {
-                            TextOp::Sw => full[..full.len() - 1].to_string(),
-                            TextOp::Ew => full[1..].to_string(),
+                            TextOp::Sw => full[1..].to_string(),
+                            TextOp::Ew => full[..full.len() - 1].to_string(),
                             _ => full,
                         };
                         qb.push(format!("{column} LIKE "))

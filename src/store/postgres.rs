@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 
 use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
@@ -180,25 +180,25 @@ fn sort_expr(key: SortKey) -> (&'static str, &'static str) {
 /// each cut at `offset + limit`, and only those rows are sorted: a first page
 /// reads `limit` entries of each, never the whole tenant. A search sorts its
 /// matches.
-fn sorted_page_query<'a>(
+fn push_sorted_page<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
     tenant_id: &'a str,
     filter: &'a UserFilter,
     sort: Sort,
     page: PageRequest,
-) -> QueryBuilder<'a, Postgres> {
+) {
     let (key, collate) = sort_expr(sort.key);
     let dir = sort.dir();
     let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
-    let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
     if filter.search.is_some() {
-        push_from_where(&mut qb, tenant_id, filter);
+        push_from_where(qb, tenant_id, filter);
         qb.push(format!(" ORDER BY {key} {dir} NULLS LAST, users.id {dir}"));
     } else {
         let n = offset.saturating_add(i64::from(page.limit));
         qb.push(format!(
             " FROM (SELECT id, part, k FROM ((SELECT users.id AS id, 0 AS part, {key} AS k"
         ));
-        push_from_where(&mut qb, tenant_id, filter);
+        push_from_where(qb, tenant_id, filter);
         if sort.key.nullable() {
             qb.push(format!(" AND {key} IS NOT NULL"));
         }
@@ -207,7 +207,7 @@ fn sorted_page_query<'a>(
             .push(")");
         if sort.key.nullable() {
             qb.push(" UNION ALL (SELECT users.id AS id, 1 AS part, NULL AS k");
-            push_from_where(&mut qb, tenant_id, filter);
+            push_from_where(qb, tenant_id, filter);
             qb.push(format!(" AND {key} IS NULL ORDER BY users.id {dir} LIMIT "))
                 .push_bind(n)
                 .push(")");
@@ -221,13 +221,33 @@ fn sorted_page_query<'a>(
         .push(format!(
             ") AS p JOIN users ON users.id = p.id ORDER BY p.part, p.k{collate} {dir}, p.id {dir}"
         ));
-        return qb;
+        return;
     }
     qb.push(" LIMIT ")
         .push_bind(i64::from(page.limit))
         .push(" OFFSET ")
         .push_bind(offset);
-    qb
+}
+
+/// The exact total of a user list, as a scalar expression: without a search,
+/// an external_ref or a condition, a sum over the counts the triggers keep (`user_counts`,
+/// migration 0006), not a count over the tenant's users.
+fn push_total<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
+    if f.search.is_none() && f.external_ref.is_none() && f.conditions.is_empty() {
+        qb.push("(SELECT COALESCE(SUM(n), 0)::BIGINT FROM user_counts WHERE tenant_id = ")
+            .push_bind(tenant_id);
+        if let Some(r) = f.role {
+            qb.push(" AND role = ").push_bind(r.as_str());
+        }
+        if let Some(s) = f.status {
+            qb.push(" AND status = ").push_bind(s.as_str());
+        }
+        qb.push(")");
+    } else {
+        qb.push("(SELECT COUNT(*)");
+        push_from_where(qb, tenant_id, f);
+        qb.push(")");
+    }
 }
 
 #[async_trait]
@@ -376,29 +396,35 @@ impl Store for PgStore {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<UserPage, StoreError> {
-        // REPEATABLE READ: the page and the total come from the same snapshot.
+        // One statement, so the page and its total come from one snapshot
+        // without a transaction around them (two round trips fewer).
         let filter = &filter.folded();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let mut qb = if let Some(sort) = filter.sort {
-            sorted_page_query(tenant_id, filter, sort, page)
+        let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}, "));
+        push_total(&mut qb, tenant_id, filter);
+        qb.push(" AS total");
+        if let Some(sort) = filter.sort {
+            push_sorted_page(&mut qb, tenant_id, filter, sort, page);
         } else {
-            let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}"));
             push_from_where(&mut qb, tenant_id, filter);
             qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
                 .push_bind(i64::from(page.limit))
                 .push(" OFFSET ")
                 .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
-            qb
+        }
+        let rows: Vec<PgRow> = qb.build().fetch_all(&self.pool).await?;
+        let total: i64 = match rows.first() {
+            Some(first) => first.try_get("total")?,
+            // A page past the end has no row to carry the total.
+            None => {
+                let mut count = QueryBuilder::new("SELECT ");
+                push_total(&mut count, tenant_id, filter);
+                count.build_query_scalar().fetch_one(&self.pool).await?
+            }
         };
-        let rows: Vec<ListedRow> = qb.build_query_as().fetch_all(&mut *tx).await?;
-
-        let mut count = QueryBuilder::new("SELECT COUNT(*)");
-        push_from_where(&mut count, tenant_id, filter);
-        let total: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        let rows = rows
+            .iter()
+            .map(ListedRow::from_row)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(UserPage {
             users: row::listed(rows)?,
             total: u64::try_from(total).unwrap_or(0),

@@ -102,6 +102,8 @@ struct Inner {
     sw: Switches,
     users: Mutex<Vec<StandinUser>>,
     next: Mutex<usize>,
+    /// The If-Match of every PATCH received, in order (`None`: none was sent).
+    if_matches: Mutex<Vec<Option<String>>>,
 }
 
 type Shared = Arc<Inner>;
@@ -127,6 +129,7 @@ impl Standin {
             sw,
             users: Mutex::new(users),
             next: Mutex::new(next),
+            if_matches: Mutex::new(Vec::new()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
@@ -152,6 +155,11 @@ impl Standin {
             inner,
             _stop: stop,
         }
+    }
+
+    /// The If-Match header of each PATCH received so far.
+    pub fn if_matches(&self) -> Vec<Option<String>> {
+        self.inner.if_matches.lock().expect("lock").clone()
     }
 
     /// The stored user, to check what a write really did.
@@ -347,6 +355,14 @@ async fn raven_list(
     axum::Json(body).into_response()
 }
 
+fn record_if_match(inner: &Inner, headers: &HeaderMap) {
+    let tag = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    inner.if_matches.lock().expect("lock").push(tag);
+}
+
 fn find(inner: &Inner, id: &str) -> Result<StandinUser, Response> {
     let users = inner.users.lock().expect("lock");
     users.iter().find(|u| u.id == id).cloned().ok_or_else(|| {
@@ -449,6 +465,7 @@ async fn raven_patch(
     Path(id): Path<String>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
+    record_if_match(&inner, &headers);
     if let Err(r) = may_write(&inner, &headers) {
         return r;
     }
@@ -543,6 +560,7 @@ async fn eai_patch(
     Path(id): Path<String>,
     axum::Json(body): axum::Json<Value>,
 ) -> Response {
+    record_if_match(&inner, &headers);
     if let Err(r) = may_write(&inner, &headers) {
         return r;
     }

@@ -9,6 +9,7 @@ use ratatui::crossterm::event::KeyEvent;
 
 use crate::api::client::{ClientError, ListQuery};
 use crate::api::raven;
+use crate::console::bulk::{Change, Collected, Progress, Seen, Target};
 use crate::console::config::ApiChoice;
 use crate::console::edit::form::FormField;
 use crate::console::edit::patch::Patches;
@@ -57,6 +58,22 @@ pub enum Action {
         id: u64,
         user_id: String,
         result: Result<(), ClientError>,
+    },
+    /// What was read of newly marked users (see [`Effect::ReadMarked`]), a few at a time.
+    MarksRead(Vec<(String, Result<Seen, ClientError>)>),
+    /// The answer to [`Effect::MarkAll`].
+    MarkedAll {
+        id: u64,
+        result: Result<Collected, ClientError>,
+    },
+    /// Outcomes of bulk run `run`, as they come.
+    BulkProgress {
+        run: u64,
+        items: Vec<Progress>,
+    },
+    /// Bulk run `run` has an outcome for every user.
+    BulkFinished {
+        run: u64,
     },
     /// `$EDITOR` came back with the new text of a JSON field, or did not run.
     Edited {
@@ -111,6 +128,29 @@ pub enum Effect {
         id: u64,
         dialects: Dialects,
         query: ListQuery,
+    },
+    /// Read what a bulk change needs of these newly marked users (their version).
+    ReadMarked {
+        dialects: Dialects,
+        ids: Vec<String>,
+    },
+    /// Every user matching `query`'s filters, at most `max`, to mark.
+    MarkAll {
+        id: u64,
+        dialects: Dialects,
+        query: ListQuery,
+        max: usize,
+    },
+    /// Send `change` to `targets` (see `console::bulk::run`).
+    Bulk {
+        run: u64,
+        dialects: Dialects,
+        targets: Vec<Target>,
+        change: Change,
+    },
+    /// Esc during bulk run `run`: send no more of it.
+    StopBulk {
+        run: u64,
     },
     /// Put `text` on the clipboard through OSC 52; the loop writes it to the
     /// terminal, so `update` stays pure.

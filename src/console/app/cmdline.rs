@@ -8,7 +8,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::{Effect, Focus, State, list};
 use crate::api::client::{ClientError, ListQuery};
-use crate::console::commands::{self, Cmd, History};
+use crate::console::commands::{self, Cmd, History, MarkWhat};
 use crate::console::keymap::Command;
 use crate::console::view::{ListPage, ListRow};
 
@@ -111,6 +111,22 @@ fn run(state: &mut State, cmd: Cmd) -> Result<Vec<Effect>, String> {
             }));
         }
         Cmd::Ref(r) => find_ref(state, r)?,
+        Cmd::Bulk(change) => {
+            // A refusal keeps the line open, with why, to be fixed.
+            super::bulk::preview(state, change)?;
+            close(state);
+            state.focus = Focus::Bulk;
+            return Ok(vec![]);
+        }
+        Cmd::Mark(what) => {
+            close(state);
+            let cmd = match what {
+                MarkWhat::All => Command::MarkAll,
+                MarkWhat::Page => Command::MarkPage,
+                MarkWhat::None => Command::ClearMarks,
+            };
+            return Ok(super::marks::command(state, cmd));
+        }
         Cmd::First => list::go_to(state, 0, false)?,
         Cmd::Last => {
             let offset = list::last_offset(state)?;

@@ -115,7 +115,12 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         }
         Command::Last => state.cursor = rows.saturating_sub(1),
         Command::CommandLine => super::cmdline::open(state),
-        Command::Mark | Command::MarkPage | Command::MarkRange | Command::ClearMarks => {
+        Command::Bulk => return super::bulk::open(state),
+        Command::Mark
+        | Command::MarkPage
+        | Command::MarkRange
+        | Command::ClearMarks
+        | Command::MarkAll => {
             return super::marks::command(state, cmd);
         }
         Command::CopyId | Command::CopyJson => return super::copy::command(state, cmd),

@@ -11,6 +11,7 @@
 //! one more [`keymap::Context`] and one more `ui/` module.
 
 mod action;
+pub mod bulk;
 pub mod cmdline;
 mod copy;
 pub mod delete;
@@ -78,6 +79,8 @@ pub enum Focus {
     Form,
     /// The `:` command line, over the list.
     CommandLine,
+    /// The bulk menu, preview, run or result in `State::bulk`, over the list.
+    Bulk,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +123,7 @@ pub struct State {
     pub marks: Marks,
     /// `D`: the confirmation on screen, the delete in flight, what the server lacks.
     pub deletes: Deletes,
+    pub bulk: Option<bulk::Bulk>,
     pub error: Option<Notice>,
     /// A passing note ("Saved."), shown where the hint goes until the next key.
     pub info: Option<String>,
@@ -164,6 +168,7 @@ impl State {
             cmdline: CmdLine::default(),
             marks: Marks::default(),
             deletes: Deletes::default(),
+            bulk: None,
             error: None,
             info: None,
             spinner: 0,
@@ -230,6 +235,7 @@ impl State {
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
             || self.deletes.pending().is_some()
+            || self.bulk_busy()
             || self
                 .form
                 .as_ref()
@@ -396,6 +402,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             user_id,
             result,
         } => delete::on_deleted(state, id, user_id, result),
+        Action::MarksRead(batch) => {
+            marks::on_read(state, batch);
+            vec![]
+        }
+        Action::MarkedAll { id, result } => marks::on_marked_all(state, id, result),
+        Action::BulkProgress { run, items } => {
+            bulk::on_progress(state, run, items);
+            vec![]
+        }
+        Action::BulkFinished { run } => bulk::on_finished(state, run),
         Action::Edited { field, result } => {
             form::on_edited(state, field, result);
             vec![]
@@ -436,6 +452,7 @@ fn contexts(state: &State) -> Vec<Context> {
         Focus::Filter(_) => vec![Context::Choice, Context::Filter],
         Focus::Form => form::contexts(state.form.as_ref()),
         Focus::CommandLine => vec![Context::CommandLine],
+        Focus::Bulk => bulk::contexts(state),
     }
 }
 
@@ -452,6 +469,10 @@ fn on_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     if !state.help && state.focus == Focus::CommandLine {
         cmdline::type_key(state, ev);
+        return vec![];
+    }
+    if !state.help && state.focus == Focus::Bulk {
+        bulk::type_key(state, ev);
         return vec![];
     }
     // Unbound keys in a text field are typing.
@@ -503,6 +524,7 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         Focus::Detail => detail::command(state, cmd),
         Focus::Form => form::command(state, cmd),
         Focus::CommandLine => cmdline::command(state, cmd),
+        Focus::Bulk => bulk::command(state, cmd),
     }
 }
 

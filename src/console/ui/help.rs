@@ -30,8 +30,12 @@ const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard, Context::D
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
 const PANES_RIGHT: &[Context] = &[Context::Detail];
+/// Bulk changes: a page of their own (after the others on a narrow terminal,
+/// the second page on a wide one).
+const BULK_LEFT: &[Context] = &[Context::Bulk, Context::BulkValue, Context::BulkConfirm];
+const BULK_RIGHT: &[Context] = &[Context::BulkRun, Context::BulkResult];
 /// Pages of keys on a narrow terminal (the help's Tab walks them).
-pub const PAGES: usize = 3;
+pub const PAGES: usize = 4;
 /// Wide enough for three columns.
 const THREE: u16 = 108;
 
@@ -76,7 +80,14 @@ fn list_split(theme: Theme) -> Vec<Vec<Line<'static>>> {
 
 /// `page` 0 is the list, 1 the other panes, 2 editing; on a wide terminal all show at once.
 pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
-    let columns: Vec<Vec<Line>> = if area.width >= THREE {
+    let bulk = if area.width >= THREE {
+        page % 2 == 1
+    } else {
+        page == 3
+    };
+    let columns: Vec<Vec<Line>> = if bulk {
+        vec![column(BULK_LEFT, theme), column(BULK_RIGHT, theme)]
+    } else if area.width >= THREE {
         vec![
             column(LEFT, theme),
             column(RIGHT, theme),
@@ -111,12 +122,8 @@ pub fn render(frame: &mut Frame, area: Rect, page: usize, theme: Theme) {
     };
     frame.render_widget(Clear, popup);
     let close = keymap::hint(Context::Help, Command::Back);
-    let footer = if columns.len() == 3 {
-        format!(" {close} ")
-    } else {
-        let tab = keymap::hint(Context::Help, Command::NextField);
-        format!(" {tab} · {close} ")
-    };
+    let tab = keymap::hint(Context::Help, Command::NextField);
+    let footer = format!(" {tab} · {close} ");
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Keys ", theme.title()))

@@ -91,6 +91,7 @@ fn hint(state: &State) -> String {
         }
         Focus::Detail => hints(Context::Detail, &[C::Back, C::Edit, C::Refresh, C::Help]),
         Focus::Form => form_hint(state),
+        Focus::Bulk => super::bulk::hint(state),
         _ if !greyed.is_empty() => format!("greyed: {}", greyed.join("; ")),
         _ if state.has_filters() => hints(
             Context::List,

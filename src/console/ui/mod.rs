@@ -1,6 +1,7 @@
 //! Drawing: one module per pane, each `render(frame, area, &State, Theme)`.
 //! Drawing only reads the state.
 
+pub(crate) mod bulk;
 mod cmdline;
 mod conflict;
 mod delete;
@@ -55,6 +56,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     message::render(frame, msg, state, theme);
     if let Some(c) = &state.deletes.confirm {
         delete::render(frame, body, c, theme);
+    }
+    if let (Focus::Bulk, Some(b)) = (state.focus, &state.bulk) {
+        bulk::render(frame, body, state, b, theme);
     }
     if state.help {
         help::render(frame, frame.area(), state.help_page, theme);

@@ -22,8 +22,11 @@ const MULTI: [&str; 2] = ["emails", "roles"];
 /// What a client cannot write.
 const READ_ONLY: [&str; 3] = ["id", "meta", "schemas"];
 
+/// One operation: what, where (`path`), and its `value`.
+type Operation = (Op, Option<String>, Option<Value>);
+
 /// The PatchOp body's operations, checked.
-fn operations(body: &Value) -> Result<Vec<(Op, Option<String>, Option<Value>)>, ScimError> {
+fn operations(body: &Value) -> Result<Vec<Operation>, ScimError> {
     let Value::Object(o) = body else {
         return Err(ScimError::invalid_syntax("a PatchOp must be a JSON object"));
     };

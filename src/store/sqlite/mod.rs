@@ -4,6 +4,7 @@
 
 mod backup;
 mod bulk;
+mod checkpoint;
 mod direct;
 mod filtered;
 mod idle;
@@ -35,6 +36,8 @@ use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
+#[cfg(test)]
+pub(crate) use filtered::filtered_query;
 use query::*;
 pub(crate) use query::{page_query, push_total, sorted_matches_query};
 
@@ -78,6 +81,9 @@ pub struct SqliteStore {
     /// soon as the one before is done. Other processes (`seed`, `key revoke`)
     /// still meet the busy timeout.
     writer: tokio::sync::Mutex<()>,
+    /// Copies the log into the database file off the requests' path; `None`
+    /// in memory.
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {

@@ -34,6 +34,16 @@ impl SqliteStore {
         .pragma("temp_store", "memory");
 
         let bulk_options = (!memory).then(|| options.clone());
+        // The log is checkpointed by a thread of its own (`checkpoint`), not by
+        // whichever commit crosses SQLite's threshold.
+        let options = if memory {
+            options
+        } else {
+            options.pragma("wal_autocheckpoint", "0").pragma(
+                "journal_size_limit",
+                checkpoint::JOURNAL_SIZE_LIMIT.to_string(),
+            )
+        };
         let pool = if memory {
             // An in-memory database lives in its one connection: never close it.
             SqlitePoolOptions::new()
@@ -58,7 +68,15 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
         fill_folds(&pool).await?;
+        let checkpointer = match &bulk_options {
+            Some(o) => Some(
+                checkpoint::Checkpointer::start(o.get_filename())
+                    .map_err(|e| StoreError::Open(format!("starting the checkpoints: {e}")))?,
+            ),
+            None => None,
+        };
         Ok(SqliteStore {
+            _checkpointer: checkpointer,
             direct: bulk_options
                 .as_ref()
                 .map(|o| DirectReads::start(o.get_filename(), &pool)),
