@@ -92,7 +92,11 @@ pub fn views(v: &Value, etag: Option<String>) -> UserViews {
             id: r.id.clone(),
             email: r.email.clone(),
             name: r.name.clone(),
-            avatar: primary(v, "photos"),
+            // raven-server keeps it in its extension; other servers in `photos`.
+            avatar: v
+                .get(RAVEN_EXTENSION)
+                .and_then(|x| text(x, "/avatar"))
+                .or_else(|| primary(v, "photos")),
             role,
             permissions: role.permissions().to_vec(),
             tenant_id: String::new(),
