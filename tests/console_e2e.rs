@@ -782,6 +782,36 @@ fn the_mouse_is_captured_while_running_and_not_with_no_mouse() {
 }
 
 #[test]
+fn browse_and_delete_one_user_over_scim_with_the_confirmation() {
+    let s = standin::scim::ScimStandin::start(standin::scim::ScimSwitches::default(), 7);
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Console::start_at_home(
+        dir.path(),
+        &["--url", &s.url, "--token", standin::KEY, "--api", "scim"],
+    );
+    // The server caps pages at 5: the console pages by its cap.
+    c.wait_for("page 1 of 2 · 7 users");
+    c.wait_for("scim 2.0");
+    c.keys("n");
+    c.wait_for("page 2 of 2");
+    c.wait_for("Person 007");
+    c.keys("p");
+    c.wait_for("page 1 of 2");
+    c.keys("j"); // Person 002
+    c.keys("D");
+    c.wait_for("Delete Person 002 <person002@idp.example>");
+    c.wait_for("undone.");
+    c.keys("y");
+    c.wait_for("Deleted 2819c223-0002.");
+    c.wait_for("page 1 of 2 · 6 users");
+    assert!(s.user("2819c223-0002").is_none(), "gone from the server");
+    assert!(!c.text().contains("Person 002"), "{}", c.text());
+    c.keys("q");
+    assert!(c.wait_exit().success());
+    assert!(c.restored());
+}
+
+#[test]
 fn mark_three_users_set_them_inactive_and_find_them_inactive_through_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_server(dir.path());

@@ -75,7 +75,7 @@ impl Driver {
                         .await
                         .map(Box::new),
                 },
-                Effect::Create { id, user, rest } => Action::Created {
+                Effect::Create { id, user, rest, .. } => Action::Created {
                     id,
                     result: save::create(c, &user, rest.as_deref()).await.map(Box::new),
                 },
@@ -131,7 +131,8 @@ impl Driver {
                 | Effect::Copy { .. }
                 | Effect::Export { .. }
                 | Effect::CancelExport { .. }
-                | Effect::SwitchProfile { .. } => continue,
+                | Effect::SwitchProfile { .. }
+                | Effect::Delete { .. } => continue,
             };
             queue.extend(update(&mut self.state, action));
         }

@@ -21,6 +21,8 @@ pub enum ApiChoice {
     Raven,
     /// Only the EAI Users REST API v3 (/api/eai/v3/users).
     Eai,
+    /// SCIM 2.0 (RFC 7644): /scim/v2/Users under the URL, or --url is the SCIM base.
+    Scim,
 }
 
 /// Browse, filter, inspect, create and edit the users of a tenant from the keyboard.

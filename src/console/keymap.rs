@@ -36,6 +36,8 @@ pub enum Context {
     KeepDraft,
     /// The list while `:export` runs.
     Export,
+    /// "Delete Jane Doe …? This cannot be undone."
+    Delete,
     /// The bulk menu: what to change in the marked users.
     Bulk,
     /// The value of a bulk change, typed.
@@ -79,6 +81,7 @@ impl Context {
             Context::CommandLine => "Command line (:)",
             Context::KeepDraft => ":profile, edit not saved",
             Context::Export => "While exporting",
+            Context::Delete => "Delete a user",
             Context::Bulk => "Bulk menu",
             Context::BulkValue => "Bulk change: the value",
             Context::BulkConfirm => "Bulk preview",
@@ -158,6 +161,8 @@ pub enum Command {
     Keep,
     /// Stops the export under way.
     CancelExport,
+    /// Deletes the user under the cursor or in the detail, after a confirmation.
+    Delete,
 }
 
 impl Command {
@@ -289,6 +294,7 @@ pub const BINDINGS: &[Binding] = &[
         C::PrevColumn,
         "previous column",
     ),
+    b(X::List, &[Key::Char('D')], C::Delete, "delete the user"),
     b(X::List, &[Key::Char('?')], C::Help, "help"),
     b(X::List, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Filter, &[Key::Code(K::Tab)], C::NextField, "next"),
@@ -349,6 +355,7 @@ pub const BINDINGS: &[Binding] = &[
     b(X::Detail, &[Key::Char('y')], C::CopyId, "copy the id"),
     b(X::Detail, &[Key::Char('Y')], C::CopyJson, "copy as JSON"),
     b(X::Detail, &[Key::Char('h')], C::History, "history"),
+    b(X::Detail, &[Key::Char('D')], C::Delete, "delete the user"),
     b(X::Detail, &[Key::Char('?')], C::Help, "help"),
     b(X::Detail, &[Key::Char('q')], C::Quit, "quit"),
     b(X::Form, &[Key::Ctrl('s')], C::Save, "save"),
@@ -419,6 +426,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(X::Help, &[Key::Code(K::Tab)], C::NextField, "more keys"),
     b(X::Help, &[Key::Char('q')], C::Quit, "quit"),
+    b(X::Delete, &[Key::Char('y')], C::Apply, "delete it"),
+    b(
+        X::Delete,
+        &[Key::Code(K::Esc), Key::Char('n'), Key::Code(K::Enter)],
+        C::Back,
+        "keep the user",
+    ),
     b(X::CommandLine, &[Key::Code(K::Enter)], C::Apply, "run"),
     b(
         X::CommandLine,

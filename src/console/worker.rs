@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::app::{Action, Effect};
 use super::bulk::{self, tasks};
-use super::edit::save;
+use super::edit::{delete, save};
 use super::{export, words};
 use crate::api::client::Client;
 use crate::console::view::BothViews;
@@ -86,9 +86,14 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                     let _ = answers.send(Action::Saved { id, result });
                 });
             }
-            Effect::Create { id, user, rest } => {
+            Effect::Create {
+                id,
+                dialects,
+                user,
+                rest,
+            } => {
                 tokio::spawn(async move {
-                    let result = save::create(&client, &user, rest.as_deref())
+                    let result = save::create_in(&client, dialects, &user, rest.as_deref())
                         .await
                         .map(Box::new);
                     let _ = answers.send(Action::Created { id, result });
@@ -131,6 +136,23 @@ async fn run(client: Client, mut rx: UnboundedReceiver<Effect>, answers: Unbound
                 if let Some(t) = exports.remove(&id) {
                     t.abort();
                 }
+            }
+            Effect::Delete {
+                id,
+                dialects,
+                user_id,
+                if_match,
+            } => {
+                // Never aborted: the admin must learn whether the user is gone.
+                tokio::spawn(async move {
+                    let result =
+                        delete::delete(&client, dialects, &user_id, if_match.as_deref()).await;
+                    let _ = answers.send(Action::Deleted {
+                        id,
+                        user_id,
+                        result,
+                    });
+                });
             }
             Effect::ReadMarked { dialects, ids } => {
                 tasks::read_marked(client, dialects, ids, answers);

@@ -12,6 +12,8 @@
 // A refusal is the response itself; these handlers are too small to box it.
 #![allow(clippy::result_large_err)]
 
+pub mod scim;
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 

@@ -9,6 +9,8 @@
 //! servers' error bodies.
 
 mod audit;
+mod remove;
+pub mod scim;
 mod vendor;
 mod wire;
 

@@ -49,6 +49,8 @@ pub fn error_parts(body: &[u8]) -> Option<ErrorParts> {
         .or_else(|| text(&v, "error"))?;
     // `error` beside a `message` is a reason phrase ("Forbidden"), the nearest thing to a code.
     let code = text(&v, "code")
+        // SCIM's Error schema (RFC 7644 §3.12): `detail` and `scimType`.
+        .or_else(|| text(&v, "scimType"))
         .or_else(|| text(&v, "error").filter(|e| *e != message))
         .unwrap_or_default();
     Some(ErrorParts {
@@ -119,6 +121,15 @@ mod tests {
             parts(r#"{"error":"invalid_token"}"#).message,
             "invalid_token"
         );
+    }
+
+    #[test]
+    fn scim_errors_keep_detail_and_scim_type() {
+        let p = parts(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidFilter","detail":"no or here"}"#,
+        );
+        assert_eq!(p.message, "no or here");
+        assert_eq!(p.code, "invalidFilter");
     }
 
     #[test]

@@ -54,6 +54,12 @@ pub enum Action {
         id: u64,
         result: Result<ListPage, ClientError>,
     },
+    /// The answer to [`Effect::Delete`].
+    Deleted {
+        id: u64,
+        user_id: String,
+        result: Result<(), ClientError>,
+    },
     /// What was read of newly marked users (see [`Effect::ReadMarked`]), a few at a time.
     MarksRead(Vec<(String, Result<Seen, ClientError>)>),
     /// The answer to [`Effect::MarkAll`].
@@ -125,8 +131,17 @@ pub enum Effect {
     /// POST in Raven; then `rest` (email, role, status) as an EAI PATCH.
     Create {
         id: u64,
+        /// The server's dialects: over SCIM the whole create is one `POST /Users`.
+        dialects: Dialects,
         user: raven::CreateUser,
         rest: Option<Box<crate::api::eai::PatchUser>>,
+    },
+    /// `D`, confirmed: delete the user (SCIM, or raven-server's Raven extension).
+    Delete {
+        id: u64,
+        dialects: Dialects,
+        user_id: String,
+        if_match: Option<String>,
     },
     /// `:ref`: the list filtered by one external_ref, to open its holder.
     FindRef {

@@ -53,6 +53,12 @@ impl State {
     /// Why a filter field cannot be used against this server, if it cannot.
     pub fn unavailable(&self, field: FilterField) -> Option<&'static str> {
         let d = self.server.dialects?;
+        if let Some(why) = d
+            .scim
+            .and_then(|site| crate::console::view::scim::unfilterable(site, field))
+        {
+            return Some(why);
+        }
         match field {
             FilterField::ExternalRef if !d.raven => Some("not in the EAI v3 API"),
             FilterField::Role | FilterField::Status | FilterField::Search if !d.eai => {
@@ -73,9 +79,19 @@ impl State {
                 }
             }
         }
-        out.into_iter()
+        let mut out: Vec<String> = out
+            .into_iter()
             .map(|(fields, why)| format!("{}: {why}", fields.join(", ")))
-            .collect()
+            .collect();
+        // Learnt from the server's answer to a delete, so said until the end.
+        out.extend(self.deletes.lacking.as_ref().map(|why| {
+            let key = crate::console::keymap::keys(
+                crate::console::keymap::Context::List,
+                crate::console::keymap::Command::Delete,
+            );
+            format!("{key} delete: {why}")
+        }));
+        out
     }
 
     /// The request the filters and page describe now.

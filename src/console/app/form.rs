@@ -143,6 +143,7 @@ fn send(state: &mut State) -> Vec<Effect> {
         Mode::Create => match form.create_body() {
             Ok(user) => Effect::Create {
                 id,
+                dialects: form.dialects,
                 user,
                 rest: form.create_rest().map(Box::new),
             },

@@ -41,6 +41,11 @@ impl Marks {
         self.rows.values()
     }
 
+    /// Drops a user that no longer exists (deleted).
+    pub fn forget(&mut self, id: &str) {
+        self.unmark(id);
+    }
+
     /// What the console read of a marked user, once it has.
     pub fn seen(&self, id: &str) -> Option<&Seen> {
         self.seen.get(id)

@@ -15,6 +15,7 @@ pub mod audit;
 pub mod bulk;
 pub mod cmdline;
 mod copy;
+pub mod delete;
 pub mod detail;
 pub mod export;
 pub mod filter;
@@ -44,6 +45,7 @@ use crate::console::view::{ActingAs, Connection, Dialects, ListRow};
 
 pub use action::{Action, Effect};
 pub use cmdline::CmdLine;
+pub use delete::{Confirm, Deletes};
 pub use detail::DetailView;
 pub use export::ExportState;
 pub use filter::{FilterField, Filters};
@@ -139,6 +141,8 @@ pub struct State {
     /// `:profile`: the profiles, the one in use, kept drafts.
     pub profile: ProfileState,
     pub mouse: MouseState,
+    /// `D`: the confirmation on screen, the delete in flight, what the server lacks.
+    pub deletes: Deletes,
     pub bulk: Option<bulk::Bulk>,
     /// The audit trail: whether the server has one, a user's history, the tenant's feed.
     pub history: history::Trail,
@@ -189,6 +193,7 @@ impl State {
             export: ExportState::default(),
             profile: ProfileState::default(),
             mouse: MouseState::default(),
+            deletes: Deletes::default(),
             bulk: None,
             history: history::Trail::default(),
             error: None,
@@ -257,6 +262,7 @@ impl State {
             || self.pending_detail.is_some()
             || self.cmdline.pending_ref().is_some()
             || self.export.running.is_some()
+            || self.deletes.pending().is_some()
             || self.bulk_busy()
             || self.history.busy()
             || self
@@ -435,6 +441,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             fx
         }
         Action::Created { id, result } => saved::on_created(state, id, result),
+        Action::Deleted {
+            id,
+            user_id,
+            result,
+        } => delete::on_deleted(state, id, user_id, result),
         Action::MarksRead(batch) => {
             marks::on_read(state, batch);
             vec![]
@@ -488,6 +499,9 @@ fn contexts(state: &State) -> Vec<Context> {
     }
     if state.profile.asking.is_some() {
         return vec![Context::KeepDraft];
+    }
+    if state.deletes.confirm.is_some() {
+        return vec![Context::Delete];
     }
     match state.focus {
         Focus::List if state.export.running.is_some() => vec![Context::Export, Context::List],
@@ -568,6 +582,12 @@ fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
     }
     if cmd == Command::CancelExport {
         return export::cancel(state);
+    }
+    if state.deletes.confirm.is_some() {
+        return delete::command(state, cmd);
+    }
+    if cmd == Command::Delete && matches!(state.focus, Focus::List | Focus::Detail) {
+        return delete::open(state);
     }
     match state.focus {
         Focus::List => list::command(state, cmd),

@@ -140,7 +140,7 @@ pub(crate) fn on_saved(
 /// A server that cannot say up front what a key may do says it with the first
 /// 403 on a write: from then on `e` and `c` are off with its reason. Not for a
 /// key bound to a user, whose refusals are about one field, not every write.
-fn learn_refusal(state: &mut State, error: &ClientError) {
+pub(super) fn learn_refusal(state: &mut State, error: &ClientError) {
     if let ClientError::Forbidden { code, message } = error
         && code != "user_inactive"
         && state.server.key.is_none()

@@ -233,6 +233,16 @@ fn json_area(obj: &Object) -> TextArea<'static> {
     area
 }
 
+/// What a SCIM server's schema lacks cannot be edited: its role, without `roles`.
+fn scim_locks(dialects: Dialects) -> Option<(FormField, String)> {
+    dialects.scim.filter(|s| !s.roles).map(|_| {
+        (
+            FormField::Role,
+            "no roles in this SCIM server's schema".to_string(),
+        )
+    })
+}
+
 impl Form {
     /// The form for a loaded user. Role and status are locked when the key may
     /// not change them: only an unbound key or one bound to an admin may.
@@ -274,6 +284,7 @@ impl Form {
         } else if base.status.is_none() {
             locked.insert(FormField::Status, "not known for this user".into());
         }
+        locked.extend(scim_locks(dialects));
         let mut form = Form::blank(
             Mode::Edit {
                 row: row.clone(),
@@ -304,6 +315,7 @@ impl Form {
             ..Values::default()
         };
         let mut form = Form::blank(Mode::Create, dialects, fields, base.clone());
+        form.locked.extend(scim_locks(dialects));
         form.set_draft(&base);
         form.focus = FormField::ExternalRef;
         form

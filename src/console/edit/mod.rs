@@ -16,8 +16,10 @@
 pub mod check;
 pub mod command;
 pub mod conflict;
+pub mod delete;
 pub mod form;
 pub mod patch;
 pub mod save;
+pub mod scim;
 
 pub use form::Form;

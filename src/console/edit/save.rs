@@ -44,6 +44,9 @@ pub async fn save(
     patches: &Patches,
     if_match: Option<&str>,
 ) -> Result<Saved, Box<SaveFailed>> {
+    if let Some(site) = dialects.scim {
+        return super::scim::save(client, &site, user_id, patches, if_match).await;
+    }
     let mut saved = Saved {
         etag: if_match.map(str::to_string),
         ..Saved::default()
@@ -128,6 +131,19 @@ pub async fn create(
         user: made,
         rest_failed,
     })
+}
+
+/// A create in whichever dialect the server speaks: one SCIM `POST`, or [`create`].
+pub async fn create_in(
+    client: &Client,
+    dialects: Dialects,
+    user: &raven::CreateUser,
+    rest: Option<&eai::PatchUser>,
+) -> Result<Created, ClientError> {
+    match dialects.scim {
+        Some(site) => super::scim::create(client, &site, user, rest).await,
+        None => create(client, user, rest).await,
+    }
 }
 
 /// Folds what the server wrote into the row and detail the form edits, so the

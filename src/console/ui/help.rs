@@ -25,9 +25,15 @@ const EDIT: &[Context] = &[
     Context::Conflict,
     Context::Discard,
     Context::KeepDraft,
+    Context::Delete,
 ];
 const EDIT_LEFT: &[Context] = &[Context::Form, Context::Json, Context::Confirm];
-const EDIT_RIGHT: &[Context] = &[Context::Conflict, Context::Discard, Context::KeepDraft];
+const EDIT_RIGHT: &[Context] = &[
+    Context::Conflict,
+    Context::Discard,
+    Context::KeepDraft,
+    Context::Delete,
+];
 /// The other panes on a narrow terminal: their own page.
 const PANES_LEFT: &[Context] = &[Context::Filter, Context::Choice, Context::CommandLine];
 const PANES_RIGHT: &[Context] = &[Context::Detail, Context::Export];

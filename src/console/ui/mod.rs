@@ -5,6 +5,7 @@ mod audit;
 pub(crate) mod bulk;
 mod cmdline;
 mod conflict;
+mod delete;
 mod detail;
 mod export;
 mod filter;
@@ -81,6 +82,9 @@ pub fn draw(frame: &mut Frame, state: &State, theme: Theme) {
     }
     status::render(frame, foot, state, theme);
     message::render(frame, msg, state, theme);
+    if let Some(c) = &state.deletes.confirm {
+        delete::render(frame, body, c, theme);
+    }
     if let (Focus::Bulk, Some(b)) = (state.focus, &state.bulk) {
         bulk::render(frame, body, state, b, theme);
     }

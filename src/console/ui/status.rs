@@ -49,6 +49,9 @@ fn server_line(state: &State, theme: Theme, width: usize) -> Line<'static> {
         (Some(_), Some(id)) => format!("user {id} (bound key)"),
         (Some(ActingAs::Tenant), None) => "the whole tenant".to_string(),
         (Some(ActingAs::Unknown), None) if s.key.is_some() => "the whole tenant".to_string(),
+        (Some(ActingAs::Unknown), None) if s.dialects.is_some_and(|d| d.scim.is_some()) => {
+            "unknown (SCIM does not say)".to_string()
+        }
         (Some(ActingAs::Unknown), None) => "unknown (Raven has no /me)".to_string(),
     };
     let mut spans = vec![

@@ -2,7 +2,8 @@
 //! answers: which dialects there are, who the key acts as, a page of the list
 //! from both dialects joined by id, one user from both.
 
-use super::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews};
+use super::{ActingAs, Connection, Dialects, ListPage, ListRow, UserViews, scim};
+use crate::api::client::scim::ScimSite;
 use futures::StreamExt;
 
 use crate::api::client::{Client, ClientError, ListQuery};
@@ -39,7 +40,21 @@ impl BothViews for Client {
             // Named by the admin: check it, so a wrong choice is said as such.
             ApiChoice::Raven => self.require(Dialects::RAVEN).await?,
             ApiChoice::Eai => self.require(Dialects::EAI).await?,
+            ApiChoice::Scim => match self.scim_discover().await? {
+                Some(site) => Dialects::scim(site),
+                None => {
+                    return Err(ClientError::NoDialect {
+                        url: self.base_url().to_string(),
+                        dialect: "SCIM 2.0 API",
+                        path: "/scim/v2/ServiceProviderConfig",
+                    });
+                }
+            },
         };
+        if dialects.scim.is_some() {
+            // `me` and `GET /api/v1/key` are the other dialects'; SCIM has neither.
+            return Ok(Connection::from((dialects, ActingAs::Unknown)));
+        }
         let (acting_as, key) = tokio::join!(
             async {
                 match dialects.eai {
@@ -61,8 +76,13 @@ impl BothViews for Client {
         let dialects = Dialects {
             raven: raven?,
             eai: eai?,
+            scim: None,
         };
         if dialects == Dialects::default() {
+            // Neither of the two: perhaps the standard every identity provider speaks.
+            if let Some(site) = self.scim_discover().await? {
+                return Ok(Dialects::scim(site));
+            }
             return Err(ClientError::NoApi {
                 url: self.base_url().to_string(),
             });
@@ -103,6 +123,9 @@ impl BothViews for Client {
     }
 
     async fn list(&self, dialects: Dialects, q: &ListQuery) -> Result<ListPage, ClientError> {
+        if let Some(site) = dialects.scim {
+            return scim_page(self, &site, q).await;
+        }
         // Raven filters by external_ref only, EAI by role, status and search;
         // raven-server's two lists take all four, and share filters and order.
         let raven_q = ListQuery {
@@ -164,6 +187,11 @@ impl BothViews for Client {
     }
 
     async fn get(&self, dialects: Dialects, id: &str) -> Result<UserViews, ClientError> {
+        if let Some(site) = dialects.scim {
+            let (v, etag) = self.scim_get(&site, id).await?;
+            // Without ETag support a version would only make the server refuse If-Match.
+            return Ok(scim::views(&v, etag.filter(|_| site.etag)));
+        }
         let (r, e) = tokio::join!(
             async {
                 match dialects.raven {
@@ -271,6 +299,37 @@ impl Client {
         }
         Ok(page)
     }
+}
+
+/// One page of a SCIM list. The page size is the server's when it sent
+/// fewer than asked while more remain (`itemsPerPage` below `count`).
+async fn scim_page(
+    client: &Client,
+    site: &ScimSite,
+    q: &ListQuery,
+) -> Result<ListPage, ClientError> {
+    // SCIM's attribute for the key, from either dialect's spelling of it; a
+    // server that does not sort is noticed by the order of what comes back.
+    let sort = q.sort.and_then(|s| {
+        let name = spelling(RAVEN_SORTS, s.key).or_else(|| spelling(EAI_SORTS, s.key))?;
+        Some(if s.descending {
+            format!("-{name}")
+        } else {
+            name.to_string()
+        })
+    });
+    let list = client.scim_list(site, q, sort.as_deref()).await?;
+    let got = list.resources.len() as u64;
+    let per_page = list.items_per_page.unwrap_or(got);
+    let more = list.total_results.is_some_and(|t| q.offset + got < t);
+    let cap = (more && per_page > 0 && per_page < u64::from(q.limit))
+        .then(|| u32::try_from(per_page).ok())
+        .flatten();
+    Ok(ListPage {
+        rows: list.resources.iter().map(scim::row).collect(),
+        total: list.total_results,
+        limit: cap,
+    })
 }
 
 fn is_user_inactive(e: &ClientError) -> bool {

@@ -8,6 +8,10 @@ use crate::console::view::{ListRow, UserViews};
 /// Everything known about the user. `row` supplies what neither GET one has
 /// (EAI's `status` is only on the list item).
 pub fn combine(row: &ListRow, d: &UserViews) -> Value {
+    // A SCIM user is shown as SCIM sent it, every attribute and extension.
+    if let Some(rec) = super::scim::record(d) {
+        return rec;
+    }
     let mut out = Map::new();
     // First come, first kept: a field the server adds never hides one the console shows.
     let mut put = |k: &str, v: Value| {

@@ -13,9 +13,11 @@ pub(crate) mod fixtures;
 pub mod load;
 pub mod merged;
 pub mod order;
+pub mod scim;
 
 pub use load::BothViews;
 
+use crate::api::client::scim::ScimSite;
 use crate::api::key::KeyInfo;
 use crate::api::{eai, raven};
 use crate::model::{Role, Status};
@@ -25,23 +27,42 @@ use crate::model::{Role, Status};
 pub struct Dialects {
     pub raven: bool,
     pub eai: bool,
+    /// A SCIM 2.0 server (`--api scim`, or found under `auto` when neither of
+    /// the others answers). SCIM carries every field of both other views, so
+    /// `raven` and `eai` are on too, and each request goes to SCIM instead.
+    pub scim: Option<ScimSite>,
 }
 
 impl Dialects {
     pub const BOTH: Dialects = Dialects {
         raven: true,
         eai: true,
+        scim: None,
     };
     pub const RAVEN: Dialects = Dialects {
         raven: true,
         eai: false,
+        scim: None,
     };
     pub const EAI: Dialects = Dialects {
         raven: false,
         eai: true,
+        scim: None,
     };
 
+    /// A SCIM server that supports what `site` says.
+    pub fn scim(site: ScimSite) -> Dialects {
+        Dialects {
+            raven: true,
+            eai: true,
+            scim: Some(site),
+        }
+    }
+
     pub fn label(self) -> &'static str {
+        if self.scim.is_some() {
+            return "scim 2.0";
+        }
         match (self.raven, self.eai) {
             (true, true) => "raven v1 + eai v3",
             (true, false) => "raven v1",
