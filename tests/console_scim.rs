@@ -11,11 +11,9 @@ use std::sync::Arc;
 use ratatui::crossterm::event::KeyCode;
 use raven_console::admin::{self, Scope};
 use raven_console::api::client::Client;
-use raven_console::console::app::{Action, Effect, FilterField, State, update};
+use raven_console::console::app::FilterField;
 use raven_console::console::config::ApiChoice;
 use raven_console::console::edit::form::FormField;
-use raven_console::console::edit::{delete, save};
-use raven_console::console::view::BothViews;
 use raven_console::model::Role;
 use raven_console::{server, store};
 use standin::scim::{ScimStandin, ScimSwitches};
@@ -24,145 +22,9 @@ use standin::{KEY, READ_ONLY_KEY};
 #[path = "support/console.rs"]
 mod support;
 
-/// The console's state and client against one server, effects carried out at once.
-struct Driver {
-    state: State,
-    client: Client,
-}
-
-impl Driver {
-    /// Connected, first page loaded, in a 24-row terminal (19 users a page asked for).
-    async fn start(url: &str, key: &str, api: ApiChoice) -> Driver {
-        let client = Client::new(url, Some(key.to_string())).expect("client");
-        let state = State::new(client.base_url(), "the test key", api, 24);
-        let mut d = Driver { state, client };
-        let fx = d.state.start();
-        d.run(fx).await;
-        d
-    }
-
-    async fn run(&mut self, mut queue: Vec<Effect>) {
-        while !queue.is_empty() {
-            let effect = queue.remove(0);
-            let c = &self.client;
-            let action = match effect {
-                Effect::Connect { api } => Action::Connected(c.connect(api).await),
-                Effect::List {
-                    id,
-                    dialects,
-                    query,
-                }
-                | Effect::FindRef {
-                    id,
-                    dialects,
-                    query,
-                } => Action::Listed {
-                    id,
-                    result: c.list(dialects, &query).await,
-                },
-                Effect::Get {
-                    id,
-                    dialects,
-                    user_id,
-                } => Action::Fetched {
-                    id,
-                    result: c.get(dialects, &user_id).await.map(Box::new),
-                },
-                Effect::Save {
-                    id,
-                    dialects,
-                    user_id,
-                    patches,
-                    if_match,
-                } => Action::Saved {
-                    id,
-                    result: save::save(c, dialects, &user_id, &patches, if_match.as_deref())
-                        .await
-                        .map(Box::new),
-                },
-                Effect::Create {
-                    id,
-                    dialects,
-                    user,
-                    rest,
-                } => Action::Created {
-                    id,
-                    result: save::create_in(c, dialects, &user, rest.as_deref())
-                        .await
-                        .map(Box::new),
-                },
-                Effect::Delete {
-                    id,
-                    dialects,
-                    user_id,
-                    if_match,
-                } => Action::Deleted {
-                    id,
-                    result: delete::delete(c, dialects, &user_id, if_match.as_deref()).await,
-                    user_id,
-                },
-                Effect::After { action, .. } if matches!(*action, Action::Debounced(_)) => *action,
-                // Bulk changes, exports, history, retries and the editor are not part of these tests.
-                Effect::After { .. }
-                | Effect::Editor { .. }
-                | Effect::Copy { .. }
-                | Effect::ReadMarked { .. }
-                | Effect::MarkAll { .. }
-                | Effect::Bulk { .. }
-                | Effect::StopBulk { .. }
-                | Effect::Export { .. }
-                | Effect::CancelExport { .. }
-                | Effect::SwitchProfile { .. }
-                | Effect::History(_) => continue,
-            };
-            queue.extend(update(&mut self.state, action));
-        }
-    }
-
-    async fn press(&mut self, code: KeyCode) -> bool {
-        let fx = update(&mut self.state, support::key(code));
-        let any = !fx.is_empty();
-        self.run(fx).await;
-        any
-    }
-
-    async fn ctrl(&mut self, c: char) {
-        let fx = update(&mut self.state, support::ctrl(c));
-        self.run(fx).await;
-    }
-
-    async fn typed(&mut self, text: &str) {
-        for c in text.chars() {
-            self.press(KeyCode::Char(c)).await;
-        }
-    }
-
-    /// Puts the form's focus on `field`, as Tab would.
-    fn focus(&mut self, field: FormField) {
-        if let Some(f) = self.state.form.as_mut() {
-            f.focus = field;
-        }
-    }
-
-    fn ids(&self) -> Vec<String> {
-        let l = self.state.list.as_ref().expect("a page on screen");
-        l.rows.iter().map(|r| r.id.clone()).collect()
-    }
-
-    fn label(&self) -> String {
-        let l = self.state.list.as_ref().expect("a page on screen");
-        let of = l.pages().map_or("?".to_string(), |n| n.to_string());
-        format!("{} of {of}", l.page())
-    }
-
-    fn error(&self) -> String {
-        self.state
-            .error
-            .as_ref()
-            .map(|e| e.text.clone())
-            .unwrap_or_default()
-    }
-}
+#[path = "support/driver.rs"]
+mod driver;
+use driver::Driver;
 
 fn id(i: usize) -> String {
     format!("2819c223-{i:04}")
