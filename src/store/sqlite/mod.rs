@@ -80,7 +80,7 @@ pub struct SqliteStore {
     /// (PATCH p99 was ~200 ms with 16 clients). Queued here, each starts as
     /// soon as the one before is done. Other processes (`seed`, `key revoke`)
     /// still meet the busy timeout.
-    writer: tokio::sync::Mutex<()>,
+    writer: Arc<tokio::sync::Mutex<()>>,
     /// Copies the log into the database file off the requests' path; `None`
     /// in memory.
     _checkpointer: Option<checkpoint::Checkpointer>,

@@ -68,9 +68,10 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
         fill_folds(&pool).await?;
+        let writer = Arc::new(tokio::sync::Mutex::new(()));
         let checkpointer = match &bulk_options {
             Some(o) => Some(
-                checkpoint::Checkpointer::start(o.get_filename())
+                checkpoint::Checkpointer::start(o.get_filename(), writer.clone())
                     .map_err(|e| StoreError::Open(format!("starting the checkpoints: {e}")))?,
             ),
             None => None,
@@ -82,7 +83,7 @@ impl SqliteStore {
                 .map(|o| DirectReads::start(o.get_filename(), &pool)),
             pool,
             options: bulk_options,
-            writer: tokio::sync::Mutex::new(()),
+            writer,
         })
     }
 }
