@@ -6,10 +6,12 @@ use super::*;
 ///
 /// Into an empty `users` table (a new database being seeded) it also puts off
 /// the work that is cheaper done once at the end: the trigram index is built
-/// from `users` in one pass instead of row by row, and the unique indexes on
-/// external_ref and email are dropped and built again by sorting, while the
-/// load checks its rows against what it inserted itself (the table was empty,
-/// so nothing else can collide); the per-tenant counts are counted once at the
+/// from `users` in one pass instead of row by row, and every index of `users`
+/// (the unique ones on external_ref, email and username, and those of the
+/// orders and sorts, each on a random key: kept live, they tripled the seed of
+/// a million users) is dropped and built again by sorting, while the load
+/// checks its rows against what it inserted itself (the table was empty, so
+/// nothing else can collide); the per-tenant counts are counted once at the
 /// end. The other indexes stay live. All of it is inside the transaction, so a crash or an error
 /// leaves the database as it was.
 ///
@@ -60,7 +62,7 @@ impl SqliteBulk {
         if empty {
             let put_off: Vec<(String, String, String)> = sqlx::query_as(
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL \
-                 AND ((type = 'index' AND sql LIKE 'CREATE UNIQUE %') \
+                 AND (type = 'index' \
                       OR (type = 'trigger' AND name IN ('users_search_insert', 'user_counts_insert', \
                       'users_order_kept'))) \
                  ORDER BY type, name",
