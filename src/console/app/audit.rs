@@ -144,27 +144,10 @@ pub(super) fn command(state: &mut State, cmd: Command) -> Vec<Effect> {
         return vec![];
     }
     let feed = &mut pane.feed;
-    let rows = feed.events.len();
+    if let Some(offset) = feed.step(cmd) {
+        return request(state, offset);
+    }
     match cmd {
-        Command::Up => feed.cursor = feed.cursor.saturating_sub(1),
-        Command::Down => feed.cursor = (feed.cursor + 1).min(rows.saturating_sub(1)),
-        Command::First => feed.cursor = 0,
-        Command::Last => feed.cursor = rows.saturating_sub(1),
-        Command::NextPage | Command::PrevPage => {
-            let to = if cmd == Command::NextPage {
-                feed.next_offset()
-            } else {
-                feed.prev_offset()
-            };
-            if let Some(offset) = to {
-                feed.cursor = 0;
-                return request(state, offset);
-            }
-        }
-        Command::Refresh => {
-            let offset = feed.offset;
-            return request(state, offset);
-        }
         Command::FilterBar => pane.editing = Some(AuditFilter::User),
         Command::Open => {
             let Some(user_id) = feed.selected().and_then(|e| e.user_id.clone()) else {

@@ -10,6 +10,7 @@ pub mod fetch;
 pub mod revert;
 
 use crate::api::audit::{AuditActor, AuditEvent, AuditEvents};
+use crate::console::keymap::Command;
 
 pub use fetch::{HistoryAnswer, HistoryCall, HistoryRequest};
 
@@ -84,6 +85,33 @@ impl Feed {
     }
 
     /// The offset of the next page, if there is one.
+    /// Moves the cursor or the page for one of the keys every list of events
+    /// shares (a user's history, the tenant's feed): `Some(offset)` is the
+    /// page to ask for, `None` a key this did not take or a move on screen.
+    pub fn step(&mut self, cmd: Command) -> Option<u64> {
+        let last = self.events.len().saturating_sub(1);
+        match cmd {
+            Command::Up => self.cursor = self.cursor.saturating_sub(1),
+            Command::Down => self.cursor = (self.cursor + 1).min(last),
+            Command::First => self.cursor = 0,
+            Command::Last => self.cursor = last,
+            Command::NextPage | Command::PrevPage => {
+                let to = if cmd == Command::NextPage {
+                    self.next_offset()
+                } else {
+                    self.prev_offset()
+                };
+                if to.is_some() {
+                    self.cursor = 0;
+                }
+                return to;
+            }
+            Command::Refresh => return Some(self.offset),
+            _ => {}
+        }
+        None
+    }
+
     pub fn next_offset(&self) -> Option<u64> {
         let next = self.offset + self.events.len() as u64;
         let more = match self.total {
