@@ -1,5 +1,6 @@
 //! `raven-server seed`'s bulk load: one transaction on a connection of its own.
 
+use super::grams::ShortLoad;
 use super::*;
 
 /// A bulk load on its own connection, in one write transaction.
@@ -24,6 +25,8 @@ pub struct SqliteBulk {
     deferred: Vec<String>,
     /// With the unique indexes put off: what the load has taken so far.
     taken: Option<Taken>,
+    /// With `users_short`'s trigger put off: the grams the load writes itself.
+    short: Option<ShortLoad>,
     /// The tenants loaded into so far. The load holds the write lock, so it
     /// numbers their users itself.
     tenants: std::collections::HashMap<String, TenantLoad>,
@@ -64,7 +67,7 @@ impl SqliteBulk {
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' AND sql IS NOT NULL \
                  AND (type = 'index' \
                       OR (type = 'trigger' AND name IN ('users_search_insert', 'user_counts_insert', \
-                      'users_order_kept'))) \
+                      'users_order_kept', 'users_short_insert'))) \
                  ORDER BY type, name",
             )
             .fetch_all(&mut conn)
@@ -78,10 +81,12 @@ impl SqliteBulk {
             }
         }
         let taken = (!deferred.is_empty()).then(Taken::default);
+        let short = (!deferred.is_empty()).then(ShortLoad::default);
         Ok(SqliteBulk {
             conn,
             deferred,
             taken,
+            short,
             tenants: std::collections::HashMap::new(),
         })
     }
@@ -152,6 +157,10 @@ impl BulkLoad for SqliteBulk {
                 let mut qb = QueryBuilder::new(insert_into("INSERT OR IGNORE"));
                 push_numbered_values(&mut qb, (first..).zip(chunk.iter().copied()));
                 inserted += qb.build().execute(&mut self.conn).await?.rows_affected();
+                if let Some(short) = &mut self.short {
+                    let mut qb = short.insert((first..).zip(chunk.iter().copied()));
+                    qb.build().execute(&mut self.conn).await?;
+                }
             }
         }
         Ok(inserted)
@@ -174,6 +183,14 @@ impl BulkLoad for SqliteBulk {
             ] {
                 sqlx::query(sql).execute(&mut *conn).await?;
             }
+            if let Some(short) = &self.short {
+                for mut qb in short.counts() {
+                    qb.build().execute(&mut *conn).await?;
+                }
+                sqlx::query("INSERT INTO users_short(users_short) VALUES ('optimize')")
+                    .execute(&mut *conn)
+                    .await?;
+            }
             for (tenant, _) in self.tenants.iter().filter(|(_, load)| !load.ordered) {
                 sqlx::query("UPDATE tenants SET ordered = 0 WHERE id = ?")
                     .bind(tenant)
@@ -194,10 +211,36 @@ impl BulkLoad for SqliteBulk {
         sqlx::query("PRAGMA synchronous = NORMAL")
             .execute(&mut *conn)
             .await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *conn)
-            .await?;
+        checkpoint_all(&mut self.conn).await?;
         self.conn.close().await?;
         Ok(())
+    }
+}
+
+/// Copies the whole log into the database file and empties it.
+///
+/// SQLite answers a TRUNCATE checkpoint with `busy` instead of waiting when
+/// another connection is checkpointing (the store's own checkpointer runs a
+/// passive one every 100 ms): unchecked, a seed of a million users left its
+/// 1.6 GB log behind for the next process to copy, in the middle of whatever
+/// it was serving. So it tries again until the log is empty.
+async fn checkpoint_all(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    const PATIENCE: Duration = Duration::from_secs(120);
+    let started = std::time::Instant::now();
+    loop {
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await?;
+        if busy == 0 {
+            return Ok(());
+        }
+        if started.elapsed() > PATIENCE {
+            tracing::warn!(
+                "the log could not be emptied after the load: readers kept it busy; \
+                 it is copied into the database by the next checkpoint"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
