@@ -27,7 +27,9 @@ fn anchor(f: &UserFilter) -> Option<IndexedSearch> {
 /// ` FROM ... WHERE ...` of the tenant's users the filter lets through.
 fn push_from<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
     match anchor(f) {
-        Some(IndexedSearch { table: t, query, .. }) => {
+        Some(IndexedSearch {
+            table: t, query, ..
+        }) => {
             qb.push(format!(
                 " FROM {t} CROSS JOIN users ON users.seq = {t}.rowid WHERE {t} MATCH "
             ))

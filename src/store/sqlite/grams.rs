@@ -65,6 +65,14 @@ pub(super) struct ShortLoad {
     counts: HashMap<(String, String, &'static str), i64>,
 }
 
+/// A user as `users_short` sees it.
+pub(super) struct Folded<'a> {
+    pub(super) seq: i64,
+    pub(super) tenant_id: &'a str,
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+}
+
 /// Rows of `short_counts` one upsert sends (4 values each).
 const COUNT_ROWS: usize = 2_000;
 
@@ -74,21 +82,35 @@ impl ShortLoad {
     pub(super) fn insert<'a>(
         &mut self,
         rows: impl IntoIterator<Item = (i64, &'a User)>,
-    ) -> QueryBuilder<'a, Sqlite> {
+    ) -> QueryBuilder<'static, Sqlite> {
+        let folded = rows.into_iter().map(|(seq, u)| Folded {
+            seq,
+            tenant_id: &u.tenant_id,
+            name: u.display_name.as_deref().map(fold),
+            email: u.email.as_deref().map(fold),
+        });
+        self.insert_folded(folded)
+    }
+
+    /// The same for rows whose name and email are folded already.
+    pub(super) fn insert_folded<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = Folded<'a>>,
+    ) -> QueryBuilder<'static, Sqlite> {
         let mut qb = QueryBuilder::new("INSERT INTO users_short (rowid, display_name, email) ");
         let rows: Vec<(i64, Option<String>, Option<String>)> = rows
             .into_iter()
-            .map(|(seq, u)| {
-                let name = u.display_name.as_deref().map(fold);
-                let email = u.email.as_deref().map(fold);
-                self.count(&u.tenant_id, name.as_deref(), email.as_deref());
-                (seq, name, email)
+            .map(|r| {
+                self.count(r.tenant_id, r.name.as_deref(), r.email.as_deref());
+                (
+                    r.seq,
+                    r.name.as_deref().map(grams),
+                    r.email.as_deref().map(grams),
+                )
             })
             .collect();
         qb.push_values(rows, |mut b, (seq, name, email)| {
-            b.push_bind(seq)
-                .push_bind(name.as_deref().map(grams))
-                .push_bind(email.as_deref().map(grams));
+            b.push_bind(seq).push_bind(name).push_bind(email);
         });
         qb
     }
@@ -126,9 +148,7 @@ impl ShortLoad {
                         .push_bind(*within)
                         .push_bind(**n);
                 });
-                qb.push(
-                    " ON CONFLICT (tenant_id, gram, within) DO UPDATE SET n = n + excluded.n",
-                );
+                qb.push(" ON CONFLICT (tenant_id, gram, within) DO UPDATE SET n = n + excluded.n");
                 qb
             })
             .collect()
@@ -173,7 +193,10 @@ mod tests {
 
     #[test]
     fn queries_by_length_and_column() {
-        assert_eq!(short_query("Li", SearchIn::Both).as_deref(), Some("\"6C69\""));
+        assert_eq!(
+            short_query("Li", SearchIn::Both).as_deref(),
+            Some("\"6C69\"")
+        );
         assert_eq!(
             short_query("é", SearchIn::Email).as_deref(),
             Some("{email} : \"C3A9\"")

@@ -36,10 +36,10 @@ use super::{
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
-use grams::{TRIGRAM, short_query};
 use direct::{DirectReads, settled};
 #[cfg(test)]
 pub(crate) use filtered::filtered_query;
+use grams::{TRIGRAM, short_query};
 use query::*;
 pub(crate) use query::{indexed_search, page_query, push_total, sorted_matches_query};
 
@@ -337,7 +337,11 @@ impl Store for SqliteStore {
                         .is_ok_and(|id| id.is_some())
                 });
             } else {
-                rows = sorted_matches_query("", tenant_id, filter, &search, page)
+                let low = first
+                    .map(|r| r.try_get::<Option<i64>, _>("low"))
+                    .transpose()?
+                    .flatten();
+                rows = sorted_matches_query("", tenant_id, filter, &search, low, page)
                     .build()
                     .fetch_all(&self.pool)
                     .await?;

@@ -293,22 +293,25 @@ pub(super) fn newest_matches_query<'a>(
     );
     push_total(&mut qb, tenant_id, filter);
     qb.push(format!(
-        " END AS total, bound.seq IS NOT NULL AS exact FROM bound) \
-         SELECT meta.total AS total, meta.exact AS exact, {USER_COLUMNS} \
+        " END AS total, bound.seq IS NOT NULL AS exact, (SELECT seq FROM low) AS low FROM bound) \
+         SELECT meta.total AS total, meta.exact AS exact, meta.low AS low, {USER_COLUMNS} \
          FROM meta LEFT JOIN p LEFT JOIN users ON users.seq = p.seq \
          ORDER BY p.created_at DESC, p.id DESC"
     ));
     qb
 }
 
-/// An indexed search's page the plain way: all the tenant's matches, checked
+/// An indexed search's page the plain way: the tenant's matches, checked
 /// and sorted through `users_search_cover`, whole rows for the page only. For
-/// what `newest_matches_query` cannot answer.
+/// what `newest_matches_query` cannot answer: with `from`, the `low` it found
+/// (more ties at the page's end than it reads past it), the page is among the
+/// matches from that `seq` on, and only those are sorted; without, all are.
 pub(crate) fn sorted_matches_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
     filter: &'a UserFilter,
     search: &IndexedSearch,
+    from: Option<i64>,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
     let mut qb = QueryBuilder::new(prefix);
@@ -317,8 +320,19 @@ pub(crate) fn sorted_matches_query<'a>(
          users.id AS id",
     );
     push_search_from(&mut qb, tenant_id, filter, search, true);
+    match from {
+        Some(from) => {
+            qb.push(format!(" AND {}.rowid >= ", search.table))
+                .push_bind(from)
+                .push(") SELECT ");
+            push_total(&mut qb, tenant_id, filter);
+        }
+        None => {
+            qb.push(") SELECT (SELECT COUNT(*) FROM m)");
+        }
+    }
     qb.push(format!(
-        ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
+        " AS total, {USER_COLUMNS} \
          FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC"
     ));
     push_page(&mut qb, page);
