@@ -4,6 +4,7 @@
 mod audit;
 mod condition;
 mod error;
+mod pg_search;
 mod postgres;
 mod row;
 mod shared;
