@@ -118,8 +118,54 @@ pub(super) fn push_where<'a>(
 }
 
 /// The rest of `SELECT {USER_COLUMNS}, ` for a search's page, newest first,
-/// as one statement (one snapshot for the page and `total`).
+/// as one statement (one snapshot for the page and `total`). `push_total`
+/// pushes the total's scalar subquery.
 ///
+/// A needle whose total is one gram's count (`gram_total`) walks the tenant
+/// newest first (`push_walk_page`). Any other total counts every match, so the
+/// matches are read once, from the trigram indexes where they serve, and
+/// counted and cut to the page alike (`push_matched_page`).
+pub(super) fn push_search_page<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+    page: PageRequest,
+    push_total: impl FnOnce(&mut QueryBuilder<'a, Postgres>),
+) {
+    if gram_total(f).is_some() {
+        push_walk_page(qb, tenant_id, f, page, push_total);
+    } else {
+        push_matched_page(qb, tenant_id, f, page);
+    }
+}
+
+/// The matches' ids and creation times, counted, sorted and cut to the page;
+/// only the page's users are read in full.
+fn push_matched_page<'a>(
+    qb: &mut QueryBuilder<'a, Postgres>,
+    tenant_id: &'a str,
+    f: &'a UserFilter,
+    page: PageRequest,
+) {
+    qb.push(
+        "total AS total FROM (WITH matched AS MATERIALIZED \
+         (SELECT users.id, users.created_at FROM users",
+    );
+    push_where(qb, tenant_id, f);
+    qb.push(
+        "), counted AS MATERIALIZED (SELECT COUNT(*) AS total FROM matched) \
+         SELECT users.*, (SELECT total FROM counted) AS total FROM \
+         (SELECT id FROM matched ORDER BY created_at DESC, id DESC LIMIT ",
+    )
+    .push_bind(i64::from(page.limit))
+    .push(" OFFSET ")
+    .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX))
+    .push(
+        ") AS m JOIN users ON users.id = m.id) AS users \
+         ORDER BY users.created_at DESC, users.id DESC",
+    );
+}
+
 /// `walk` reads the tenant's newest `budget` users down `users_order` and keeps
 /// the first `offset + limit` that match: when a needle is common, that is
 /// the page after a few hundred rows. When the walk found fewer and did not
@@ -128,7 +174,7 @@ pub(super) fn push_where<'a>(
 /// from the trigram indexes, or the tenant for a needle under 3 characters,
 /// and sorted. PostgreSQL's planner cannot tell the two cases apart from its
 /// statistics; the walk's result can.
-pub(super) fn push_search_page<'a>(
+fn push_walk_page<'a>(
     qb: &mut QueryBuilder<'a, Postgres>,
     tenant_id: &'a str,
     f: &'a UserFilter,
