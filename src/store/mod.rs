@@ -7,6 +7,8 @@ mod error;
 mod pg_search;
 mod postgres;
 mod row;
+#[cfg(test)]
+mod search_tests;
 mod shared;
 mod sqlite;
 #[cfg(test)]
