@@ -10,11 +10,14 @@
 //! budget did not hold a page; the total of a needle of 1–3 characters is one
 //! gram's count.
 
-use sqlx::{Postgres, QueryBuilder};
+use std::collections::{HashMap, HashSet};
+
+use futures::TryStreamExt;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::condition;
 use super::row::like_pattern;
-use super::{PageRequest, SearchIn, UserFilter};
+use super::{PageRequest, SearchIn, StoreError, UserFilter};
 
 /// Newest users a page's walk reads per user it must find, and its bounds: a
 /// needle that one user in a hundred holds still fills its page from the
@@ -230,4 +233,70 @@ fn push_walk_page<'a>(
         .push(" OFFSET ")
         .push_bind(offset)
         .push(") AS users ORDER BY users.created_at DESC, users.id DESC");
+}
+
+/// The distinct grams (1–3 characters) of a folded value, as the migration's
+/// `user_grams_of` makes them: in characters, as `substr` counts them.
+fn grams_of(value: Option<&str>) -> HashSet<String> {
+    let chars: Vec<char> = value.unwrap_or_default().chars().collect();
+    (1..=GRAM_CHARS)
+        .flat_map(|k| chars.windows(k).map(|w| w.iter().collect::<String>()))
+        .collect()
+}
+
+/// Computes one tenant's gram counts again from its users, into slot 0, as
+/// `user_grams_recount` (migration 0007) does, but counted here, which is
+/// many times faster than the SQL: for a bulk load that wrote users with the
+/// `user_grams_insert` trigger disabled, at its end. Writers of every tenant
+/// wait meanwhile (a share lock on `users`), so no write falls between the
+/// count and the trigger.
+pub(super) async fn recount_grams(pool: &PgPool, tenant_id: &str) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("LOCK TABLE users IN SHARE MODE")
+        .execute(&mut *tx)
+        .await?;
+    let mut counts: HashMap<(String, i16), i64> = HashMap::new();
+    {
+        let mut rows = sqlx::query_as::<_, (Option<String>, Option<String>)>(
+            "SELECT name_fold, email_fold FROM users WHERE tenant_id = $1",
+        )
+        .bind(tenant_id)
+        .fetch(&mut *tx);
+        while let Some((name, email)) = rows.try_next().await? {
+            let name = grams_of(name.as_deref());
+            let email = grams_of(email.as_deref());
+            for g in name.union(&email) {
+                *counts.entry((g.clone(), 3)).or_default() += 1;
+            }
+            for (grams, part) in [(name, 1), (email, 2)] {
+                for g in grams {
+                    *counts.entry((g, part)).or_default() += 1;
+                }
+            }
+        }
+    }
+    sqlx::query("DELETE FROM user_grams WHERE tenant_id = $1")
+        .bind(tenant_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut grams = Vec::with_capacity(counts.len());
+    let mut parts = Vec::with_capacity(counts.len());
+    let mut ns = Vec::with_capacity(counts.len());
+    for ((g, p), n) in counts {
+        grams.push(g);
+        parts.push(p);
+        ns.push(n);
+    }
+    sqlx::query(
+        "INSERT INTO user_grams (tenant_id, gram, part, slot, n) \
+         SELECT $1, g, p, 0, n FROM UNNEST($2::text[], $3::int2[], $4::int8[]) AS v(g, p, n)",
+    )
+    .bind(tenant_id)
+    .bind(grams)
+    .bind(parts)
+    .bind(ns)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

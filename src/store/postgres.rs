@@ -101,6 +101,13 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// The gram counts of search totals (migration 0007) of one tenant
+    /// computed again from its users (`pg_search::recount_grams`): for a bulk
+    /// load that disabled the `user_grams_insert` trigger, at its end.
+    pub async fn recount_grams(&self, tenant_id: &str) -> Result<(), StoreError> {
+        pg_search::recount_grams(&self.pool, tenant_id).await
+    }
+
     async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
         shared::conflict_or(e, user, |column, value| async move {
             shared::holder_query::<Postgres>(column, user, value)
