@@ -4,8 +4,11 @@
 mod audit;
 mod condition;
 mod error;
+mod pg_search;
 mod postgres;
 mod row;
+#[cfg(test)]
+mod search_tests;
 mod shared;
 mod sqlite;
 #[cfg(test)]

@@ -11,11 +11,11 @@ use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 
 use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
-    json_text, like_pattern, push_user_values,
+    json_text, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store,
-    StoreError, UserFilter, UserPage, audit, shared,
+    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
+    UserFilter, UserPage, audit, pg_search, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
@@ -101,6 +101,13 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// The gram counts of search totals (migration 0007) of one tenant
+    /// computed again from its users (`pg_search::recount_grams`): for a bulk
+    /// load that disabled the `user_grams_insert` trigger, at its end.
+    pub async fn recount_grams(&self, tenant_id: &str) -> Result<(), StoreError> {
+        pg_search::recount_grams(&self.pool, tenant_id).await
+    }
+
     async fn conflict_or(&self, e: sqlx::Error, user: &User) -> StoreError {
         shared::conflict_or(e, user, |column, value| async move {
             shared::holder_query::<Postgres>(column, user, value)
@@ -114,40 +121,10 @@ impl PgStore {
     }
 }
 
-/// `FROM users WHERE ...` of a user list. Search is LIKE on the folded name
-/// or email, which the pg_trgm GIN indexes answer.
+/// `FROM users WHERE ...` of a user list (`pg_search::push_where`).
 fn push_from_where<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
-    qb.push(" FROM users WHERE users.tenant_id = ")
-        .push_bind(tenant_id);
-    if let Some(needle) = &f.search {
-        let pattern = like_pattern(needle);
-        match f.search_in {
-            SearchIn::Both => {
-                qb.push(" AND (users.name_fold LIKE ")
-                    .push_bind(pattern.clone())
-                    .push(" OR users.email_fold LIKE ")
-                    .push_bind(pattern)
-                    .push(")");
-            }
-            SearchIn::Name => {
-                qb.push(" AND users.name_fold LIKE ").push_bind(pattern);
-            }
-            SearchIn::Email => {
-                qb.push(" AND users.email_fold LIKE ").push_bind(pattern);
-            }
-        }
-    }
-    // Their LIKEs on the folded name and email run on the same trigram indexes.
-    super::condition::push_conditions(qb, &f.conditions);
-    if let Some(r) = &f.external_ref {
-        qb.push(" AND users.external_ref = ").push_bind(r);
-    }
-    if let Some(r) = f.role {
-        qb.push(" AND users.role = ").push_bind(r.as_str());
-    }
-    if let Some(s) = f.status {
-        qb.push(" AND users.status = ").push_bind(s.as_str());
-    }
+    qb.push(" FROM users");
+    pg_search::push_where(qb, tenant_id, f);
 }
 
 /// The value a sort compares, as the sort indexes of migration 0003 hold it
@@ -231,9 +208,12 @@ fn push_sorted_page<'a>(
 
 /// The exact total of a user list, as a scalar expression: without a search,
 /// an external_ref or a condition, a sum over the counts the triggers keep (`user_counts`,
-/// migration 0006), not a count over the tenant's users.
+/// migration 0006), not a count over the tenant's users; with only a search of
+/// 1–3 characters, the sum of one gram's counts (`user_grams`, migration 0007).
 fn push_total<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
-    if f.search.is_none() && f.external_ref.is_none() && f.conditions.is_empty() {
+    if let Some((gram, part)) = pg_search::gram_total(f) {
+        pg_search::push_gram_total(qb, tenant_id, gram, part);
+    } else if f.search.is_none() && f.external_ref.is_none() && f.conditions.is_empty() {
         qb.push("(SELECT COALESCE(SUM(n), 0)::BIGINT FROM user_counts WHERE tenant_id = ")
             .push_bind(tenant_id);
         if let Some(r) = f.role {
@@ -400,16 +380,26 @@ impl Store for PgStore {
         // without a transaction around them (two round trips fewer).
         let filter = &filter.folded();
         let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS}, "));
-        push_total(&mut qb, tenant_id, filter);
-        qb.push(" AS total");
-        if let Some(sort) = filter.sort {
-            push_sorted_page(&mut qb, tenant_id, filter, sort, page);
-        } else {
-            push_from_where(&mut qb, tenant_id, filter);
-            qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
-                .push_bind(i64::from(page.limit))
-                .push(" OFFSET ")
-                .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+        match filter.sort {
+            None if filter.search.is_some() => {
+                pg_search::push_search_page(&mut qb, tenant_id, filter, page, |qb| {
+                    push_total(qb, tenant_id, filter)
+                });
+            }
+            None => {
+                push_total(&mut qb, tenant_id, filter);
+                qb.push(" AS total");
+                push_from_where(&mut qb, tenant_id, filter);
+                qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
+                    .push_bind(i64::from(page.limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(page.offset).unwrap_or(i64::MAX));
+            }
+            Some(sort) => {
+                push_total(&mut qb, tenant_id, filter);
+                qb.push(" AS total");
+                push_sorted_page(&mut qb, tenant_id, filter, sort, page);
+            }
         }
         let rows: Vec<PgRow> = qb.build().fetch_all(&self.pool).await?;
         let total: i64 = match rows.first() {
