@@ -375,7 +375,7 @@ impl Store for PgStore {
         Ok(found)
     }
 
-    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+    async fn bulk_load(&self, _expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
         Ok(Box::new(Batches(self)))
     }
 
