@@ -5,6 +5,7 @@ mod audit;
 mod condition;
 mod error;
 mod postgres;
+mod postgres_bulk;
 mod row;
 mod shared;
 mod sqlite;

@@ -9,13 +9,14 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 
+use super::postgres_bulk::PgBulk;
 use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
     json_text, like_pattern, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store,
-    StoreError, UserFilter, UserPage, audit, shared,
+    AuditFilter, AuditPage, BulkLoad, PageRequest, SearchIn, Sort, SortKey, Store, StoreError,
+    UserFilter, UserPage, audit, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
@@ -375,8 +376,8 @@ impl Store for PgStore {
         Ok(found)
     }
 
-    async fn bulk_load(&self, _expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
-        Ok(Box::new(Batches(self)))
+    async fn bulk_load(&self, expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+        Ok(Box::new(PgBulk::begin(&self.pool, expected).await?))
     }
 
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {

@@ -5,7 +5,7 @@ use super::*;
 /// A bulk load on its own connection, in one write transaction.
 ///
 /// When rebuilding is cheap next to the load (the table is empty, or holds
-/// fewer users than the load expects to add, so a rebuild costs at most about
+/// no more users than the load expects to add, so a rebuild costs at most about
 /// twice the load and a file of many big tenants is never rebuilt for a small
 /// seed) it puts off the work that is cheaper done once at the end: every
 /// index of `users` (the unique ones on external_ref, email and username, and
@@ -63,7 +63,7 @@ pub(super) struct PutOff {
 
 pub(super) enum CatchUp {
     /// Statements over the whole table (an external-content index's
-    /// `'rebuild'`, which reads every row: fine while the table holds fewer
+    /// `'rebuild'`, which reads every row: fine while the table holds no more
     /// users than the load adds).
     Whole(&'static [&'static str]),
     /// One statement per tenant loaded into, for the load's rows of it:
@@ -119,19 +119,20 @@ impl SqliteBulk {
             .connect()
             .await?;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await?;
-        let expected = i64::try_from(expected).unwrap_or(i64::MAX);
-        // Counted only up to `expected`: a file of a hundred million users is
-        // not counted through for a small seed.
-        let (empty, fewer): (bool, bool) = sqlx::query_as(
+        // Counted only up to past `expected`: a file of a hundred million
+        // users is not counted through for a small seed.
+        let expected = i64::try_from(expected).unwrap_or(i64::MAX - 1);
+        let (empty, few): (bool, bool) = sqlx::query_as(
             "SELECT NOT EXISTS (SELECT 1 FROM users), \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT ?1)) < ?1",
+             (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT ?2)) <= ?1",
         )
         .bind(expected)
+        .bind(expected + 1)
         .fetch_one(&mut conn)
         .await?;
         let mut deferred = Vec::new();
         let mut catch_up = Vec::new();
-        if empty || fewer {
+        if empty || few {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' \
                  AND sql IS NOT NULL AND (type = 'index' OR (type = 'trigger' AND name IN (",
