@@ -543,6 +543,89 @@ async fn a_bulk_load_into_a_shared_file_dropped_unfinished_leaves_it_as_it_was()
     assert_eq!(total(&*store, &old.id, Some("ghost")).await, 0);
 }
 
+/// PostgreSQL's bulk load, when `RAVEN_TEST_POSTGRES_URL` names one: rows by
+/// `COPY` come back as they went in (quotes, commas, line breaks, empty text
+/// and NULLs), taken values are skipped, the indexes put off are back, the
+/// counts are right, and a load dropped unfinished leaves nothing.
+#[tokio::test]
+async fn a_postgres_bulk_load_copies_rows_exactly_and_builds_what_it_put_off() {
+    let Ok(url) = std::env::var("RAVEN_TEST_POSTGRES_URL") else {
+        eprintln!("skipped: RAVEN_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let store = open(&url).await.unwrap();
+    let pg = sqlx::PgPool::connect(&url).await.unwrap();
+    let indexes = || async {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'users' ORDER BY indexname",
+        )
+        .fetch_all(&pg)
+        .await
+        .unwrap();
+        names
+    };
+    let before = indexes().await;
+    let t = Tenant {
+        id: format!("ten_{}", crate::model::base62(8).to_lowercase()),
+        slug: format!("bulk-{}", crate::model::base62(8).to_lowercase()),
+        name: "Bulk".into(),
+        created_at: Timestamp::now(),
+    };
+    store.insert_tenant(&t).await.unwrap();
+    let existing = build_user(&t.id, named("Grace Hopper", Some("a")));
+    store
+        .insert_user(&existing, &Actor::command_line())
+        .await
+        .unwrap();
+
+    // Far more expected than any test database holds: the indexes are put off.
+    let mut load = store.bulk_load(1_000_000_000).await.unwrap();
+    let mut odd = build_user(&t.id, named("O'Brien, \"Pat\"\nline\\two", Some("b")));
+    odd.email = Some("pat,\"o\"@example.com".into());
+    odd.avatar = Some(String::new());
+    odd.metadata
+        .insert("note".into(), serde_json::json!("tab\there, \"quoted\""));
+    odd.last_login_at = Some(Timestamp(1_700_000_000_123));
+    let plain = build_user(&t.id, NewUser::default());
+    let taken = build_user(&t.id, named("Same ref", Some("a")));
+    assert_eq!(
+        load.insert(&[odd.clone(), plain.clone(), taken])
+            .await
+            .unwrap(),
+        2
+    );
+    load.finish().await.unwrap();
+    assert_eq!(indexes().await, before, "every index is back");
+
+    for u in [&odd, &plain] {
+        let stored = store.get_user(&t.id, &u.id).await.unwrap().unwrap();
+        assert_eq!(&stored, u);
+    }
+    assert_eq!(total(&*store, &t.id, None).await, 3, "the counts");
+    assert_eq!(
+        total(&*store, &t.id, Some("brien")).await,
+        1,
+        "the trigram index"
+    );
+    assert!(matches!(
+        store
+            .insert_user(
+                &build_user(&t.id, named("Again", Some("b"))),
+                &Actor::command_line()
+            )
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    let mut load = store.bulk_load(1_000_000_000).await.unwrap();
+    let ghost = build_user(&t.id, named("Ghost", Some("g")));
+    assert_eq!(load.insert(&[ghost]).await.unwrap(), 1);
+    drop(load);
+    assert_eq!(total(&*store, &t.id, Some("ghost")).await, 0);
+    assert_eq!(total(&*store, &t.id, None).await, 3);
+    assert_eq!(indexes().await, before);
+}
+
 /// The page a search must return, worked out the slow way: every user of the
 /// tenant whose name or email contains the needle, newest first, id as tiebreak.
 fn expected_page(

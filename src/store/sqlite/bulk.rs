@@ -121,7 +121,7 @@ impl SqliteBulk {
         sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await?;
         // Counted only up to past `expected`: a file of a hundred million
         // users is not counted through for a small seed.
-        let expected = i64::try_from(expected).unwrap_or(i64::MAX - 1);
+        let expected = i64::try_from(expected).map_or(i64::MAX - 1, |n| n.min(i64::MAX - 1));
         let (empty, few): (bool, bool) = sqlx::query_as(
             "SELECT NOT EXISTS (SELECT 1 FROM users), \
              (SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT ?2)) <= ?1",
