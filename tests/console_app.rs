@@ -89,10 +89,10 @@ fn the_cursor_stays_on_the_page() {
 }
 
 #[test]
-fn typing_a_search_is_debounced() {
+fn typing_an_external_ref_is_debounced() {
     let mut s = connected(Dialects::BOTH);
-    update(&mut s, ch('/'));
-    assert_eq!(s.focus, Focus::Filter(FilterField::Search));
+    update(&mut s, ch('f'));
+    assert_eq!(s.focus, Focus::Filter(FilterField::ExternalRef));
     let first = update(&mut s, ch('j'));
     let second = update(&mut s, ch('o'));
     let timer = |fx: &[Effect]| match fx {
@@ -106,33 +106,30 @@ fn typing_a_search_is_debounced() {
     // The first timer is superseded by the second keystroke.
     assert_eq!(update(&mut s, t1), vec![]);
     let (_, q) = list_req(&update(&mut s, t2));
-    assert_eq!(q.search.as_deref(), Some("jo"));
+    assert_eq!(q.external_ref.as_deref(), Some("jo"));
     assert_eq!(q.offset, 0);
 }
 
 #[test]
-fn a_search_of_three_characters_or_more_goes_out_at_once() {
+fn a_search_goes_out_at_every_keystroke_whatever_its_length() {
     let mut s = connected(Dialects::BOTH);
     update(&mut s, ch('/'));
-    for c in "wi".chars() {
-        let fx = update(&mut s, ch(c));
-        assert!(
-            matches!(fx.as_slice(), [Effect::After { delay, .. }] if *delay == DEBOUNCE),
-            "{fx:?}"
-        );
-    }
-    let (first, q) = list_req(&update(&mut s, ch('l')));
-    assert_eq!(q.search.as_deref(), Some("wil"));
+    let (first, q) = list_req(&update(&mut s, ch('w')));
+    assert_eq!(q.search.as_deref(), Some("w"));
     // The next keystroke supersedes the request in flight.
-    let (second, q) = list_req(&update(&mut s, ch('s')));
-    assert_eq!(q.search.as_deref(), Some("wils"));
+    let (second, q) = list_req(&update(&mut s, ch('i')));
+    assert_eq!(q.search.as_deref(), Some("wi"));
     assert_ne!(first, second);
     assert_eq!(s.pending_list(), Some(second));
-    // Back under three characters: wait for a pause again.
-    update(&mut s, key(KeyCode::Backspace));
-    update(&mut s, key(KeyCode::Backspace));
-    let fx = update(&mut s, key(KeyCode::Backspace));
-    assert!(matches!(fx.as_slice(), [Effect::After { .. }]), "{fx:?}");
+    let (_, q) = list_req(&update(&mut s, ch('l')));
+    assert_eq!(q.search.as_deref(), Some("wil"));
+    for left in ["wi", "w"] {
+        let (_, q) = list_req(&update(&mut s, key(KeyCode::Backspace)));
+        assert_eq!(q.search.as_deref(), Some(left));
+    }
+    // Emptied: the whole list again, at once.
+    let (_, q) = list_req(&update(&mut s, key(KeyCode::Backspace)));
+    assert_eq!(q.search, None);
 }
 
 #[test]
@@ -151,10 +148,16 @@ fn keys_are_text_in_a_filter_field() {
 #[test]
 fn enter_applies_at_once_and_esc_clears() {
     let mut s = connected(Dialects::BOTH);
-    update(&mut s, ch('/'));
+    // An external_ref waits for a pause in the typing; Enter means now.
+    update(&mut s, ch('f'));
     update(&mut s, ch('x'));
     let (_, q) = list_req(&update(&mut s, key(KeyCode::Enter)));
-    assert_eq!(q.search.as_deref(), Some("x"));
+    assert_eq!(q.external_ref.as_deref(), Some("x"));
+    assert_eq!(s.focus, Focus::List);
+    // A search went at once, so Enter has nothing left to send.
+    update(&mut s, ch('/'));
+    list_req(&update(&mut s, ch('x')));
+    assert_eq!(update(&mut s, key(KeyCode::Enter)), vec![]);
     assert_eq!(s.focus, Focus::List);
 
     update(&mut s, ch('/'));
@@ -192,11 +195,7 @@ fn an_answer_to_an_old_query_is_dropped() {
     let (old, _) = list_req(&update(&mut s, ch('n')));
     // The admin types before page 2 arrives: page 2 no longer answers anything.
     update(&mut s, ch('/'));
-    let timer = update(&mut s, ch('z'));
-    let Effect::After { action, .. } = &timer[0] else {
-        panic!("{timer:?}")
-    };
-    let (new, q) = list_req(&update(&mut s, (**action).clone()));
+    let (new, q) = list_req(&update(&mut s, ch('z')));
     assert_eq!(q.search.as_deref(), Some("z"));
     let before = s.list.clone();
     update(

@@ -127,9 +127,17 @@ async fn search_is_answered_by_the_trigram_index_not_a_scan() {
         offset: 0,
     };
     // The page walked newest first, and the plain sort it falls back to.
+    let search = super::sqlite::indexed_search(&filter).unwrap();
     for query in [
         super::sqlite::page_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, page),
-        super::sqlite::sorted_matches_query("EXPLAIN QUERY PLAN ", "ten_x", &filter, "hop", page),
+        super::sqlite::sorted_matches_query(
+            "EXPLAIN QUERY PLAN ",
+            "ten_x",
+            &filter,
+            &search,
+            None,
+            page,
+        ),
     ] {
         let mut query = query;
         let plan: Vec<(i64, i64, i64, String)> = query
@@ -501,6 +509,10 @@ async fn a_bulk_load_larger_than_the_table_puts_work_off_and_still_skips_taken_v
     assert_eq!(total(&*store, &old.id, Some("lovel")).await, 1);
     assert_eq!(total(&*store, &old.id, Some("hopper")).await, 1);
     assert_eq!(total(&*store, &other.id, Some("liskov")).await, 1);
+    // The short needles' index and counts: a loaded user's, an existing one's.
+    assert_eq!(total(&*store, &old.id, Some("lo")).await, 1);
+    assert_eq!(total(&*store, &old.id, Some("ho")).await, 1);
+    assert_eq!(total(&*store, &other.id, Some("sk")).await, 1);
     let sqlite = super::SqliteStore::open(&url).await.unwrap();
     assert!(
         !sqlite.tenant_ordered(&old.id).await,
@@ -681,7 +693,11 @@ fn bursts(tenants: &[&str], n: usize, start_ms: i64, per_ms: usize) -> Vec<crate
 async fn assert_searches_exact(store: &dyn Store, all: &[crate::model::User], tenant_id: &str) {
     // From all matches in one walk of the index ("nilsson") to many more
     // than a page and its slack ("user", "son").
-    for needle in ["nilsson", "son", "nil", "user", "user1", "ssonxx"] {
+    // And needles of one or two characters (`users_short`), spaces and
+    // punctuation included, one found nowhere.
+    for needle in [
+        "nilsson", "son", "nil", "user", "user1", "ssonxx", "n", "ss", "@", " s", "Y", "q",
+    ] {
         for role in [None, Some(crate::model::Role::Admin)] {
             let f = UserFilter {
                 search: Some(needle.into()),
@@ -880,11 +896,22 @@ async fn users_stored_before_the_fold_migration_are_found_by_folded_needles() {
     // The pending mark is gone: a second open has nothing to fill.
     drop(store);
     let store = super::SqliteStore::open(&url).await.unwrap();
-    let pending: Option<i64> = sqlx::query_scalar("SELECT 1 FROM folds_pending")
-        .fetch_optional(store.pool())
+    for mark in ["folds_pending", "short_pending"] {
+        let pending: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {mark}"))
+            .fetch_optional(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(pending, None, "{mark}");
+    }
+    // The grams the server wrote are the ones the triggers delete.
+    let mut renamed = users[0].clone();
+    renamed.display_name = Some("Zed".into());
+    users[0] = store
+        .update_user(&renamed, renamed.version, &Actor::command_line())
         .await
         .unwrap();
-    assert_eq!(pending, None);
+    assert_searches_exact(&store, &users, tenants[0]).await;
+    assert_short_searches_exact(&store, &users, tenants[0], "after a rename").await;
 }
 
 /// A user's value of a sort key as the stores compare it (text folded,
@@ -1070,4 +1097,126 @@ async fn sorted_lists_match_a_brute_force_order_on_both_stores() {
             }
         }
     }
+}
+
+/// Every user of the tenant whose folded name or email holds `needle`, the
+/// slow way, newest first.
+fn brute_short(all: &[crate::model::User], tenant_id: &str, needle: &str) -> Vec<String> {
+    let (ids, _) = expected_page(
+        all,
+        tenant_id,
+        &UserFilter {
+            search: Some(needle.into()),
+            ..UserFilter::default()
+        },
+        PageRequest {
+            limit: u32::MAX,
+            offset: 0,
+        },
+    );
+    ids
+}
+
+async fn assert_short_searches_exact(
+    store: &dyn Store,
+    all: &[crate::model::User],
+    tenant_id: &str,
+    when: &str,
+) {
+    for needle in ["ä", "li", "🦀", " l", "ß", "x", "@", "a-", "q", "ë "] {
+        let f = UserFilter {
+            search: Some(needle.into()),
+            ..UserFilter::default()
+        };
+        let page = PageRequest {
+            limit: 50,
+            offset: 0,
+        };
+        let got = store.list_users(tenant_id, &f, page).await.unwrap();
+        let ids: Vec<String> = got.users.iter().map(|u| u.id.clone()).collect();
+        let want = brute_short(all, tenant_id, needle);
+        assert_eq!(got.total, want.len() as u64, "{when}: total of {needle:?}");
+        assert_eq!(ids, want, "{when}: page of {needle:?}");
+    }
+}
+
+#[tokio::test]
+async fn short_grams_a_bulk_load_writes_are_the_ones_the_triggers_delete() {
+    use crate::model::Role;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("short.db").display());
+    let store = open(&url).await.unwrap();
+    let t = Tenant {
+        id: "ten_short001".into(),
+        slug: "short".into(),
+        name: "Short".into(),
+        created_at: Timestamp::now(),
+    };
+    store.insert_tenant(&t).await.unwrap();
+    // Names whose grams are hard to spell alike in Rust and SQL: non-ASCII,
+    // a character of four UTF-8 bytes, case to fold, a one-letter name, none.
+    let names = [
+        Some("Ärla Öberg"),
+        Some("ZOË 🦀 Li"),
+        Some("x"),
+        None,
+        Some("Li Wei"),
+        Some("Anna-Lena"),
+    ];
+    let mut all: Vec<crate::model::User> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut u = build_user(
+                &t.id,
+                NewUser {
+                    display_name: name.map(Into::into),
+                    created_at: Some(Timestamp(1_700_000_000_000 + i as i64)),
+                    ..NewUser::default()
+                },
+            );
+            u.email = (i != 2).then(|| format!("u{i}.ß@example.org"));
+            u
+        })
+        .collect();
+    // Into an empty table: the bulk load writes the grams itself.
+    let mut load = store.bulk_load(6).await.unwrap();
+    assert_eq!(load.insert(&all).await.unwrap(), 6);
+    load.finish().await.unwrap();
+
+    assert_short_searches_exact(&*store, &all, &t.id, "after the bulk load").await;
+
+    // Through the triggers: a rename deletes the grams the load wrote, a
+    // delete removes the user's, an insert adds new ones.
+    let mut renamed = all[1].clone();
+    renamed.display_name = Some("Qi Bo".into());
+    all[1] = store
+        .update_user(&renamed, renamed.version, &Actor::command_line())
+        .await
+        .unwrap();
+    store
+        .delete_user(&t.id, &all[0].id, None, &Actor::command_line())
+        .await
+        .unwrap();
+    all.remove(0);
+    let mut late = build_user(&t.id, named("Lia Quist", None));
+    late.role = Role::Admin;
+    store
+        .insert_user(&late, &Actor::command_line())
+        .await
+        .unwrap();
+    all.push(late);
+    assert_short_searches_exact(
+        &*store,
+        &all,
+        &t.id,
+        "after a rename, a delete and an insert",
+    )
+    .await;
+
+    let s = super::SqliteStore::open(&url).await.unwrap();
+    sqlx::query("INSERT INTO users_short(users_short, rank) VALUES ('integrity-check', 1)")
+        .execute(s.pool())
+        .await
+        .expect("users_short is consistent");
 }

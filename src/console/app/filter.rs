@@ -5,7 +5,7 @@ use ratatui::crossterm::event::{Event, KeyEvent};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::{Effect, Focus, INDEXED_SEARCH_CHARS, State};
+use super::{Effect, Focus, State};
 use crate::api::client::ListQuery;
 use crate::console::keymap::Command;
 use crate::console::ring;
@@ -259,10 +259,10 @@ pub(super) fn type_key(state: &mut State, field: FilterField, ev: KeyEvent) -> V
     if input.value() == before {
         return vec![];
     }
-    // A search the server answers from its trigram index goes out at once, so
-    // the list follows each keystroke; the answers to superseded keystrokes
-    // are dropped. Anything else waits for a pause.
-    let indexed = field == FilterField::Search
-        && input.value().trim().chars().count() >= INDEXED_SEARCH_CHARS;
-    state.filters_changed(!indexed)
+    // A search goes out at once, so the list follows each keystroke (servers
+    // answer needles of every length from an index: raven-server's trigram
+    // index from three characters, its gram index below); the worker aborts
+    // the superseded request and stale answers are dropped. An external_ref
+    // is matched whole, so it waits for a pause in the typing instead.
+    state.filters_changed(field != FilterField::Search)
 }

@@ -56,12 +56,9 @@ pub use notice::{About, Notice};
 pub use profile::{ProfileState, Switched};
 pub use sort::SortState;
 
-/// How long typing must pause before a filter goes to the server (except a
-/// search of `INDEXED_SEARCH_CHARS` or more, which goes at once).
+/// How long typing in the external_ref field must pause before the filter
+/// goes to the server (a search goes at once).
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
-/// A search this long is answered from the server's trigram index in a few
-/// milliseconds; a shorter one may make the server scan the tenant.
-pub const INDEXED_SEARCH_CHARS: usize = 3;
 /// Screen rows that are not table rows: the filter bar, the table header, three status lines.
 pub const CHROME_ROWS: u16 = 5;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);

@@ -1,5 +1,6 @@
 //! `raven-server seed`'s bulk load: one transaction on a connection of its own.
 
+use super::grams::ShortLoad;
 use super::*;
 
 /// A bulk load on its own connection, in one write transaction.
@@ -31,6 +32,8 @@ pub struct SqliteBulk {
     catch_up: Vec<&'static CatchUp>,
     /// With the unique indexes put off: what the load and its tenants hold.
     taken: Option<Taken>,
+    /// With `users_short`'s trigger put off: the grams the load writes itself.
+    short: Option<ShortLoad>,
     /// Whether the table held users when the load began: then a tenant's
     /// values are read into `taken` when the load first sees it.
     preload: bool,
@@ -71,6 +74,9 @@ pub(super) enum CatchUp {
     Loaded(&'static str),
     /// `tenants.ordered`, from what the load saw (`TenantLoad::ordered`).
     Ordered,
+    /// `users_short`: its tokens are written with each batch (`ShortLoad`,
+    /// for the load's rows only), the tenants' gram counts added at the end.
+    Short,
 }
 
 pub(super) const PUT_OFF: &[PutOff] = &[
@@ -97,6 +103,10 @@ pub(super) const PUT_OFF: &[PutOff] = &[
     PutOff {
         trigger: "users_order_kept",
         catch_up: CatchUp::Ordered,
+    },
+    PutOff {
+        trigger: "users_short_insert",
+        catch_up: CatchUp::Short,
     },
 ];
 
@@ -159,11 +169,16 @@ impl SqliteBulk {
             }
         }
         let taken = (!deferred.is_empty()).then(Taken::default);
+        let short = catch_up
+            .iter()
+            .any(|c| matches!(c, CatchUp::Short))
+            .then(ShortLoad::default);
         Ok(SqliteBulk {
             conn,
             deferred,
             catch_up,
             taken,
+            short,
             preload: !empty,
             tenants: std::collections::HashMap::new(),
         })
@@ -311,6 +326,10 @@ impl BulkLoad for SqliteBulk {
                 let mut qb = QueryBuilder::new(insert_into("INSERT OR IGNORE"));
                 push_numbered_values(&mut qb, chunk.iter().copied());
                 inserted += qb.build().execute(&mut self.conn).await?.rows_affected();
+                if let Some(short) = &mut self.short {
+                    let mut qb = short.insert(chunk.iter().copied());
+                    qb.build().execute(&mut self.conn).await?;
+                }
             }
         }
         Ok(inserted)
@@ -334,6 +353,16 @@ impl BulkLoad for SqliteBulk {
                             .execute(&mut *conn)
                             .await?;
                     }
+                }
+                CatchUp::Short => {
+                    if let Some(short) = &self.short {
+                        for mut qb in short.counts() {
+                            qb.build().execute(&mut *conn).await?;
+                        }
+                    }
+                    sqlx::query("INSERT INTO users_short(users_short) VALUES ('optimize')")
+                        .execute(&mut *conn)
+                        .await?;
                 }
                 CatchUp::Ordered => {
                     for (tenant, _) in self.tenants.iter().filter(|(_, load)| !load.ordered) {
@@ -359,10 +388,36 @@ impl BulkLoad for SqliteBulk {
         sqlx::query("PRAGMA synchronous = NORMAL")
             .execute(&mut *conn)
             .await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut *conn)
-            .await?;
+        checkpoint_all(&mut self.conn).await?;
         self.conn.close().await?;
         Ok(())
+    }
+}
+
+/// Copies the whole log into the database file and empties it.
+///
+/// SQLite answers a TRUNCATE checkpoint with `busy` instead of waiting when
+/// another connection is checkpointing (the store's own checkpointer runs a
+/// passive one every 100 ms): unchecked, a seed of a million users left its
+/// 1.6 GB log behind for the next process to copy, in the middle of whatever
+/// it was serving. So it tries again until the log is empty.
+async fn checkpoint_all(conn: &mut SqliteConnection) -> Result<(), StoreError> {
+    const PATIENCE: Duration = Duration::from_secs(120);
+    let started = std::time::Instant::now();
+    loop {
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await?;
+        if busy == 0 {
+            return Ok(());
+        }
+        if started.elapsed() > PATIENCE {
+            tracing::warn!(
+                "the log could not be emptied after the load: readers kept it busy; \
+                 it is copied into the database by the next checkpoint"
+            );
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

@@ -9,30 +9,32 @@ use sqlx::{FromRow, Row, SqlitePool};
 use super::super::condition::push_conditions;
 use super::*;
 
-/// The trigram query the list can start from, if any.
-fn anchor(f: &UserFilter) -> Option<String> {
-    if let Some(needle) = trigram_needle(f) {
-        return Some(match f.search_in {
-            SearchIn::Both => fts_phrase(needle),
-            only => fts_in(only.fts_columns(), needle),
-        });
+/// The index and query the list can start from, if any.
+fn anchor(f: &UserFilter) -> Option<IndexedSearch> {
+    if let Some(search) = indexed_search(f) {
+        return Some(search);
     }
     f.conditions
         .iter()
         .find_map(|c| c.trigram(TRIGRAM))
-        .map(|(column, needle)| fts_in(&format!("{{{column}}}"), &needle))
+        .map(|(column, needle)| IndexedSearch {
+            table: "users_search",
+            query: fts_in(&format!("{{{column}}}"), &needle),
+            counted: None,
+        })
 }
 
 /// ` FROM ... WHERE ...` of the tenant's users the filter lets through.
 fn push_from<'a>(qb: &mut QueryBuilder<'a, Sqlite>, tenant_id: &'a str, f: &'a UserFilter) {
     match anchor(f) {
-        Some(query) => {
-            qb.push(
-                " FROM users_search CROSS JOIN users ON users.seq = users_search.rowid \
-                 WHERE users_search MATCH ",
-            )
+        Some(IndexedSearch {
+            table: t, query, ..
+        }) => {
+            qb.push(format!(
+                " FROM {t} CROSS JOIN users ON users.seq = {t}.rowid WHERE {t} MATCH "
+            ))
             .push_bind(query)
-            .push(" AND users_search.rowid BETWEEN ");
+            .push(format!(" AND {t}.rowid BETWEEN "));
             push_seq_bound(qb, tenant_id, false);
             qb.push(" AND ");
             push_seq_bound(qb, tenant_id, true);

@@ -7,6 +7,7 @@ mod bulk;
 mod checkpoint;
 mod direct;
 mod filtered;
+pub(crate) mod grams;
 mod idle;
 mod open;
 mod query;
@@ -37,8 +38,9 @@ use bulk::SqliteBulk;
 use direct::{DirectReads, settled};
 #[cfg(test)]
 pub(crate) use filtered::filtered_query;
+use grams::{TRIGRAM, short_query};
 use query::*;
-pub(crate) use query::{page_query, push_total, sorted_matches_query};
+pub(crate) use query::{indexed_search, page_query, push_total, sorted_matches_query};
 
 /// Every write transaction takes SQLite's write lock at its start: one that
 /// reads first (the audit's "before") and writes after would otherwise fail
@@ -49,9 +51,6 @@ const WRITE: &str = "BEGIN IMMEDIATE";
 /// Rows a bulk insert sends in one statement (20 columns each, well under
 /// SQLite's limit of 32,766 bound values).
 const BULK_ROWS: usize = 1_000;
-/// FTS5 trigram queries need three characters; shorter needles use LIKE.
-const TRIGRAM: usize = 3;
-
 /// Page cache of each connection, in KiB. Smaller caches cost searches that
 /// match many users dearly (at 1M users, `son`: p50 ~110 ms with 64 MiB, ~200 ms
 /// with 16 MiB, ~240 ms with 8 MiB); the memory of idle connections is given
@@ -326,7 +325,7 @@ impl Store for SqliteStore {
             .await?;
         let mut total: Option<i64> = None;
         // A sorted list is one statement (`sorted_page_query`).
-        if let Some(needle) = trigram_needle(filter).filter(|_| filter.sort.is_none()) {
+        if let Some(search) = indexed_search(filter).filter(|_| filter.sort.is_none()) {
             // The first row says whether the fast statement could answer.
             let first = rows.first();
             let exact = first.map(|r| r.try_get::<bool, _>("exact")).transpose()?;
@@ -337,7 +336,11 @@ impl Store for SqliteStore {
                         .is_ok_and(|id| id.is_some())
                 });
             } else {
-                rows = sorted_matches_query("", tenant_id, filter, needle, page)
+                let low = first
+                    .map(|r| r.try_get::<Option<i64>, _>("low"))
+                    .transpose()?
+                    .flatten();
+                rows = sorted_matches_query("", tenant_id, filter, &search, low, page)
                     .build()
                     .fetch_all(&self.pool)
                     .await?;

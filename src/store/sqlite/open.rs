@@ -68,6 +68,7 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Open(format!("migrating the database: {e}")))?;
         fill_folds(&pool).await?;
+        fill_short(&pool).await?;
         let writer = Arc::new(tokio::sync::Mutex::new(()));
         let checkpointer = match &bulk_options {
             Some(o) => Some(
@@ -141,6 +142,71 @@ async fn fill_folds(pool: &SqlitePool) -> Result<(), StoreError> {
         .await?;
     if changed > 0 {
         tracing::info!("search: folded the names and emails of {changed} users beyond ASCII");
+    }
+    Ok(())
+}
+
+/// Indexes the grams of the users stored before migration 0008
+/// (`users_short`, `short_counts`), which leaves a row in `short_pending` and
+/// triggers that do nothing until it is gone. One write transaction: another
+/// process opening the file at the same time finds the row gone and skips.
+async fn fill_short(pool: &SqlitePool) -> Result<(), StoreError> {
+    const BATCH: i64 = 1000;
+    let pending: Option<i64> = sqlx::query_scalar("SELECT 1 FROM short_pending LIMIT 1")
+        .fetch_optional(pool)
+        .await?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let still: Option<i64> = sqlx::query_scalar("SELECT 1 FROM short_pending LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await?;
+    if still.is_none() {
+        return Ok(());
+    }
+    type Row = (i64, String, Option<String>, Option<String>);
+    let mut load = grams::ShortLoad::default();
+    let mut after = i64::MIN;
+    let mut users = 0usize;
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT seq, tenant_id, name_fold, email_fold FROM users \
+             WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(after)
+        .bind(BATCH)
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        users += rows.len();
+        let folded = rows
+            .iter()
+            .map(|(seq, tenant_id, name, email)| grams::Folded {
+                seq: *seq,
+                tenant_id,
+                name: name.clone(),
+                email: email.clone(),
+            });
+        load.insert_folded(folded).build().execute(&mut *tx).await?;
+    }
+    for mut qb in load.counts() {
+        qb.build().execute(&mut *tx).await?;
+    }
+    for sql in [
+        "INSERT INTO users_short(users_short) VALUES ('optimize')",
+        "DELETE FROM short_pending",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    if users > 0 {
+        tracing::info!(
+            "search: indexed the short grams of {users} users in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }

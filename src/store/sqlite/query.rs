@@ -1,5 +1,5 @@
 //! The statements of a user list, a search and an insert, built for
-//! `QueryBuilder`: the tenant's rowid range, the trigram search, filters,
+//! `QueryBuilder`: the tenant's rowid range, the indexed searches, filters,
 //! totals and pages.
 
 use super::*;
@@ -26,36 +26,66 @@ pub(super) fn push_seq_bound<'a>(
     .push(")");
 }
 
-/// The needle of a search the trigram index can answer (three characters or more).
-pub(super) fn trigram_needle(f: &UserFilter) -> Option<&str> {
-    f.search.as_deref().filter(|n| n.chars().count() >= TRIGRAM)
+/// A search an FTS5 index answers, by rowid ranges like the tenant's users:
+/// the trigram index for needles of three characters and more, `users_short`
+/// (migration 0008) for one or two.
+pub(crate) struct IndexedSearch {
+    /// The FTS5 table.
+    pub(super) table: &'static str,
+    /// Its `MATCH` query.
+    pub(super) query: String,
+    /// For a short needle, its row in `short_counts`: the folded gram and
+    /// where it is looked for (`n`ame, `e`mail or `b`oth).
+    pub(super) counted: Option<(String, &'static str)>,
 }
 
-/// `FROM ... WHERE ...` of the tenant's users a trigram search finds. The
-/// tenant is a rowid range of the index, so without other filters the index
-/// alone answers; with them (or when `join`), each match is checked through the
-/// small `users_search_cover` index, never its whole row.
+/// The index that answers the filter's search, if it has one.
+pub(crate) fn indexed_search(f: &UserFilter) -> Option<IndexedSearch> {
+    let needle = f.search.as_deref()?;
+    if let Some(query) = short_query(needle, f.search_in) {
+        let within = match f.search_in {
+            SearchIn::Both => "b",
+            SearchIn::Name => "n",
+            SearchIn::Email => "e",
+        };
+        return Some(IndexedSearch {
+            table: "users_short",
+            query,
+            counted: Some((fold(needle), within)),
+        });
+    }
+    (needle.chars().count() >= TRIGRAM).then(|| IndexedSearch {
+        table: "users_search",
+        query: match f.search_in {
+            SearchIn::Both => fts_phrase(needle),
+            only => fts_in(only.fts_columns(), needle),
+        },
+        counted: None,
+    })
+}
+
+/// `FROM ... WHERE ...` of the tenant's users a search finds in its index.
+/// The tenant is a rowid range of the index, so without other filters the
+/// index alone answers; with them (or when `join`), each match is checked
+/// through the small `users_search_cover` index, never its whole row.
 pub(super) fn push_search_from<'a>(
     qb: &mut QueryBuilder<'a, Sqlite>,
     tenant_id: &'a str,
     f: &'a UserFilter,
-    needle: &str,
+    search: &IndexedSearch,
     join: bool,
 ) {
     let join = join || f.external_ref.is_some() || f.role.is_some() || f.status.is_some();
-    qb.push(" FROM users_search");
+    let t = search.table;
+    qb.push(format!(" FROM {t}"));
     if join {
-        qb.push(
-            " CROSS JOIN users INDEXED BY users_search_cover ON users.seq = users_search.rowid",
-        );
+        qb.push(format!(
+            " CROSS JOIN users INDEXED BY users_search_cover ON users.seq = {t}.rowid"
+        ));
     }
-    let query = match f.search_in {
-        SearchIn::Both => fts_phrase(needle),
-        only => fts_in(only.fts_columns(), needle),
-    };
-    qb.push(" WHERE users_search MATCH ")
-        .push_bind(query)
-        .push(" AND users_search.rowid BETWEEN ");
+    qb.push(format!(" WHERE {t} MATCH "))
+        .push_bind(search.query.clone())
+        .push(format!(" AND {t}.rowid BETWEEN "));
     push_seq_bound(qb, tenant_id, false);
     qb.push(" AND ");
     push_seq_bound(qb, tenant_id, true);
@@ -64,9 +94,8 @@ pub(super) fn push_search_from<'a>(
     }
 }
 
-/// `FROM ... WHERE ...` of a user list without a trigram search: the tenant's
-/// users by the list indexes, or a LIKE over them for a needle too short for
-/// trigrams.
+/// `FROM ... WHERE ...` of a user list without an indexed search: the
+/// tenant's users by the list indexes (an empty needle matches everyone).
 pub(super) fn push_from_where<'a>(
     qb: &mut QueryBuilder<'a, Sqlite>,
     tenant_id: &'a str,
@@ -83,7 +112,8 @@ pub(super) fn push_from_where<'a>(
     push_filters(qb, f);
 }
 
-/// ` AND (...)`: a search too short for trigrams, on the folded columns.
+/// ` AND (...)`: a search tested on the folded columns themselves, for rows
+/// an index has already narrowed down (`filtered`).
 pub(super) fn push_short_search<'a>(
     qb: &mut QueryBuilder<'a, Sqlite>,
     needle: String,
@@ -120,17 +150,33 @@ pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, f: &'a UserFil
 
 /// The exact total of a user list, as a scalar expression. Without a search or
 /// an external_ref it is a sum over the per-tenant counts the triggers keep
-/// (`user_counts`), not a count over the tenant's users; a plain trigram search
-/// is counted in the index alone.
+/// (`user_counts`), not a count over the tenant's users; a plain search of
+/// one or two characters is a row of `short_counts`, a longer one is counted
+/// in the index alone.
 pub(crate) fn push_total<'a>(
     qb: &mut QueryBuilder<'a, Sqlite>,
     tenant_id: &'a str,
     f: &'a UserFilter,
 ) {
-    if let Some(needle) = trigram_needle(f) {
-        qb.push("(SELECT COUNT(*)");
-        push_search_from(qb, tenant_id, f, needle, false);
-        qb.push(")");
+    let alone = f.external_ref.is_none() && f.role.is_none() && f.status.is_none();
+    if let Some(search) = indexed_search(f) {
+        match search.counted {
+            // A gram of the tenant's users has its count kept (migration 0008).
+            Some((gram, within)) if alone => {
+                qb.push("(SELECT COALESCE((SELECT n FROM short_counts WHERE tenant_id = ")
+                    .push_bind(tenant_id)
+                    .push(" AND gram = ")
+                    .push_bind(gram)
+                    .push(" AND within = ")
+                    .push_bind(within)
+                    .push("), 0))");
+            }
+            _ => {
+                qb.push("(SELECT COUNT(*)");
+                push_search_from(qb, tenant_id, f, &search, false);
+                qb.push(")");
+            }
+        }
     } else if f.search.is_none() && f.external_ref.is_none() {
         qb.push("(SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE tenant_id = ")
             .push_bind(tenant_id);
@@ -163,7 +209,7 @@ pub(super) const SEARCH_SLACK: i64 = 100;
 /// The one statement of a user list, after `prefix` (`EXPLAIN QUERY PLAN ` in
 /// tests): the page's users, each row carrying the exact `total` of the list.
 /// One statement reads one snapshot, so page and total agree without a
-/// transaction around them. A trigram search is `newest_matches_query`.
+/// transaction around them. An indexed search is `newest_matches_query`.
 pub(crate) fn page_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
@@ -173,8 +219,8 @@ pub(crate) fn page_query<'a>(
     if let Some(sort) = filter.sort {
         return sorted_page_query(prefix, tenant_id, filter, sort, page);
     }
-    if let Some(needle) = trigram_needle(filter) {
-        return newest_matches_query(prefix, tenant_id, filter, needle, page);
+    if let Some(search) = indexed_search(filter) {
+        return newest_matches_query(prefix, tenant_id, filter, &search, page);
     }
     let mut qb = QueryBuilder::new(prefix);
     qb.push("SELECT ");
@@ -186,7 +232,7 @@ pub(crate) fn page_query<'a>(
     qb
 }
 
-/// A trigram search's page without sorting all its matches, when it can.
+/// An indexed search's page without sorting all its matches, when it can.
 ///
 /// It walks the index once, newest `seq` first, for the first `offset + limit
 /// + SEARCH_SLACK` matches (`m`). Most needles have fewer, and then `m` is all
@@ -203,16 +249,17 @@ pub(super) fn newest_matches_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
     filter: &'a UserFilter,
-    needle: &'a str,
+    search: &IndexedSearch,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
+    let t = search.table;
     let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
     let nth = offset.saturating_add(i64::from(page.limit));
     let walk = nth.saturating_add(SEARCH_SLACK);
     let mut qb = QueryBuilder::new(prefix);
-    qb.push("WITH m AS MATERIALIZED (SELECT users_search.rowid AS seq");
-    push_search_from(&mut qb, tenant_id, filter, needle, false);
-    qb.push(" ORDER BY users_search.rowid DESC LIMIT ")
+    qb.push(format!("WITH m AS MATERIALIZED (SELECT {t}.rowid AS seq"));
+    push_search_from(&mut qb, tenant_id, filter, search, false);
+    qb.push(format!(" ORDER BY {t}.rowid DESC LIMIT "))
         .push_bind(walk)
         .push("), nth AS (SELECT seq FROM m ORDER BY seq DESC LIMIT 1 OFFSET ")
         .push_bind(nth - 1)
@@ -246,22 +293,25 @@ pub(super) fn newest_matches_query<'a>(
     );
     push_total(&mut qb, tenant_id, filter);
     qb.push(format!(
-        " END AS total, bound.seq IS NOT NULL AS exact FROM bound) \
-         SELECT meta.total AS total, meta.exact AS exact, {USER_COLUMNS} \
+        " END AS total, bound.seq IS NOT NULL AS exact, (SELECT seq FROM low) AS low FROM bound) \
+         SELECT meta.total AS total, meta.exact AS exact, meta.low AS low, {USER_COLUMNS} \
          FROM meta LEFT JOIN p LEFT JOIN users ON users.seq = p.seq \
          ORDER BY p.created_at DESC, p.id DESC"
     ));
     qb
 }
 
-/// A trigram search's page the plain way: all the tenant's matches, checked
+/// An indexed search's page the plain way: the tenant's matches, checked
 /// and sorted through `users_search_cover`, whole rows for the page only. For
-/// what `newest_matches_query` cannot answer.
+/// what `newest_matches_query` cannot answer: with `from`, the `low` it found
+/// (more ties at the page's end than it reads past it), the page is among the
+/// matches from that `seq` on, and only those are sorted; without, all are.
 pub(crate) fn sorted_matches_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
     filter: &'a UserFilter,
-    needle: &'a str,
+    search: &IndexedSearch,
+    from: Option<i64>,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
     let mut qb = QueryBuilder::new(prefix);
@@ -269,9 +319,20 @@ pub(crate) fn sorted_matches_query<'a>(
         "WITH m AS MATERIALIZED (SELECT users.seq AS seq, users.created_at AS created_at, \
          users.id AS id",
     );
-    push_search_from(&mut qb, tenant_id, filter, needle, true);
+    push_search_from(&mut qb, tenant_id, filter, search, true);
+    match from {
+        Some(from) => {
+            qb.push(format!(" AND {}.rowid >= ", search.table))
+                .push_bind(from)
+                .push(") SELECT ");
+            push_total(&mut qb, tenant_id, filter);
+        }
+        None => {
+            qb.push(") SELECT (SELECT COUNT(*) FROM m)");
+        }
+    }
     qb.push(format!(
-        ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
+        " AS total, {USER_COLUMNS} \
          FROM (SELECT seq, created_at, id FROM m ORDER BY created_at DESC, id DESC"
     ));
     push_page(&mut qb, page);
@@ -304,7 +365,7 @@ pub(crate) fn sort_expr(key: SortKey) -> &'static str {
 /// index (the first by key then id, the second, `key IS NULL`, by id), each
 /// cut at `offset + limit`, and only those rows are sorted: an unfiltered
 /// first page reads `limit` entries of each, never the whole tenant. A
-/// trigram search sorts its matches instead (`sorted_search_query`).
+/// search sorts its matches instead (`sorted_search_query`).
 pub(crate) fn sorted_page_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
@@ -312,8 +373,8 @@ pub(crate) fn sorted_page_query<'a>(
     sort: Sort,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
-    if let Some(needle) = trigram_needle(filter) {
-        return sorted_search_query(prefix, tenant_id, filter, needle, sort, page);
+    if let Some(search) = indexed_search(filter) {
+        return sorted_search_query(prefix, tenant_id, filter, &search, sort, page);
     }
     let key = sort_expr(sort.key);
     let dir = sort.dir();
@@ -352,13 +413,13 @@ pub(crate) fn sorted_page_query<'a>(
     qb
 }
 
-/// A trigram search's page in the order of `sort`: its matches, sorted
+/// An indexed search's page in the order of `sort`: its matches, sorted
 /// (missing values last), whole rows for the page only.
 pub(crate) fn sorted_search_query<'a>(
     prefix: &str,
     tenant_id: &'a str,
     filter: &'a UserFilter,
-    needle: &'a str,
+    search: &IndexedSearch,
     sort: Sort,
     page: PageRequest,
 ) -> QueryBuilder<'a, Sqlite> {
@@ -368,7 +429,7 @@ pub(crate) fn sorted_search_query<'a>(
     qb.push(format!(
         "WITH m AS MATERIALIZED (SELECT users.seq AS seq, {key} AS k, users.id AS id"
     ));
-    push_search_from(&mut qb, tenant_id, filter, needle, true);
+    push_search_from(&mut qb, tenant_id, filter, search, true);
     qb.push(format!(
         ") SELECT (SELECT COUNT(*) FROM m) AS total, {USER_COLUMNS} \
          FROM (SELECT seq, k, id FROM m ORDER BY k IS NULL, k {dir}, id {dir}"

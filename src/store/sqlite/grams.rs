@@ -1,0 +1,207 @@
+//! The tokens of `users_short` (migration 0008): every one- and
+//! two-character piece of a folded name or email, as the hex of its UTF-8
+//! bytes, and the query of a search too short for trigrams.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::model::{User, fold};
+use crate::store::SearchIn;
+use crate::store::row::{fts_in, fts_phrase};
+
+/// Needles shorter than this are answered by `users_short`, the rest by the
+/// trigram index.
+pub(super) const TRIGRAM: usize = 3;
+
+/// `users_short`'s tokens of one folded column, as the migration's triggers
+/// write them: for each character, its own hex, then that of it and the next
+/// one. The bulk load writes these, the triggers later delete them: a
+/// contentless FTS5 table can only delete what it was given, so both must
+/// spell the same tokens (tested against the SQL).
+pub(crate) fn grams(folded: &str) -> String {
+    let chars: Vec<(usize, char)> = folded.char_indices().collect();
+    let mut out = String::with_capacity(folded.len() * 7);
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        push_hex(&mut out, &folded[at..at + c.len_utf8()]);
+        if let Some(&(next, d)) = chars.get(i + 1) {
+            push_hex(&mut out, &folded[at..next + d.len_utf8()]);
+        }
+    }
+    out.pop();
+    out
+}
+
+fn push_hex(out: &mut String, piece: &str) {
+    for b in piece.bytes() {
+        let _ = write!(out, "{b:02X}");
+    }
+    out.push(' ');
+}
+
+/// The distinct grams of one folded column: the pieces `grams` writes.
+fn pieces(folded: &str) -> HashSet<&str> {
+    let ends: Vec<usize> = folded
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([folded.len()])
+        .collect();
+    let mut out = HashSet::new();
+    for (i, &at) in ends.iter().enumerate() {
+        for width in [1, 2] {
+            if let Some(&end) = ends.get(i + width) {
+                out.insert(&folded[at..end]);
+            }
+        }
+    }
+    out
+}
+
+/// What a bulk load that put off `users_short`'s triggers writes itself: the
+/// tokens of each user as it goes, and the tenants' gram counts at the end.
+#[derive(Default)]
+pub(super) struct ShortLoad {
+    counts: HashMap<(String, String, &'static str), i64>,
+}
+
+/// A user as `users_short` sees it.
+pub(super) struct Folded<'a> {
+    pub(super) seq: i64,
+    pub(super) tenant_id: &'a str,
+    pub(super) name: Option<String>,
+    pub(super) email: Option<String>,
+}
+
+/// Rows of `short_counts` one upsert sends (4 values each).
+const COUNT_ROWS: usize = 2_000;
+
+impl ShortLoad {
+    /// The insert of these users' tokens, `seq` first; their grams are
+    /// counted.
+    pub(super) fn insert<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = (i64, &'a User)>,
+    ) -> QueryBuilder<'static, Sqlite> {
+        let folded = rows.into_iter().map(|(seq, u)| Folded {
+            seq,
+            tenant_id: &u.tenant_id,
+            name: u.display_name.as_deref().map(fold),
+            email: u.email.as_deref().map(fold),
+        });
+        self.insert_folded(folded)
+    }
+
+    /// The same for rows whose name and email are folded already.
+    pub(super) fn insert_folded<'a>(
+        &mut self,
+        rows: impl IntoIterator<Item = Folded<'a>>,
+    ) -> QueryBuilder<'static, Sqlite> {
+        let mut qb = QueryBuilder::new("INSERT INTO users_short (rowid, display_name, email) ");
+        let rows: Vec<(i64, Option<String>, Option<String>)> = rows
+            .into_iter()
+            .map(|r| {
+                self.count(r.tenant_id, r.name.as_deref(), r.email.as_deref());
+                (
+                    r.seq,
+                    r.name.as_deref().map(grams),
+                    r.email.as_deref().map(grams),
+                )
+            })
+            .collect();
+        qb.push_values(rows, |mut b, (seq, name, email)| {
+            b.push_bind(seq).push_bind(name).push_bind(email);
+        });
+        qb
+    }
+
+    fn count(&mut self, tenant_id: &str, name: Option<&str>, email: Option<&str>) {
+        let name = name.map(pieces).unwrap_or_default();
+        let email = email.map(pieces).unwrap_or_default();
+        let mut add = |gram: &str, within: &'static str| {
+            *self
+                .counts
+                .entry((tenant_id.to_owned(), gram.to_owned(), within))
+                .or_default() += 1;
+        };
+        for g in &name {
+            add(g, "n");
+        }
+        for g in &email {
+            add(g, "e");
+        }
+        for g in name.union(&email) {
+            add(g, "b");
+        }
+    }
+
+    /// The upserts that add the counts to `short_counts`.
+    pub(super) fn counts(&self) -> Vec<QueryBuilder<'_, Sqlite>> {
+        let rows: Vec<_> = self.counts.iter().collect();
+        rows.chunks(COUNT_ROWS)
+            .map(|chunk| {
+                let mut qb =
+                    QueryBuilder::new("INSERT INTO short_counts (tenant_id, gram, within, n) ");
+                qb.push_values(chunk, |mut b, ((tenant, gram, within), n)| {
+                    b.push_bind(tenant.as_str())
+                        .push_bind(gram.as_str())
+                        .push_bind(*within)
+                        .push_bind(**n);
+                });
+                qb.push(" ON CONFLICT (tenant_id, gram, within) DO UPDATE SET n = n + excluded.n");
+                qb
+            })
+            .collect()
+    }
+}
+
+/// The FTS5 query of a search of one or two characters in `users_short`, or
+/// `None` when the needle is empty or long enough for trigrams.
+pub(crate) fn short_query(needle: &str, search_in: SearchIn) -> Option<String> {
+    let n = needle.chars().count();
+    if n == 0 || n >= TRIGRAM {
+        return None;
+    }
+    let mut token = String::new();
+    push_hex(&mut token, &fold(needle));
+    token.pop();
+    Some(match search_in {
+        SearchIn::Both => fts_phrase(&token),
+        only => fts_in(only.fts_columns(), &token),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_character_and_pair() {
+        assert_eq!(grams("li"), "6C 6C69 69");
+        assert_eq!(grams(""), "");
+        assert_eq!(grams("a"), "61");
+        assert_eq!(grams("é b"), "C3A9 C3A920 20 2062 62");
+    }
+
+    #[test]
+    fn pieces_are_the_distinct_grams() {
+        let mut p: Vec<&str> = pieces("anna").into_iter().collect();
+        p.sort_unstable();
+        assert_eq!(p, ["a", "an", "n", "na", "nn"]);
+        assert!(pieces("").is_empty());
+    }
+
+    #[test]
+    fn queries_by_length_and_column() {
+        assert_eq!(
+            short_query("Li", SearchIn::Both).as_deref(),
+            Some("\"6C69\"")
+        );
+        assert_eq!(
+            short_query("é", SearchIn::Email).as_deref(),
+            Some("{email} : \"C3A9\"")
+        );
+        assert_eq!(short_query("", SearchIn::Both), None);
+        assert_eq!(short_query("son", SearchIn::Both), None);
+    }
+}
