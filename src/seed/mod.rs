@@ -51,7 +51,7 @@ pub async fn users(store: &dyn Store, tenant_id: &str, count: u64) -> Result<u64
         let first = made.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         tokio::task::spawn_blocking(move || batch(&tenant_id, first, n, count, span))
     };
-    let mut load = store.bulk_load().await?;
+    let mut load = store.bulk_load(count).await?;
     let mut inserted = 0;
     let mut attempts = 0;
     let mut next = (count > 0).then(|| make(count.min(BATCH)));

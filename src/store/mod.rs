@@ -6,6 +6,7 @@ mod condition;
 mod error;
 mod pg_search;
 mod postgres;
+mod postgres_bulk;
 mod row;
 #[cfg(test)]
 mod search_tests;
@@ -187,8 +188,10 @@ pub trait Store: Send + Sync + 'static {
     /// Starts a bulk load (`raven-server seed`): insert batches, then `finish`.
     /// What the store can make faster for many rows at once it does here; on
     /// SQLite the whole load is one transaction, so nothing of it is visible,
-    /// or kept, before `finish` succeeds.
-    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError>;
+    /// or kept, before `finish` succeeds. `expected` is how many users the
+    /// load means to insert: against the users already stored, it tells the
+    /// store whether rebuilding its indexes at the end is cheap next to the load.
+    async fn bulk_load(&self, expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError>;
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError>;
     async fn list_users(
         &self,

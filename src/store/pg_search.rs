@@ -244,18 +244,68 @@ fn grams_of(value: Option<&str>) -> HashSet<String> {
         .collect()
 }
 
+/// One tenant's gram counts, as the triggers of migration 0007 keep them:
+/// per gram and part (1 name, 2 email, 3 either, a user counted once).
+#[derive(Default)]
+pub(super) struct GramCounts {
+    counts: HashMap<(String, i16), i64>,
+}
+
+impl GramCounts {
+    /// Counts one user.
+    pub(super) fn add(&mut self, name_fold: Option<&str>, email_fold: Option<&str>) {
+        let name = grams_of(name_fold);
+        let email = grams_of(email_fold);
+        for g in name.union(&email) {
+            *self.counts.entry((g.clone(), 3)).or_default() += 1;
+        }
+        for (grams, part) in [(name, 1), (email, 2)] {
+            for g in grams {
+                *self.counts.entry((g, part)).or_default() += 1;
+            }
+        }
+    }
+
+    /// Adds the counts to the tenant's slot 0.
+    pub(super) async fn write(
+        self,
+        conn: &mut sqlx::PgConnection,
+        tenant_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut grams = Vec::with_capacity(self.counts.len());
+        let mut parts = Vec::with_capacity(self.counts.len());
+        let mut ns = Vec::with_capacity(self.counts.len());
+        for ((g, p), n) in self.counts {
+            grams.push(g);
+            parts.push(p);
+            ns.push(n);
+        }
+        sqlx::query(
+            "INSERT INTO user_grams (tenant_id, gram, part, slot, n) \
+             SELECT $1, g, p, 0, n FROM UNNEST($2::text[], $3::int2[], $4::int8[]) AS v(g, p, n) \
+             ON CONFLICT (tenant_id, gram, part, slot) DO UPDATE SET n = user_grams.n + excluded.n",
+        )
+        .bind(tenant_id)
+        .bind(grams)
+        .bind(parts)
+        .bind(ns)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
 /// Computes one tenant's gram counts again from its users, into slot 0, as
 /// `user_grams_recount` (migration 0007) does, but counted here, which is
-/// many times faster than the SQL: for a bulk load that wrote users with the
-/// `user_grams_insert` trigger disabled, at its end. Writers of every tenant
-/// wait meanwhile (a share lock on `users`), so no write falls between the
-/// count and the trigger.
+/// many times faster than the SQL. Writers of every tenant wait meanwhile (a
+/// share lock on `users`), so no write falls between the count and the
+/// trigger.
 pub(super) async fn recount_grams(pool: &PgPool, tenant_id: &str) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query("LOCK TABLE users IN SHARE MODE")
         .execute(&mut *tx)
         .await?;
-    let mut counts: HashMap<(String, i16), i64> = HashMap::new();
+    let mut counts = GramCounts::default();
     {
         let mut rows = sqlx::query_as::<_, (Option<String>, Option<String>)>(
             "SELECT name_fold, email_fold FROM users WHERE tenant_id = $1",
@@ -263,40 +313,14 @@ pub(super) async fn recount_grams(pool: &PgPool, tenant_id: &str) -> Result<(), 
         .bind(tenant_id)
         .fetch(&mut *tx);
         while let Some((name, email)) = rows.try_next().await? {
-            let name = grams_of(name.as_deref());
-            let email = grams_of(email.as_deref());
-            for g in name.union(&email) {
-                *counts.entry((g.clone(), 3)).or_default() += 1;
-            }
-            for (grams, part) in [(name, 1), (email, 2)] {
-                for g in grams {
-                    *counts.entry((g, part)).or_default() += 1;
-                }
-            }
+            counts.add(name.as_deref(), email.as_deref());
         }
     }
     sqlx::query("DELETE FROM user_grams WHERE tenant_id = $1")
         .bind(tenant_id)
         .execute(&mut *tx)
         .await?;
-    let mut grams = Vec::with_capacity(counts.len());
-    let mut parts = Vec::with_capacity(counts.len());
-    let mut ns = Vec::with_capacity(counts.len());
-    for ((g, p), n) in counts {
-        grams.push(g);
-        parts.push(p);
-        ns.push(n);
-    }
-    sqlx::query(
-        "INSERT INTO user_grams (tenant_id, gram, part, slot, n) \
-         SELECT $1, g, p, 0, n FROM UNNEST($2::text[], $3::int2[], $4::int8[]) AS v(g, p, n)",
-    )
-    .bind(tenant_id)
-    .bind(grams)
-    .bind(parts)
-    .bind(ns)
-    .execute(&mut *tx)
-    .await?;
+    counts.write(&mut tx, tenant_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -9,13 +9,14 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 
+use super::postgres_bulk::PgBulk;
 use super::row::{
     self, INSERT_USERS, KEY_COLUMNS, KeyRow, ListedRow, TenantRow, USER_COLUMNS, UserRow,
     json_text, push_user_values,
 };
 use super::{
-    AuditFilter, AuditPage, Batches, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError,
-    UserFilter, UserPage, audit, pg_search, shared,
+    AuditFilter, AuditPage, BulkLoad, PageRequest, Sort, SortKey, Store, StoreError, UserFilter,
+    UserPage, audit, pg_search, shared,
 };
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User};
@@ -355,8 +356,8 @@ impl Store for PgStore {
         Ok(found)
     }
 
-    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
-        Ok(Box::new(Batches(self)))
+    async fn bulk_load(&self, expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+        Ok(Box::new(PgBulk::begin(&self.pool, expected).await?))
     }
 
     async fn get_user(&self, tenant_id: &str, id: &str) -> Result<Option<User>, StoreError> {

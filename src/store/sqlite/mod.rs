@@ -12,7 +12,6 @@ mod idle;
 mod open;
 mod query;
 
-use std::collections::hash_map::Entry;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -282,9 +281,9 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
-    async fn bulk_load(&self) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
+    async fn bulk_load(&self, expected: u64) -> Result<Box<dyn BulkLoad + '_>, StoreError> {
         match &self.options {
-            Some(options) => Ok(Box::new(SqliteBulk::begin(options).await?)),
+            Some(options) => Ok(Box::new(SqliteBulk::begin(options, expected).await?)),
             None => Ok(Box::new(super::Batches(self))),
         }
     }
