@@ -236,12 +236,9 @@ fn push_walk_page<'a>(
 }
 
 /// The distinct grams (1–3 characters) of a folded value, as the migration's
-/// `user_grams_of` makes them: in characters, as `substr` counts them.
-fn grams_of(value: Option<&str>) -> HashSet<String> {
-    let chars: Vec<char> = value.unwrap_or_default().chars().collect();
-    (1..=GRAM_CHARS)
-        .flat_map(|k| chars.windows(k).map(|w| w.iter().collect::<String>()))
-        .collect()
+/// `user_grams_of` makes them.
+fn grams_of(value: Option<&str>) -> HashSet<&str> {
+    super::row::distinct_grams(value.unwrap_or_default(), GRAM_CHARS)
 }
 
 /// One tenant's gram counts, as the triggers of migration 0007 keep them:
@@ -257,11 +254,11 @@ impl GramCounts {
         let name = grams_of(name_fold);
         let email = grams_of(email_fold);
         for g in name.union(&email) {
-            *self.counts.entry((g.clone(), 3)).or_default() += 1;
+            *self.counts.entry(((*g).to_owned(), 3)).or_default() += 1;
         }
         for (grams, part) in [(name, 1), (email, 2)] {
             for g in grams {
-                *self.counts.entry((g, part)).or_default() += 1;
+                *self.counts.entry((g.to_owned(), part)).or_default() += 1;
             }
         }
     }

@@ -308,6 +308,26 @@ pub fn fts_in(columns: &str, needle: &str) -> String {
     format!("{columns} : {}", fts_phrase(needle))
 }
 
+/// The distinct substrings of 1 to `longest` characters of a folded value:
+/// the grams both stores index short searches by (SQLite's `users_short`,
+/// PostgreSQL's `user_grams`), counted in characters as SQL's `substr` is.
+pub fn distinct_grams(folded: &str, longest: usize) -> std::collections::HashSet<&str> {
+    let ends: Vec<usize> = folded
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([folded.len()])
+        .collect();
+    let mut out = std::collections::HashSet::new();
+    for (i, &at) in ends.iter().enumerate() {
+        for width in 1..=longest {
+            if let Some(&end) = ends.get(i + width) {
+                out.insert(&folded[at..end]);
+            }
+        }
+    }
+    out
+}
+
 /// A LIKE pattern that matches `needle` anywhere, with `\` escaping wildcards.
 pub fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);

@@ -9,7 +9,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use crate::model::{User, fold};
 use crate::store::SearchIn;
-use crate::store::row::{fts_in, fts_phrase};
+use crate::store::row::{distinct_grams, fts_in, fts_phrase};
 
 /// Needles shorter than this are answered by `users_short`, the rest by the
 /// trigram index.
@@ -42,20 +42,7 @@ fn push_hex(out: &mut String, piece: &str) {
 
 /// The distinct grams of one folded column: the pieces `grams` writes.
 fn pieces(folded: &str) -> HashSet<&str> {
-    let ends: Vec<usize> = folded
-        .char_indices()
-        .map(|(at, _)| at)
-        .chain([folded.len()])
-        .collect();
-    let mut out = HashSet::new();
-    for (i, &at) in ends.iter().enumerate() {
-        for width in [1, 2] {
-            if let Some(&end) = ends.get(i + width) {
-                out.insert(&folded[at..end]);
-            }
-        }
-    }
-    out
+    distinct_grams(folded, 2)
 }
 
 /// What a bulk load that put off `users_short`'s triggers writes itself: the
