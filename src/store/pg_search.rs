@@ -10,13 +10,13 @@
 //! budget did not hold a page; the total of a needle of 1–3 characters is one
 //! gram's count.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use futures::TryStreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::condition;
-use super::row::like_pattern;
+use super::row::{count_user_grams, like_pattern};
 use super::{PageRequest, SearchIn, StoreError, UserFilter};
 
 /// Newest users a page's walk reads per user it must find, and its bounds: a
@@ -42,12 +42,16 @@ pub(super) fn gram_total(f: &UserFilter) -> Option<(&str, i16)> {
     if !only_search || chars == 0 || chars > GRAM_CHARS {
         return None;
     }
-    let part = match f.search_in {
+    Some((needle, part(f.search_in)))
+}
+
+/// `user_grams.part` of a search: where its gram is counted.
+fn part(search_in: SearchIn) -> i16 {
+    match search_in {
         SearchIn::Name => 1,
         SearchIn::Email => 2,
         SearchIn::Both => 3,
-    };
-    Some((needle, part))
+    }
 }
 
 /// `(SELECT SUM ...)` of the gram's slots.
@@ -109,15 +113,7 @@ pub(super) fn push_where<'a>(
     }
     // Their LIKEs on the folded name and email run on the same trigram indexes.
     condition::push_conditions(qb, &f.conditions);
-    if let Some(r) = &f.external_ref {
-        qb.push(" AND users.external_ref = ").push_bind(r);
-    }
-    if let Some(r) = f.role {
-        qb.push(" AND users.role = ").push_bind(r.as_str());
-    }
-    if let Some(s) = f.status {
-        qb.push(" AND users.status = ").push_bind(s.as_str());
-    }
+    super::shared::push_filters(qb, f);
 }
 
 /// The rest of `SELECT {USER_COLUMNS}, ` for a search's page, newest first,
@@ -235,12 +231,6 @@ fn push_walk_page<'a>(
         .push(") AS users ORDER BY users.created_at DESC, users.id DESC");
 }
 
-/// The distinct grams (1–3 characters) of a folded value, as the migration's
-/// `user_grams_of` makes them.
-fn grams_of(value: Option<&str>) -> HashSet<&str> {
-    super::row::distinct_grams(value.unwrap_or_default(), GRAM_CHARS)
-}
-
 /// One tenant's gram counts, as the triggers of migration 0007 keep them:
 /// per gram and part (1 name, 2 email, 3 either, a user counted once).
 #[derive(Default)]
@@ -251,16 +241,13 @@ pub(super) struct GramCounts {
 impl GramCounts {
     /// Counts one user.
     pub(super) fn add(&mut self, name_fold: Option<&str>, email_fold: Option<&str>) {
-        let name = grams_of(name_fold);
-        let email = grams_of(email_fold);
-        for g in name.union(&email) {
-            *self.counts.entry(((*g).to_owned(), 3)).or_default() += 1;
-        }
-        for (grams, part) in [(name, 1), (email, 2)] {
-            for g in grams {
-                *self.counts.entry((g.to_owned(), part)).or_default() += 1;
-            }
-        }
+        // As the migration's `user_grams_of`: substrings in characters.
+        count_user_grams(name_fold, email_fold, GRAM_CHARS, |gram, search_in| {
+            *self
+                .counts
+                .entry((gram.to_owned(), part(search_in)))
+                .or_default() += 1;
+        });
     }
 
     /// Adds the counts to the tenant's slot 0.

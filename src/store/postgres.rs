@@ -103,8 +103,9 @@ impl PgStore {
     }
 
     /// The gram counts of search totals (migration 0007) of one tenant
-    /// computed again from its users (`pg_search::recount_grams`): for a bulk
-    /// load that disabled the `user_grams_insert` trigger, at its end.
+    /// computed again from its users (`pg_search::recount_grams`): a repair
+    /// for counts a write outside the triggers spoiled, and what the tests
+    /// hold the triggers to. A bulk load counts its own rows instead.
     pub async fn recount_grams(&self, tenant_id: &str) -> Result<(), StoreError> {
         pg_search::recount_grams(&self.pool, tenant_id).await
     }

@@ -328,6 +328,29 @@ pub fn distinct_grams(folded: &str, longest: usize) -> std::collections::HashSet
     out
 }
 
+/// Calls `count` once for each gram of 1 to `longest` characters a user holds
+/// and where: in the folded name, in the folded email, and in either (a gram
+/// in both counted once there), as both stores' gram counts keep them.
+pub fn count_user_grams(
+    name_fold: Option<&str>,
+    email_fold: Option<&str>,
+    longest: usize,
+    mut count: impl FnMut(&str, super::SearchIn),
+) {
+    use super::SearchIn;
+    let name = distinct_grams(name_fold.unwrap_or_default(), longest);
+    let email = distinct_grams(email_fold.unwrap_or_default(), longest);
+    for g in &name {
+        count(g, SearchIn::Name);
+    }
+    for g in &email {
+        count(g, SearchIn::Email);
+    }
+    for g in name.union(&email) {
+        count(g, SearchIn::Both);
+    }
+}
+
 /// A LIKE pattern that matches `needle` anywhere, with `\` escaping wildcards.
 pub fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);

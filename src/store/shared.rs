@@ -4,10 +4,31 @@
 
 use sqlx::{Database, QueryBuilder};
 
-use super::{StoreError, UniqueKey};
+use super::{StoreError, UniqueKey, UserFilter};
 use crate::keys::{StoredKey, format_scopes};
 use crate::model::{Timestamp, User};
 use crate::store::row::{KEY_COLUMNS, TENANT_COLUMNS};
+
+/// ` AND ...` of a list's external_ref, role and status filters, on the rows
+/// named `users`.
+pub fn push_filters<'a, DB>(qb: &mut QueryBuilder<'a, DB>, f: &'a UserFilter)
+where
+    DB: Database,
+    &'a String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    if let Some(r) = &f.external_ref {
+        qb.push(" AND users.external_ref = ").push_bind(r);
+    }
+    if let Some(r) = f.role {
+        qb.push(" AND users.role = ")
+            .push_bind::<&'a str>(r.as_str());
+    }
+    if let Some(s) = f.status {
+        qb.push(" AND users.status = ")
+            .push_bind::<&'a str>(s.as_str());
+    }
+}
 
 /// A unique value a write collided with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -142,7 +142,8 @@ impl SqliteBulk {
         .await?;
         let mut deferred = Vec::new();
         let mut catch_up = Vec::new();
-        if empty || few {
+        // `empty` implies `few`; it only decides whether tenants' values are read.
+        if few {
             let mut qb = QueryBuilder::<Sqlite>::new(
                 "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'users' \
                  AND sql IS NOT NULL AND (type = 'index' OR (type = 'trigger' AND name IN (",

@@ -2,14 +2,14 @@
 //! two-character piece of a folded name or email, as the hex of its UTF-8
 //! bytes, and the query of a search too short for trigrams.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::model::{User, fold};
 use crate::store::SearchIn;
-use crate::store::row::{distinct_grams, fts_in, fts_phrase};
+use crate::store::row::{count_user_grams, fts_in, fts_phrase};
 
 /// Needles shorter than this are answered by `users_short`, the rest by the
 /// trigram index.
@@ -40,9 +40,13 @@ fn push_hex(out: &mut String, piece: &str) {
     out.push(' ');
 }
 
-/// The distinct grams of one folded column: the pieces `grams` writes.
-fn pieces(folded: &str) -> HashSet<&str> {
-    distinct_grams(folded, 2)
+/// `short_counts.within` of a search: where its gram is counted.
+pub(super) fn within(search_in: SearchIn) -> &'static str {
+    match search_in {
+        SearchIn::Both => "b",
+        SearchIn::Name => "n",
+        SearchIn::Email => "e",
+    }
 }
 
 /// What a bulk load that put off `users_short`'s triggers writes itself: the
@@ -103,23 +107,12 @@ impl ShortLoad {
     }
 
     fn count(&mut self, tenant_id: &str, name: Option<&str>, email: Option<&str>) {
-        let name = name.map(pieces).unwrap_or_default();
-        let email = email.map(pieces).unwrap_or_default();
-        let mut add = |gram: &str, within: &'static str| {
+        count_user_grams(name, email, TRIGRAM - 1, |gram, search_in| {
             *self
                 .counts
-                .entry((tenant_id.to_owned(), gram.to_owned(), within))
+                .entry((tenant_id.to_owned(), gram.to_owned(), within(search_in)))
                 .or_default() += 1;
-        };
-        for g in &name {
-            add(g, "n");
-        }
-        for g in &email {
-            add(g, "e");
-        }
-        for g in name.union(&email) {
-            add(g, "b");
-        }
+        });
     }
 
     /// The upserts that add the counts to `short_counts`.
@@ -172,10 +165,12 @@ mod tests {
 
     #[test]
     fn pieces_are_the_distinct_grams() {
-        let mut p: Vec<&str> = pieces("anna").into_iter().collect();
+        let mut p: Vec<&str> = crate::store::row::distinct_grams("anna", 2)
+            .into_iter()
+            .collect();
         p.sort_unstable();
         assert_eq!(p, ["a", "an", "n", "na", "nn"]);
-        assert!(pieces("").is_empty());
+        assert!(crate::store::row::distinct_grams("", 2).is_empty());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! totals and pages.
 
 use super::*;
+pub(super) use crate::store::shared::push_filters;
 
 /// Low bits of `seq` that number a user within its tenant; the bits above are
 /// the tenant's `no`, so a tenant's users are one rowid range (migration 0003).
@@ -43,15 +44,10 @@ pub(crate) struct IndexedSearch {
 pub(crate) fn indexed_search(f: &UserFilter) -> Option<IndexedSearch> {
     let needle = f.search.as_deref()?;
     if let Some(query) = short_query(needle, f.search_in) {
-        let within = match f.search_in {
-            SearchIn::Both => "b",
-            SearchIn::Name => "n",
-            SearchIn::Email => "e",
-        };
         return Some(IndexedSearch {
             table: "users_short",
             query,
-            counted: Some((fold(needle), within)),
+            counted: Some((fold(needle), super::grams::within(f.search_in))),
         });
     }
     (needle.chars().count() >= TRIGRAM).then(|| IndexedSearch {
@@ -134,18 +130,6 @@ pub(super) fn push_short_search<'a>(
             .push(") > 0");
     }
     qb.push(")");
-}
-
-pub(super) fn push_filters<'a>(qb: &mut QueryBuilder<'a, Sqlite>, f: &'a UserFilter) {
-    if let Some(r) = &f.external_ref {
-        qb.push(" AND users.external_ref = ").push_bind(r);
-    }
-    if let Some(r) = f.role {
-        qb.push(" AND users.role = ").push_bind(r.as_str());
-    }
-    if let Some(s) = f.status {
-        qb.push(" AND users.status = ").push_bind(s.as_str());
-    }
 }
 
 /// The exact total of a user list, as a scalar expression. Without a search or
