@@ -62,37 +62,30 @@ INSERT INTO user_grams (tenant_id, gram, part, slot, n)
     GROUP BY u.tenant_id, g.gram, g.part;
 
 -- The rows each change adds to, in key order: two transactions whose slots
--- collide then wait for each other instead of deadlocking.
+-- collide then wait for each other instead of deadlocking. One function for
+-- inserts (+1 per user) and deletes (-1): both triggers name their
+-- transition table `changed`.
 -- A bulk load (`raven-server seed`) counts its rows itself and adds them at
 -- its end: it sets `raven.bulk_load` for its own transaction only.
-CREATE FUNCTION user_grams_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION user_grams_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sign BIGINT := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-    IF current_setting('raven.bulk_load', true) = 'on' THEN
+    IF TG_OP = 'INSERT' AND current_setting('raven.bulk_load', true) = 'on' THEN
         RETURN NULL;
     END IF;
     INSERT INTO user_grams (tenant_id, gram, part, slot, n)
-        SELECT i.tenant_id, g.gram, g.part, pg_backend_pid() % 16, COUNT(*)
-        FROM inserted AS i, user_grams_rows(i.name_fold, i.email_fold) AS g
-        GROUP BY i.tenant_id, g.gram, g.part
-        ORDER BY i.tenant_id, g.gram, g.part
+        SELECT r.tenant_id, g.gram, g.part, pg_backend_pid() % 16, sign * COUNT(*)
+        FROM changed AS r, user_grams_rows(r.name_fold, r.email_fold) AS g
+        GROUP BY r.tenant_id, g.gram, g.part
+        ORDER BY r.tenant_id, g.gram, g.part
         ON CONFLICT (tenant_id, gram, part, slot) DO UPDATE SET n = user_grams.n + excluded.n;
     RETURN NULL;
 END $$;
 CREATE TRIGGER user_grams_insert AFTER INSERT ON users
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION user_grams_inserted();
-
-CREATE FUNCTION user_grams_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO user_grams (tenant_id, gram, part, slot, n)
-        SELECT d.tenant_id, g.gram, g.part, pg_backend_pid() % 16, -COUNT(*)
-        FROM deleted AS d, user_grams_rows(d.name_fold, d.email_fold) AS g
-        GROUP BY d.tenant_id, g.gram, g.part
-        ORDER BY d.tenant_id, g.gram, g.part
-        ON CONFLICT (tenant_id, gram, part, slot) DO UPDATE SET n = user_grams.n + excluded.n;
-    RETURN NULL;
-END $$;
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION user_grams_counted();
 CREATE TRIGGER user_grams_delete AFTER DELETE ON users
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION user_grams_deleted();
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION user_grams_counted();
 
 -- A changed name or email: only the grams it gained or lost.
 CREATE FUNCTION user_grams_changed() RETURNS trigger LANGUAGE plpgsql AS $$

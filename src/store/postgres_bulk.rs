@@ -58,7 +58,7 @@ impl PgBulk {
         let mut tx = pool.begin().await?;
         for sql in [
             "SET LOCAL synchronous_commit = off".to_string(),
-            // Read by `user_grams_inserted` (migration 0007).
+            // Read by `user_grams_counted` (migration 0007).
             "SET LOCAL raven.bulk_load = 'on'".to_string(),
             format!("SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'"),
             format!(
