@@ -8,7 +8,10 @@
 //! read the whole tenant for both. The page now walks the tenant newest first
 //! with a budget of rows and falls back to the matches sorted only when the
 //! budget did not hold a page; the total of a needle of 1–3 characters is one
-//! gram's count.
+//! gram's count. A longer needle's matches come from the trigram keys of
+//! migration 0009 (no word splitting, unlike pg_trgm, whose word-edge
+//! trigrams of `ena m` or `eo-yeon_` held half the tenant), and only those
+//! candidates are checked on the heap.
 
 use std::collections::HashMap;
 
@@ -85,12 +88,38 @@ fn push_needle<'a>(qb: &mut QueryBuilder<'a, Postgres>, column: &str, needle: &'
     }
 }
 
-/// ` WHERE ...` of a user list over the rows named `users`.
+/// ` AND ...` that narrows a search of 3 or more characters to the users that
+/// hold all of its trigrams, read from `users_trigram_keys` (migration 0009);
+/// the LIKE of `push_needle` stays the exact test.
+fn push_needle_probe<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, needle: &'a str) {
+    if needle.chars().count() >= GRAM_CHARS {
+        qb.push(
+            " AND user_trigram_keys(users.tenant_id, users.name_fold, users.email_fold) \
+             @> user_trigram_keys(",
+        )
+        .push_bind(tenant_id)
+        .push(", ")
+        .push_bind(needle)
+        .push(", NULL)");
+    }
+}
+
+/// ` WHERE ...` of a user list over the rows of `users` itself, where the
+/// index of migration 0009 can serve a search.
 pub(super) fn push_where<'a>(
     qb: &mut QueryBuilder<'a, Postgres>,
     tenant_id: &'a str,
     f: &'a UserFilter,
 ) {
+    push_where_of(qb, tenant_id, f);
+    if let Some(needle) = f.search.as_deref() {
+        push_needle_probe(qb, tenant_id, needle);
+    }
+}
+
+/// ` WHERE ...` of a user list over rows named `users` that no index serves
+/// (a walk's rows already read): only the exact tests, each cheap per row.
+fn push_where_of<'a>(qb: &mut QueryBuilder<'a, Postgres>, tenant_id: &'a str, f: &'a UserFilter) {
     qb.push(" WHERE users.tenant_id = ").push_bind(tenant_id);
     if let Some(needle) = f.search.as_deref() {
         match f.search_in {
@@ -195,7 +224,7 @@ fn push_walk_page<'a>(
     .push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
     .push_bind(budget)
     .push(") AS users");
-    push_where(qb, tenant_id, f);
+    push_where_of(qb, tenant_id, f);
     qb.push(" ORDER BY users.created_at DESC, users.id DESC LIMIT ")
         .push_bind(n)
         .push("), enough AS MATERIALIZED (SELECT (SELECT COUNT(*) FROM walk) = ")
