@@ -1,5 +1,6 @@
--- Searches of 4 characters or more: a trigram index without pg_trgm's word
--- splitting. pg_trgm breaks text into words at every character that is not a
+-- Searches of 3 characters or more, wherever they read `users` itself (the
+-- matches of a needle of 4+, the sorted fallback of one of 3): a trigram index
+-- without pg_trgm's word splitting. pg_trgm breaks text into words at every character that is not a
 -- letter or a digit and pads each word, so the trigrams of a needle like
 -- `ena m` or `eo-yeon_` are mostly word edges that half of all users hold: the
 -- exact total of such a search rechecked a large share of the tenant on the
