@@ -18,9 +18,15 @@ async fn main() -> std::process::ExitCode {
         // sqlx warns of every statement over a second with its whole text:
         // a seed's index builds, a migration. Noise by default.
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx::query=error"));
+    // Log lines go out from a thread of their own, in batches: written on the
+    // request's thread, one `write` each, they were a twentieth of a list
+    // request's CPU, and a log reader that stalls would stall every request
+    // (docs/BENCHMARKS.md, finding 18). Dropping the guard flushes them.
+    let (writer, flush_logs) =
+        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     match cli.log_format {
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
         LogFormat::Json => {
@@ -31,7 +37,10 @@ async fn main() -> std::process::ExitCode {
                 .init();
         }
     }
-    match run(cli).await {
+    let result = run(cli).await;
+    // The last log lines before the error, in the order they happened.
+    drop(flush_logs);
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("raven-server: {e:#}");

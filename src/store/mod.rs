@@ -24,6 +24,10 @@ pub use condition::{Condition, TextField, TextOp, TimeField, TimeOp};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+/// Runs a request that writes nothing so that its key lookup and the read
+/// after it share one read transaction, where the store can (SQLite's direct
+/// reads); elsewhere it only runs it.
+pub use sqlite::one_snapshot;
 
 use crate::keys::StoredKey;
 use crate::model::{Actor, ListedUser, Role, Status, Tenant, Timestamp, User};

@@ -9,7 +9,17 @@
 //! hold for the tens of microseconds a point lookup or a short indexed walk
 //! takes. Anything that can take longer (a search, a filter, a deep offset)
 //! stays on the sqlx pool.
+//!
+//! Inside a request's [`one_snapshot`] (the server's GET and HEAD requests),
+//! the key's lookup leaves its read transaction open for the read after it,
+//! so that a list page is one transaction, not two: starting and ending a
+//! read transaction takes a lock on the log's index, shared with other
+//! processes (`fcntl`), which was a tenth of a list request's CPU. The
+//! transaction ends with that read, before any read or write on the pool
+//! (`SqliteStore::pool`), or with the request.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,6 +31,51 @@ use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow, key_and_tenant
 use super::super::{PageRequest, StoreError, UserFilter, UserPage};
 use crate::keys::StoredKey;
 use crate::model::{ListedUser, Tenant, User};
+
+tokio::task_local! {
+    /// The read transaction a request's key lookup left open, if any.
+    static SNAPSHOT: RefCell<Option<Held>>;
+}
+
+/// Runs `request` so that its key lookup and the direct read after it share
+/// one read transaction. For requests that write nothing: a write on the pool
+/// would not be seen by a later direct read in the same snapshot.
+pub async fn one_snapshot<F: Future>(request: F) -> F::Output {
+    SNAPSHOT.scope(RefCell::new(None), request).await
+}
+
+/// Ends the calling request's open read transaction, if it has one.
+pub fn end_snapshot() {
+    // Outside a request's scope there is nothing to end.
+    let _ = SNAPSHOT.try_with(|held| held.borrow_mut().take());
+}
+
+/// A connection in a read transaction, given back when dropped.
+struct Held {
+    reads: Arc<DirectReads>,
+    conn: Option<Connection>,
+}
+
+impl Held {
+    fn conn(&self) -> &Connection {
+        // Only `drop` takes it.
+        self.conn.as_ref().expect("a held connection until dropped")
+    }
+}
+
+/// Runs one of the statements that begin and end a transaction.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.reads.give_back(conn, true);
+        }
+    }
+}
 
 /// A direct read's answer; `None` when SQLite was busy, and the read should
 /// wait for it on the pool instead, off the request's thread.
@@ -43,8 +98,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_millis(10);
 const STATEMENT_CACHE: usize = 16;
 
 /// A pool of query-only connections to one database file. A connection is out
-/// only while one synchronous read runs, so the pool never holds more than one
-/// per thread that reads at the same time (the runtime's workers).
+/// while one synchronous read runs, or from a request's key lookup to the
+/// read after it (`one_snapshot`), so the pool holds about one per request in
+/// flight at most, and one per runtime worker under a steady load.
 pub struct DirectReads {
     path: PathBuf,
     idle: Mutex<Vec<Idle>>,
@@ -87,22 +143,69 @@ impl DirectReads {
         Ok(conn)
     }
 
-    /// Runs `read` on an idle connection, or a new one.
+    /// Runs `read` on an idle connection, or a new one; in a request's
+    /// snapshot, on the connection its key lookup left in a transaction.
     fn with<T>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let idle = self.lock().pop();
-        let conn = match idle {
-            Some(i) => i.conn,
-            None => self.open()?,
-        };
+        let held = SNAPSHOT.try_with(|h| h.borrow_mut().take()).ok().flatten();
+        // A snapshot of another store's file (a test's) ends here, unused.
+        if let Some(held) = held.filter(|h| std::ptr::eq(Arc::as_ptr(&h.reads), self)) {
+            // `held` ends the transaction and gives its connection back when
+            // dropped, after the read.
+            return read(held.conn());
+        }
+        let conn = self.take()?;
         let result = read(&conn);
+        self.give_back(conn, false);
+        result
+    }
+
+    /// Runs `read` and, in a request's snapshot, leaves its transaction open
+    /// for the request's next direct read.
+    fn begin_with<T>(
+        self: &Arc<Self>,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        end_snapshot();
+        let in_request = SNAPSHOT.try_with(|_| ()).is_ok();
+        if !in_request {
+            return self.with(read);
+        }
+        let conn = self.take()?;
+        if let Err(e) = run(&conn, "BEGIN") {
+            self.give_back(conn, false);
+            return Err(e);
+        }
+        let held = Held {
+            reads: Arc::clone(self),
+            conn: Some(conn),
+        };
+        // On an error, `held` is dropped here, which ends the transaction.
+        let found = read(held.conn())?;
+        let _ = SNAPSHOT.try_with(|h| *h.borrow_mut() = Some(held));
+        Ok(found)
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        let idle = self.lock().pop();
+        match idle {
+            Some(i) => Ok(i.conn),
+            None => self.open(),
+        }
+    }
+
+    /// Puts `conn` back with the idle ones, after ending its transaction
+    /// (`in_transaction`); one that cannot end it is closed instead.
+    fn give_back(&self, conn: Connection, in_transaction: bool) {
+        if in_transaction && run(&conn, "COMMIT").is_err() {
+            return;
+        }
         self.lock().push(Idle {
             conn,
             since: Instant::now(),
         });
-        result
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Idle>> {
@@ -133,8 +236,11 @@ impl DirectReads {
         *filter == UserFilter::default() && page.offset <= MAX_OFFSET
     }
 
-    pub fn find_key(&self, prefix: &str) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
-        self.with(|conn| {
+    pub fn find_key(
+        self: &Arc<Self>,
+        prefix: &str,
+    ) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
+        self.begin_with(|conn| {
             let mut stmt = conn.prepare_cached(super::FIND_KEY)?;
             let row = stmt
                 .query_row([prefix], |r| {
@@ -211,8 +317,8 @@ mod tests {
     use super::super::SqliteStore;
     use crate::keys::{self, Scope};
     use crate::model::build_user;
-    use crate::model::{NewUser, Tenant, Timestamp};
-    use crate::store::{PageRequest, Store, UserFilter};
+    use crate::model::{Actor, NewUser, Tenant, Timestamp};
+    use crate::store::{PageRequest, Store, UserFilter, UserPage};
 
     #[tokio::test]
     async fn direct_reads_answer_what_the_pool_answers() {
@@ -292,5 +398,82 @@ mod tests {
                 assert_eq!(direct.idle_count(), 0);
             }
         }
+    }
+
+    /// In a request's snapshot the key and the read after it see the same
+    /// state, whatever commits in between; the read, or a call to the pool,
+    /// ends the snapshot, and the connection goes back.
+    #[tokio::test]
+    async fn a_requests_key_and_next_read_share_one_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("snapshot.db").display());
+        let reader = SqliteStore::open(&url).await.unwrap();
+        // Another process's writes, as `raven-server seed` makes them, from
+        // outside the request's task (whose pool calls end its snapshot).
+        let writer = std::sync::Arc::new(SqliteStore::open(&url).await.unwrap());
+        let write = |user| {
+            let writer = std::sync::Arc::clone(&writer);
+            async move {
+                tokio::spawn(async move { writer.insert_user(&user, &Actor::default()).await })
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
+        };
+        let tenant = Tenant {
+            id: "ten_snap0001".into(),
+            slug: "snap".into(),
+            name: "Snap".into(),
+            created_at: Timestamp(1_000),
+        };
+        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        writer.insert_tenant(&tenant).await.unwrap();
+        writer.insert_key(&key).await.unwrap();
+        let add = || build_user(&tenant.id, NewUser::default());
+        write(add()).await;
+        let page = PageRequest {
+            limit: 20,
+            offset: 0,
+        };
+        let f = UserFilter::default();
+        let total = |p: UserPage| p.total;
+
+        let (in_snapshot, after_read) = super::one_snapshot(async {
+            assert!(reader.find_key(&key.prefix).await.unwrap().is_some());
+            write(add()).await;
+            let seen = total(reader.list_users(&tenant.id, &f, page).await.unwrap());
+            // That read ended the snapshot: the next one sees the new user.
+            (
+                seen,
+                total(reader.list_users(&tenant.id, &f, page).await.unwrap()),
+            )
+        })
+        .await;
+        assert_eq!((in_snapshot, after_read), (1, 2));
+
+        let after_pool = super::one_snapshot(async {
+            assert!(reader.find_key(&key.prefix).await.unwrap().is_some());
+            write(add()).await;
+            let _ = reader.pool();
+            total(reader.list_users(&tenant.id, &f, page).await.unwrap())
+        })
+        .await;
+        assert_eq!(after_pool, 3, "a call to the pool ends the snapshot");
+
+        // A snapshot left open by the key alone ends with the request, and
+        // its connection is idle again.
+        let direct = reader.direct.as_ref().unwrap();
+        let idle = direct.idle_count();
+        super::one_snapshot(async {
+            assert!(reader.find_key(&key.prefix).await.unwrap().is_some());
+            assert_eq!(direct.idle_count(), idle - 1);
+        })
+        .await;
+        assert_eq!(direct.idle_count(), idle);
+        write(add()).await;
+        assert_eq!(
+            total(reader.list_users(&tenant.id, &f, page).await.unwrap()),
+            4
+        );
     }
 }

@@ -35,6 +35,7 @@ use super::{
 use crate::keys::StoredKey;
 use crate::model::{Actor, AuditAction, Tenant, Timestamp, User, fold};
 use bulk::SqliteBulk;
+pub use direct::one_snapshot;
 use direct::{DirectReads, settled};
 #[cfg(test)]
 pub(crate) use filtered::filtered_query;
@@ -85,8 +86,11 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    #[cfg(test)]
+    /// The pool, for a read or write off the direct path. A request's read
+    /// transaction ends first (`direct::one_snapshot`): it would otherwise stay
+    /// open for as long as the pool's work takes, and hold back checkpoints.
     pub(crate) fn pool(&self) -> &SqlitePool {
+        direct::end_snapshot();
         &self.pool
     }
 
@@ -129,7 +133,7 @@ impl Store for SqliteStore {
                 .bind(&t.slug)
                 .bind(&t.name)
                 .bind(t.created_at.millis())
-                .execute(&self.pool)
+                .execute(self.pool())
                 .await;
         result
             .map(drop)
@@ -139,7 +143,7 @@ impl Store for SqliteStore {
     async fn find_tenant(&self, id_or_slug: &str) -> Result<Option<Tenant>, StoreError> {
         let row: Option<TenantRow> = shared::find_tenant_query::<Sqlite>(id_or_slug)
             .build_query_as()
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?;
         Ok(row.map(Tenant::from))
     }
@@ -148,7 +152,7 @@ impl Store for SqliteStore {
         let _writing = self.writer.lock().await;
         shared::insert_key_query::<Sqlite>(k)
             .build()
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -164,7 +168,7 @@ impl Store for SqliteStore {
         }
         let Some(row) = sqlx::query(FIND_KEY)
             .bind(prefix)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?
         else {
             return Ok(None);
@@ -181,7 +185,7 @@ impl Store for SqliteStore {
     async fn list_keys(&self, tenant_id: &str) -> Result<Vec<StoredKey>, StoreError> {
         let rows: Vec<KeyRow> = shared::list_keys_query::<Sqlite>(tenant_id)
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         rows.into_iter().map(StoredKey::try_from).collect()
     }
@@ -190,14 +194,14 @@ impl Store for SqliteStore {
         let _writing = self.writer.lock().await;
         let done = shared::revoke_key_query::<Sqlite>(prefix)
             .build()
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn insert_user(&self, user: &User, actor: &Actor) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin_with(WRITE).await?;
+        let mut tx = self.pool().begin_with(WRITE).await?;
         let done = insert_query("INSERT", &user.tenant_id, [user])
             .build()
             .execute(&mut *tx)
@@ -225,7 +229,7 @@ impl Store for SqliteStore {
     async fn insert_users(&self, users: &[User]) -> Result<u64, StoreError> {
         let _writing = self.writer.lock().await;
         let mut inserted = 0;
-        let mut tx = self.pool.begin_with(WRITE).await?;
+        let mut tx = self.pool().begin_with(WRITE).await?;
         for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
             for chunk in tenant.chunks(BULK_ROWS) {
                 inserted += insert_query("INSERT OR IGNORE", &chunk[0].tenant_id, chunk)
@@ -241,7 +245,7 @@ impl Store for SqliteStore {
 
     async fn insert_all(&self, users: &[User]) -> Result<(), StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin_with(WRITE).await?;
+        let mut tx = self.pool().begin_with(WRITE).await?;
         for tenant in users.chunk_by(|a, b| a.tenant_id == b.tenant_id) {
             for chunk in tenant.chunks(BULK_ROWS) {
                 let done = insert_query("INSERT", &chunk[0].tenant_id, chunk)
@@ -274,7 +278,7 @@ impl Store for SqliteStore {
         for chunk in values.chunks(shared::TAKEN_CHUNK) {
             let rows: Vec<String> = shared::taken_query::<Sqlite>(tenant_id, key, chunk)
                 .build_query_scalar()
-                .fetch_all(&self.pool)
+                .fetch_all(self.pool())
                 .await?;
             found.extend(rows);
         }
@@ -298,7 +302,7 @@ impl Store for SqliteStore {
         ))
         .bind(id)
         .bind(tenant_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         row.map(User::try_from).transpose()
     }
@@ -317,11 +321,11 @@ impl Store for SqliteStore {
             return done;
         }
         if !filter.conditions.is_empty() {
-            return filtered::list(&self.pool, tenant_id, filter, page).await;
+            return filtered::list(self.pool(), tenant_id, filter, page).await;
         }
         let mut rows = page_query("", tenant_id, filter, page)
             .build()
-            .fetch_all(&self.pool)
+            .fetch_all(self.pool())
             .await?;
         let mut total: Option<i64> = None;
         // A sorted list is one statement (`sorted_page_query`).
@@ -342,7 +346,7 @@ impl Store for SqliteStore {
                     .flatten();
                 rows = sorted_matches_query("", tenant_id, filter, &search, low, page)
                     .build()
-                    .fetch_all(&self.pool)
+                    .fetch_all(self.pool())
                     .await?;
             }
         }
@@ -353,7 +357,7 @@ impl Store for SqliteStore {
             (None, None) => {
                 let mut count = QueryBuilder::new("SELECT ");
                 push_total(&mut count, tenant_id, filter);
-                count.build_query_scalar().fetch_one(&self.pool).await?
+                count.build_query_scalar().fetch_one(self.pool()).await?
             }
         };
         let rows = rows
@@ -373,7 +377,7 @@ impl Store for SqliteStore {
         actor: &Actor,
     ) -> Result<User, StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin_with(WRITE).await?;
+        let mut tx = self.pool().begin_with(WRITE).await?;
         // The version names the row's state, so this is what the write changes.
         let before: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM users \
@@ -436,7 +440,7 @@ impl Store for SqliteStore {
         actor: &Actor,
     ) -> Result<User, StoreError> {
         let _writing = self.writer.lock().await;
-        let mut tx = self.pool.begin_with(WRITE).await?;
+        let mut tx = self.pool().begin_with(WRITE).await?;
         let before: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {USER_COLUMNS} FROM users WHERE users.tenant_id = ? AND users.id = ?"
         ))
@@ -470,7 +474,7 @@ impl Store for SqliteStore {
         page: PageRequest,
     ) -> Result<AuditPage, StoreError> {
         // One read transaction: the page and the total see the same events.
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool().begin().await?;
         let rows: Vec<audit::AuditRow> = audit::page_query::<Sqlite>(tenant_id, filter, page)
             .build_query_as()
             .fetch_all(&mut *tx)
@@ -487,21 +491,21 @@ impl Store for SqliteStore {
         let _writing = self.writer.lock().await;
         let done = audit::prune_query::<Sqlite>(tenant_id, before)
             .build()
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(done.rows_affected())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
         Ok(())
     }
 
     fn pool_use(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        (self.pool().size(), self.pool().num_idle())
     }
 
     async fn backup(&self, to: &std::path::Path) -> Result<(), StoreError> {
-        backup::vacuum_into(&self.pool, to).await
+        backup::vacuum_into(self.pool(), to).await
     }
 }
