@@ -110,12 +110,13 @@ impl User {
     }
 }
 
-impl From<&crate::model::ListedUser> for UserSummary {
-    fn from(u: &crate::model::ListedUser) -> Self {
+// By value: a list page moves its users' strings instead of copying them.
+impl From<crate::model::ListedUser> for UserSummary {
+    fn from(u: crate::model::ListedUser) -> Self {
         UserSummary {
-            id: u.id.clone(),
-            email: u.email.clone(),
-            name: u.display_name.clone(),
+            id: u.id,
+            email: u.email,
+            name: u.display_name,
             role: u.role,
             status: u.status,
             last_login_at: u.last_login_at.map(|t| t.to_rfc3339()),

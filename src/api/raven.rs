@@ -136,13 +136,14 @@ impl User {
     }
 }
 
-impl From<&crate::model::ListedUser> for UserSummary {
-    fn from(u: &crate::model::ListedUser) -> Self {
+// By value: a list page moves its users' strings instead of copying them.
+impl From<crate::model::ListedUser> for UserSummary {
+    fn from(u: crate::model::ListedUser) -> Self {
         UserSummary {
-            user_id: u.id.clone(),
-            tenant_id: u.tenant_id.clone(),
-            external_ref: u.external_ref.clone(),
-            display_name: u.display_name.clone(),
+            user_id: u.id,
+            tenant_id: u.tenant_id,
+            external_ref: u.external_ref,
+            display_name: u.display_name,
             created_at: u.created_at.to_rfc3339(),
             updated_at: u.updated_at.map(|t| t.to_rfc3339()),
         }

@@ -53,7 +53,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let (found, _) = users::list(&state.store, &principal, query.as_deref(), EAI_SORTS).await?;
     Ok(axum::Json(UserList {
-        data: found.users.iter().map(UserSummary::from).collect(),
+        data: found.users.into_iter().map(UserSummary::from).collect(),
         total: found.total,
     })
     .into_response())

@@ -55,7 +55,7 @@ pub async fn list(
     let (found, page) =
         users::list(&state.store, &principal, query.as_deref(), RAVEN_SORTS).await?;
     Ok(axum::Json(UserList {
-        users: found.users.iter().map(UserSummary::from).collect(),
+        users: found.users.into_iter().map(UserSummary::from).collect(),
         total: found.total,
         limit: page.limit,
         offset: page.offset,
