@@ -71,8 +71,9 @@ fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.reads.give_back(conn, true);
+        // One that cannot end its transaction is closed instead.
+        if let Some(conn) = self.conn.take().filter(|c| run(c, "COMMIT").is_ok()) {
+            self.reads.give_back(conn);
         }
     }
 }
@@ -158,7 +159,7 @@ impl DirectReads {
         }
         let conn = self.take()?;
         let result = read(&conn);
-        self.give_back(conn, false);
+        self.give_back(conn);
         result
     }
 
@@ -175,7 +176,7 @@ impl DirectReads {
         }
         let conn = self.take()?;
         if let Err(e) = run(&conn, "BEGIN") {
-            self.give_back(conn, false);
+            self.give_back(conn);
             return Err(e);
         }
         let held = Held {
@@ -196,12 +197,8 @@ impl DirectReads {
         }
     }
 
-    /// Puts `conn` back with the idle ones, after ending its transaction
-    /// (`in_transaction`); one that cannot end it is closed instead.
-    fn give_back(&self, conn: Connection, in_transaction: bool) {
-        if in_transaction && run(&conn, "COMMIT").is_err() {
-            return;
-        }
+    /// Puts `conn`, in no transaction, back with the idle ones.
+    fn give_back(&self, conn: Connection) {
         self.lock().push(Idle {
             conn,
             since: Instant::now(),
