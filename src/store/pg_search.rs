@@ -13,13 +13,11 @@
 //! trigrams of `ena m` or `eo-yeon_` held half the tenant), and only those
 //! candidates are checked on the heap.
 
-use std::collections::HashMap;
-
 use futures::TryStreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::condition;
-use super::row::{count_user_grams, like_pattern};
+use super::row::{GramTally, like_pattern};
 use super::{PageRequest, SearchIn, StoreError, UserFilter};
 
 /// Newest users a page's walk reads per user it must find, and its bounds: a
@@ -262,21 +260,19 @@ fn push_walk_page<'a>(
 
 /// One tenant's gram counts, as the triggers of migration 0007 keep them:
 /// per gram and part (1 name, 2 email, 3 either, a user counted once).
-#[derive(Default)]
-pub(super) struct GramCounts {
-    counts: HashMap<(String, i16), i64>,
+pub(super) struct GramCounts(GramTally);
+
+impl Default for GramCounts {
+    fn default() -> Self {
+        // As the migration's `user_grams_of`: substrings in characters.
+        GramCounts(GramTally::new(GRAM_CHARS))
+    }
 }
 
 impl GramCounts {
     /// Counts one user.
     pub(super) fn add(&mut self, name_fold: Option<&str>, email_fold: Option<&str>) {
-        // As the migration's `user_grams_of`: substrings in characters.
-        count_user_grams(name_fold, email_fold, GRAM_CHARS, |gram, search_in| {
-            *self
-                .counts
-                .entry((gram.to_owned(), part(search_in)))
-                .or_default() += 1;
-        });
+        self.0.add(name_fold, email_fold);
     }
 
     /// Adds the counts to the tenant's slot 0.
@@ -285,12 +281,12 @@ impl GramCounts {
         conn: &mut sqlx::PgConnection,
         tenant_id: &str,
     ) -> Result<(), StoreError> {
-        let mut grams = Vec::with_capacity(self.counts.len());
-        let mut parts = Vec::with_capacity(self.counts.len());
-        let mut ns = Vec::with_capacity(self.counts.len());
-        for ((g, p), n) in self.counts {
+        let mut grams = Vec::new();
+        let mut parts = Vec::new();
+        let mut ns = Vec::new();
+        for (g, search_in, n) in self.0.counts() {
             grams.push(g);
-            parts.push(p);
+            parts.push(part(search_in));
             ns.push(n);
         }
         sqlx::query(

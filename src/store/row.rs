@@ -308,46 +308,109 @@ pub fn fts_in(columns: &str, needle: &str) -> String {
     format!("{columns} : {}", fts_phrase(needle))
 }
 
-/// The distinct substrings of 1 to `longest` characters of a folded value:
-/// the grams both stores index short searches by (SQLite's `users_short`,
-/// PostgreSQL's `user_grams`), counted in characters as SQL's `substr` is.
-pub fn distinct_grams(folded: &str, longest: usize) -> std::collections::HashSet<&str> {
+/// The distinct substrings of 1 to `longest` characters of a folded value,
+/// sorted: the grams both stores index short searches by (SQLite's
+/// `users_short`, PostgreSQL's `user_grams`), counted in characters as SQL's
+/// `substr` is.
+pub fn distinct_grams(folded: &str, longest: usize) -> Vec<&str> {
     let ends: Vec<usize> = folded
         .char_indices()
         .map(|(at, _)| at)
         .chain([folded.len()])
         .collect();
-    let mut out = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(ends.len() * longest);
     for (i, &at) in ends.iter().enumerate() {
         for width in 1..=longest {
             if let Some(&end) = ends.get(i + width) {
-                out.insert(&folded[at..end]);
+                out.push(&folded[at..end]);
             }
         }
     }
+    // A sort of a few dozen short pieces: cheaper than hashing each (a seed
+    // of a million users does this for every one of them).
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
-/// Calls `count` once for each gram of 1 to `longest` characters a user holds
-/// and where: in the folded name, in the folded email, and in either (a gram
-/// in both counted once there), as both stores' gram counts keep them.
-pub fn count_user_grams(
-    name_fold: Option<&str>,
-    email_fold: Option<&str>,
+/// How many users hold each gram of 1 to `longest` characters, and where: in
+/// the folded name, in the folded email, and in either (a gram in both
+/// counted once there), as both stores' gram counts keep them.
+pub struct GramTally {
     longest: usize,
-    mut count: impl FnMut(&str, super::SearchIn),
-) {
-    use super::SearchIn;
-    let name = distinct_grams(name_fold.unwrap_or_default(), longest);
-    let email = distinct_grams(email_fold.unwrap_or_default(), longest);
-    for g in &name {
-        count(g, SearchIn::Name);
+    /// Per gram: the counts in name, email and either (`slot`'s order).
+    counts: std::collections::HashMap<String, [i64; 3], foldhash::fast::RandomState>,
+}
+
+impl GramTally {
+    pub fn new(longest: usize) -> Self {
+        GramTally {
+            longest,
+            counts: Default::default(),
+        }
     }
-    for g in &email {
-        count(g, SearchIn::Email);
+
+    /// Counts one user.
+    pub fn add(&mut self, name_fold: Option<&str>, email_fold: Option<&str>) {
+        use super::SearchIn;
+        let name = distinct_grams(name_fold.unwrap_or_default(), self.longest);
+        let email = distinct_grams(email_fold.unwrap_or_default(), self.longest);
+        let mut count = |gram: &str, search_in: SearchIn| {
+            // Looked up by `&str` first: the grams are few, the users many,
+            // so a key is allocated once per distinct gram.
+            let slot = Self::slot(search_in);
+            match self.counts.get_mut(gram) {
+                Some(n) => n[slot] += 1,
+                None => {
+                    let mut n = [0; 3];
+                    n[slot] = 1;
+                    self.counts.insert(gram.to_owned(), n);
+                }
+            }
+        };
+        for g in &name {
+            count(g, SearchIn::Name);
+        }
+        for g in &email {
+            count(g, SearchIn::Email);
+        }
+        // Both lists are sorted and distinct: their union, merged.
+        let (mut a, mut b) = (name.iter().peekable(), email.iter().peekable());
+        loop {
+            let g = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) if x == y => {
+                    b.next();
+                    a.next()
+                }
+                (Some(x), Some(y)) if x < y => a.next(),
+                (Some(_), None) => a.next(),
+                (_, Some(_)) => b.next(),
+                (None, None) => None,
+            };
+            match g {
+                Some(g) => count(g, SearchIn::Both),
+                None => break,
+            }
+        }
     }
-    for g in name.union(&email) {
-        count(g, SearchIn::Both);
+
+    fn slot(search_in: super::SearchIn) -> usize {
+        match search_in {
+            super::SearchIn::Name => 0,
+            super::SearchIn::Email => 1,
+            super::SearchIn::Both => 2,
+        }
+    }
+
+    /// Every gram counted, where, and how many users hold it there (never 0).
+    pub fn counts(&self) -> impl Iterator<Item = (&str, super::SearchIn, i64)> {
+        use super::SearchIn;
+        self.counts.iter().flat_map(|(gram, n)| {
+            [SearchIn::Name, SearchIn::Email, SearchIn::Both]
+                .into_iter()
+                .map(move |s| (gram.as_str(), s, n[Self::slot(s)]))
+                .filter(|&(_, _, n)| n > 0)
+        })
     }
 }
 

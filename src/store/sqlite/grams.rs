@@ -3,13 +3,12 @@
 //! bytes, and the query of a search too short for trigrams.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::model::{User, fold};
 use crate::store::SearchIn;
-use crate::store::row::{count_user_grams, fts_in, fts_phrase};
+use crate::store::row::{GramTally, fts_in, fts_phrase};
 
 /// Needles shorter than this are answered by `users_short`, the rest by the
 /// trigram index.
@@ -34,8 +33,11 @@ pub(crate) fn grams(folded: &str) -> String {
 }
 
 fn push_hex(out: &mut String, piece: &str) {
+    // By table, not `write!`: a seed spells some seventy of these a user.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in piece.bytes() {
-        let _ = write!(out, "{b:02X}");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
     }
     out.push(' ');
 }
@@ -53,7 +55,8 @@ pub(super) fn within(search_in: SearchIn) -> &'static str {
 /// tokens of each user as it goes, and the tenants' gram counts at the end.
 #[derive(Default)]
 pub(super) struct ShortLoad {
-    counts: HashMap<(String, String, &'static str), i64>,
+    /// Per tenant.
+    counts: HashMap<String, GramTally>,
 }
 
 /// A user as `users_short` sees it.
@@ -67,30 +70,30 @@ pub(super) struct Folded<'a> {
 /// Rows of `short_counts` one upsert sends (4 values each).
 const COUNT_ROWS: usize = 2_000;
 
+/// One user's row of `users_short`: its `seq` and the tokens of its name and email.
+pub(super) type ShortRow = (i64, Option<String>, Option<String>);
+
 impl ShortLoad {
-    /// The insert of these users' tokens, `seq` first; their grams are
-    /// counted.
-    pub(super) fn insert<'a>(
+    /// These users' rows of `users_short`; their grams are counted.
+    pub(super) fn tokens<'a>(
         &mut self,
         rows: impl IntoIterator<Item = (i64, &'a User)>,
-    ) -> QueryBuilder<'static, Sqlite> {
+    ) -> Vec<ShortRow> {
         let folded = rows.into_iter().map(|(seq, u)| Folded {
             seq,
             tenant_id: &u.tenant_id,
             name: u.display_name.as_deref().map(fold),
             email: u.email.as_deref().map(fold),
         });
-        self.insert_folded(folded)
+        self.tokens_folded(folded)
     }
 
     /// The same for rows whose name and email are folded already.
-    pub(super) fn insert_folded<'a>(
+    pub(super) fn tokens_folded<'a>(
         &mut self,
         rows: impl IntoIterator<Item = Folded<'a>>,
-    ) -> QueryBuilder<'static, Sqlite> {
-        let mut qb = QueryBuilder::new("INSERT INTO users_short (rowid, display_name, email) ");
-        let rows: Vec<(i64, Option<String>, Option<String>)> = rows
-            .into_iter()
+    ) -> Vec<ShortRow> {
+        rows.into_iter()
             .map(|r| {
                 self.count(r.tenant_id, r.name.as_deref(), r.email.as_deref());
                 (
@@ -99,34 +102,50 @@ impl ShortLoad {
                     r.email.as_deref().map(grams),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    /// The insert of these rows.
+    pub(super) fn insert(rows: &[ShortRow]) -> QueryBuilder<'_, Sqlite> {
+        let mut qb = QueryBuilder::new("INSERT INTO users_short (rowid, display_name, email) ");
         qb.push_values(rows, |mut b, (seq, name, email)| {
-            b.push_bind(seq).push_bind(name).push_bind(email);
+            b.push_bind(*seq)
+                .push_bind(name.as_deref())
+                .push_bind(email.as_deref());
         });
         qb
     }
 
     fn count(&mut self, tenant_id: &str, name: Option<&str>, email: Option<&str>) {
-        count_user_grams(name, email, TRIGRAM - 1, |gram, search_in| {
-            *self
-                .counts
-                .entry((tenant_id.to_owned(), gram.to_owned(), within(search_in)))
-                .or_default() += 1;
-        });
+        if !self.counts.contains_key(tenant_id) {
+            self.counts
+                .insert(tenant_id.to_owned(), GramTally::new(TRIGRAM - 1));
+        }
+        if let Some(tally) = self.counts.get_mut(tenant_id) {
+            tally.add(name, email);
+        }
     }
 
     /// The upserts that add the counts to `short_counts`.
     pub(super) fn counts(&self) -> Vec<QueryBuilder<'_, Sqlite>> {
-        let rows: Vec<_> = self.counts.iter().collect();
+        let rows: Vec<(&str, &str, &str, i64)> = self
+            .counts
+            .iter()
+            .flat_map(|(tenant, tally)| {
+                tally
+                    .counts()
+                    .map(move |(gram, search_in, n)| (tenant.as_str(), gram, within(search_in), n))
+            })
+            .collect();
         rows.chunks(COUNT_ROWS)
             .map(|chunk| {
                 let mut qb =
                     QueryBuilder::new("INSERT INTO short_counts (tenant_id, gram, within, n) ");
-                qb.push_values(chunk, |mut b, ((tenant, gram, within), n)| {
-                    b.push_bind(tenant.as_str())
-                        .push_bind(gram.as_str())
-                        .push_bind(*within)
-                        .push_bind(**n);
+                qb.push_values(chunk, |mut b, &(tenant, gram, within, n)| {
+                    b.push_bind(tenant)
+                        .push_bind(gram)
+                        .push_bind(within)
+                        .push_bind(n);
                 });
                 qb.push(" ON CONFLICT (tenant_id, gram, within) DO UPDATE SET n = n + excluded.n");
                 qb
@@ -165,10 +184,7 @@ mod tests {
 
     #[test]
     fn pieces_are_the_distinct_grams() {
-        let mut p: Vec<&str> = crate::store::row::distinct_grams("anna", 2)
-            .into_iter()
-            .collect();
-        p.sort_unstable();
+        let p = crate::store::row::distinct_grams("anna", 2);
         assert_eq!(p, ["a", "an", "n", "na", "nn"]);
         assert!(crate::store::row::distinct_grams("", 2).is_empty());
     }

@@ -190,7 +190,11 @@ async fn fill_short(pool: &SqlitePool) -> Result<(), StoreError> {
                 name: name.clone(),
                 email: email.clone(),
             });
-        load.insert_folded(folded).build().execute(&mut *tx).await?;
+        let rows = load.tokens_folded(folded);
+        grams::ShortLoad::insert(&rows)
+            .build()
+            .execute(&mut *tx)
+            .await?;
     }
     for mut qb in load.counts() {
         qb.build().execute(&mut *tx).await?;
