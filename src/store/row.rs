@@ -374,23 +374,13 @@ impl GramTally {
         for g in &email {
             count(g, SearchIn::Email);
         }
-        // Both lists are sorted and distinct: their union, merged.
-        let (mut a, mut b) = (name.iter().peekable(), email.iter().peekable());
-        loop {
-            let g = match (a.peek(), b.peek()) {
-                (Some(x), Some(y)) if x == y => {
-                    b.next();
-                    a.next()
-                }
-                (Some(x), Some(y)) if x < y => a.next(),
-                (Some(_), None) => a.next(),
-                (_, Some(_)) => b.next(),
-                (None, None) => None,
-            };
-            match g {
-                Some(g) => count(g, SearchIn::Both),
-                None => break,
-            }
+        // Both lists are sorted and distinct: the stable sort finds the two
+        // runs and merges them.
+        let mut either: Vec<&str> = name.iter().chain(&email).copied().collect();
+        either.sort();
+        either.dedup();
+        for g in either {
+            count(g, SearchIn::Both);
         }
     }
 
