@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::AppState;
 use super::auth::Principal;
@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::extract::{IfMatch, ListParams, UserId, json_body, sort_schema};
 use super::openapi_parts::AccessErrors;
 use super::openapi_parts::examples;
+use super::pages::Dialect;
 use super::respond::with_etag;
 use super::users::{self, Changes, EAI_NAMES};
 use crate::api::ErrorBody;
@@ -51,12 +52,20 @@ pub async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (found, _) = users::list(&state.store, &principal, query.as_deref(), EAI_SORTS).await?;
-    Ok(axum::Json(UserList {
-        data: found.users.into_iter().map(UserSummary::from).collect(),
-        total: found.total,
-    })
-    .into_response())
+    users::list(
+        &state,
+        &principal,
+        query.as_deref(),
+        EAI_SORTS,
+        Dialect::Eai,
+        |found, _| {
+            serde_json::to_vec(&UserList {
+                data: found.users.into_iter().map(UserSummary::from).collect(),
+                total: found.total,
+            })
+        },
+    )
+    .await
 }
 
 /// Get the authenticated user's profile (a key bound to a user).

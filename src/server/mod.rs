@@ -14,6 +14,7 @@ mod log;
 pub mod metrics;
 pub mod openapi;
 mod openapi_parts;
+mod pages;
 mod ratelimit;
 mod raven;
 mod respond;
@@ -48,6 +49,17 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// List pages already encoded (`pages`).
+    pub pages: Arc<pages::PageCache>,
+}
+
+impl AppState {
+    fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            pages: Arc::default(),
+        }
+    }
 }
 
 /// How `serve` bounds its clients; the defaults are `raven-server serve`'s.
@@ -102,7 +114,7 @@ pub fn router_with(store: Arc<dyn Store>, rate_limit: Option<RateLimit>) -> Rout
     routes
         .layer(axum::middleware::from_fn(metrics::measure))
         .layer(axum::middleware::from_fn(log::request))
-        .with_state(AppState { store })
+        .with_state(AppState::new(store))
 }
 
 /// `GET /metrics` alone, to merge into `router` or, `standalone`, to serve on
@@ -115,7 +127,7 @@ pub fn metrics_router(store: Arc<dyn Store>, standalone: bool) -> Router {
     } else {
         page
     };
-    page.with_state(AppState { store })
+    page.with_state(AppState::new(store))
 }
 
 /// Serves until `shutdown` resolves, then stops taking connections and lets the

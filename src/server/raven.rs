@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::extract::{IfMatch, ListParams, UserId, json_body, sort_schema};
 use super::openapi_parts::AccessErrors;
 use super::openapi_parts::examples;
+use super::pages::Dialect;
 use super::respond::with_etag;
 use super::users::{self, Changes, RAVEN_NAMES};
 use crate::api::ErrorBody;
@@ -52,15 +53,22 @@ pub async fn list(
     principal: Principal,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let (found, page) =
-        users::list(&state.store, &principal, query.as_deref(), RAVEN_SORTS).await?;
-    Ok(axum::Json(UserList {
-        users: found.users.into_iter().map(UserSummary::from).collect(),
-        total: found.total,
-        limit: page.limit,
-        offset: page.offset,
-    })
-    .into_response())
+    users::list(
+        &state,
+        &principal,
+        query.as_deref(),
+        RAVEN_SORTS,
+        Dialect::Raven,
+        |found, page| {
+            serde_json::to_vec(&UserList {
+                users: found.users.into_iter().map(UserSummary::from).collect(),
+                total: found.total,
+                limit: page.limit,
+                offset: page.offset,
+            })
+        },
+    )
+    .await
 }
 
 /// Create a new user for your tenant.

@@ -5,15 +5,21 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, LIST_PARAMS, Query};
+use super::pages::{Dialect, Shape};
 use crate::keys::Scope;
 use crate::model::{
     self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, User, merge_patch,
     validate_email, validate_object, validate_text,
 };
-use crate::store::{PageRequest, SortKey, Store, StoreError, UserPage};
+use crate::store::{PageRequest, SortKey, Store, StoreError, UserFilter, UserPage};
 
 /// Field changes of a PATCH, dialect-neutral. `None` leaves a field alone;
 /// `Some(None)` clears it.
@@ -176,21 +182,49 @@ impl Changes {
 /// A page of the tenant's users under the filters of a list query string,
 /// in the order its `sort` names from the dialect's `sorts`.
 pub async fn list(
-    store: &Arc<dyn Store>,
+    state: &AppState,
     principal: &Principal,
     raw_query: Option<&str>,
     sorts: &[(&str, SortKey)],
-) -> Result<(UserPage, PageRequest), ApiError> {
+    dialect: Dialect,
+    encode: impl FnOnce(UserPage, PageRequest) -> serde_json::Result<Vec<u8>>,
+) -> Result<Response, ApiError> {
     principal.require(Scope::UsersRead)?;
     principal.require_manage()?;
     let query = Query::parse(raw_query, LIST_PARAMS)?;
     let page = query.page()?;
     let mut filter = query.filter()?;
     filter.sort = query.sort(sorts)?;
-    let found = store
-        .list_users(&principal.tenant.id, &filter, page)
-        .await?;
-    Ok((found, page))
+    let tenant = &principal.tenant.id;
+    let unfiltered = UserFilter {
+        sort: filter.sort,
+        ..UserFilter::default()
+    } == filter;
+    let kept = unfiltered
+        .then(|| state.store.users_tag(tenant))
+        .flatten()
+        .map(|tag| {
+            let shape = Shape {
+                dialect,
+                sort: filter.sort,
+                page,
+            };
+            (shape, tag)
+        });
+    if let Some(body) = kept.and_then(|(shape, tag)| state.pages.get(tenant, &shape, tag)) {
+        return Ok(json(body));
+    }
+    let found = state.store.list_users(tenant, &filter, page).await?;
+    let body = Bytes::from(encode(found, page).map_err(|e| ApiError::Internal(e.to_string()))?);
+    if let Some((shape, tag)) = kept {
+        state.pages.put(tenant, shape, tag, body.clone());
+    }
+    Ok(json(body))
+}
+
+/// A JSON body already encoded, as `axum::Json` would send it.
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// One user the principal may read.

@@ -145,7 +145,7 @@ impl UniqueKey {
 }
 
 /// Which slice of the list (in the order of `UserFilter::sort`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub limit: u32,
     pub offset: u64,
@@ -203,6 +203,15 @@ pub trait Store: Send + Sync + 'static {
         filter: &UserFilter,
         page: PageRequest,
     ) -> Result<UserPage, StoreError>;
+    /// A tag of the tenant's users as the calling request's snapshot sees
+    /// them (`one_snapshot`, after its key lookup): while the tag is the same,
+    /// so are the users, their order and their totals, whoever wrote them.
+    /// `None` outside such a snapshot, and where the store keeps no tag
+    /// (PostgreSQL, where one row written by every write would serialise the
+    /// writers of all replicas).
+    fn users_tag(&self, _tenant_id: &str) -> Option<i64> {
+        None
+    }
     /// Writes every mutable field of `user` if the stored version is still
     /// `expected_version` (compare-and-set), bumping the version and `updated_at`.
     /// Otherwise `StoreError::VersionMismatch`, and nothing is written. The

@@ -108,6 +108,15 @@ pub(super) const PUT_OFF: &[PutOff] = &[
         ),
         fills: None,
     },
+    // Once per tenant, not once per row: the tenant whose rowid range holds
+    // the load's rows (`seq >> 40` is its `no`).
+    PutOff {
+        trigger: "users_tag_insert",
+        catch_up: CatchUp::Loaded(
+            "UPDATE tenants SET users_tag = random() WHERE no = ?1 >> 40 AND ?2 >= ?1",
+        ),
+        fills: None,
+    },
     PutOff {
         trigger: "users_order_kept",
         catch_up: CatchUp::Ordered,

@@ -54,6 +54,8 @@ pub fn end_snapshot() {
 struct Held {
     reads: Arc<DirectReads>,
     conn: Option<Connection>,
+    /// The key's tenant and its `users_tag` in this transaction.
+    tag: Option<(String, i64)>,
 }
 
 impl Held {
@@ -164,29 +166,49 @@ impl DirectReads {
     }
 
     /// Runs `read` and, in a request's snapshot, leaves its transaction open
-    /// for the request's next direct read.
+    /// for the request's next direct read, with the tenant's tag `read` gave.
     fn begin_with<T>(
         self: &Arc<Self>,
-        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+        read: impl FnOnce(&Connection) -> Result<(T, Option<(String, i64)>), StoreError>,
     ) -> Result<T, StoreError> {
         end_snapshot();
         let in_request = SNAPSHOT.try_with(|_| ()).is_ok();
         if !in_request {
-            return self.with(read);
+            return self.with(read).map(|(found, _)| found);
         }
         let conn = self.take()?;
         if let Err(e) = run(&conn, "BEGIN") {
             self.give_back(conn);
             return Err(e);
         }
-        let held = Held {
+        let mut held = Held {
             reads: Arc::clone(self),
             conn: Some(conn),
+            tag: None,
         };
         // On an error, `held` is dropped here, which ends the transaction.
-        let found = read(held.conn())?;
+        let (found, tag) = read(held.conn())?;
+        held.tag = tag;
         let _ = SNAPSHOT.try_with(|h| *h.borrow_mut() = Some(held));
         Ok(found)
+    }
+
+    /// The tenant's `users_tag` as the calling request's open snapshot of
+    /// this file sees it, if its key lookup was of that tenant.
+    pub fn users_tag(&self, tenant_id: &str) -> Option<i64> {
+        SNAPSHOT
+            .try_with(|held| {
+                let held = held.borrow();
+                let held = held
+                    .as_ref()
+                    .filter(|h| std::ptr::eq(Arc::as_ptr(&h.reads), self))?;
+                held.tag
+                    .as_ref()
+                    .filter(|(tenant, _)| tenant == tenant_id)
+                    .map(|&(_, tag)| tag)
+            })
+            .ok()
+            .flatten()
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
@@ -246,13 +268,16 @@ impl DirectReads {
                         r.get::<_, Option<String>>(7)?,
                         r.get::<_, Option<String>>(8)?,
                         r.get::<_, Option<i64>>(9)?,
+                        r.get::<_, Option<i64>>(10)?,
                     ))
                 })
                 .optional()?;
-            let Some((key, slug, name, created_at)) = row else {
-                return Ok(None);
+            let Some((key, slug, name, created_at, tag)) = row else {
+                return Ok((None, None));
             };
-            key_and_tenant(key, slug, name, created_at).map(Some)
+            let (key, tenant) = key_and_tenant(key, slug, name, created_at)?;
+            let tag = tag.map(|t| (tenant.id.clone(), t));
+            Ok((Some((key, tenant)), tag))
         })
     }
 
@@ -435,18 +460,36 @@ mod tests {
         let f = UserFilter::default();
         let total = |p: UserPage| p.total;
 
-        let (in_snapshot, after_read) = super::one_snapshot(async {
+        let tag = || reader.users_tag(&tenant.id);
+        assert_eq!(tag(), None, "outside a request's snapshot");
+        let (in_snapshot, after_read, tags) = super::one_snapshot(async {
             assert!(reader.find_key(&key.prefix).await.unwrap().is_some());
+            let before = tag();
+            assert!(before.is_some());
+            assert_eq!(reader.users_tag("ten_other"), None, "not the key's tenant");
             write(add()).await;
+            // The snapshot's tag, as its users, stays what it was.
+            assert_eq!(tag(), before);
             let seen = total(reader.list_users(&tenant.id, &f, page).await.unwrap());
+            assert_eq!(tag(), None, "the read ended the snapshot");
             // That read ended the snapshot: the next one sees the new user.
             (
                 seen,
                 total(reader.list_users(&tenant.id, &f, page).await.unwrap()),
+                before,
             )
         })
         .await;
         assert_eq!((in_snapshot, after_read), (1, 2));
+        let after_write = super::one_snapshot(async {
+            reader.find_key(&key.prefix).await.unwrap();
+            tag()
+        })
+        .await;
+        assert!(
+            after_write.is_some() && after_write != tags,
+            "a write changes the tag"
+        );
 
         let after_pool = super::one_snapshot(async {
             assert!(reader.find_key(&key.prefix).await.unwrap().is_some());

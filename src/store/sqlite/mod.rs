@@ -63,7 +63,7 @@ const CACHE_KIB: i64 = 65_536;
 const FIND_KEY: &str = "SELECT k.prefix AS prefix, k.tenant_id AS tenant_id, k.hash AS hash, \
      k.scopes AS scopes, k.user_id AS user_id, k.created_at AS created_at, \
      k.revoked_at AS revoked_at, t.slug AS tenant_slug, t.name AS tenant_name, \
-     t.created_at AS tenant_created_at \
+     t.created_at AS tenant_created_at, t.users_tag AS tenant_users_tag \
      FROM api_keys AS k LEFT JOIN tenants AS t ON t.id = k.tenant_id WHERE k.prefix = ?";
 
 pub struct SqliteStore {
@@ -155,6 +155,10 @@ impl Store for SqliteStore {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    fn users_tag(&self, tenant_id: &str) -> Option<i64> {
+        self.direct.as_ref()?.users_tag(tenant_id)
     }
 
     async fn find_key(&self, prefix: &str) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
