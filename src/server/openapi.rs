@@ -3,8 +3,7 @@
 
 use std::sync::OnceLock;
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -247,5 +246,5 @@ fn camel_case_links(doc: &mut serde_json::Value) {
 }
 
 pub async fn serve() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], json()).into_response()
+    super::respond::encoded_json(json())
 }

@@ -6,14 +6,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use axum::body::Bytes;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::AppState;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{IfMatch, LIST_PARAMS, Query};
 use super::pages::{Dialect, Shape};
+use super::respond::encoded_json;
 use crate::keys::Scope;
 use crate::model::{
     self, MAX_EXTERNAL_REF_CHARS, MAX_NAME_CHARS, NewUser, Object, Role, Status, User, merge_patch,
@@ -179,8 +179,10 @@ impl Changes {
     }
 }
 
-/// A page of the tenant's users under the filters of a list query string,
-/// in the order its `sort` names from the dialect's `sorts`.
+/// A page of the tenant's users under the filters of a list query string, in
+/// the order its `sort` names from the dialect's `sorts`, as `encode` writes
+/// the dialect's body. An unfiltered page is answered from `pages` while the
+/// store's `users_tag` is the one it was encoded under.
 pub async fn list(
     state: &AppState,
     principal: &Principal,
@@ -200,31 +202,25 @@ pub async fn list(
         sort: filter.sort,
         ..UserFilter::default()
     } == filter;
-    let kept = unfiltered
-        .then(|| state.store.users_tag(tenant))
-        .flatten()
-        .map(|tag| {
-            let shape = Shape {
-                dialect,
-                sort: filter.sort,
-                page,
-            };
-            (shape, tag)
-        });
-    if let Some(body) = kept.and_then(|(shape, tag)| state.pages.get(tenant, &shape, tag)) {
-        return Ok(json(body));
+    let tag = if unfiltered {
+        state.store.users_tag(tenant)
+    } else {
+        None
+    };
+    let shape = Shape {
+        dialect,
+        sort: filter.sort,
+        page,
+    };
+    if let Some(body) = tag.and_then(|tag| state.pages.get(tenant, &shape, tag)) {
+        return Ok(encoded_json(body));
     }
     let found = state.store.list_users(tenant, &filter, page).await?;
     let body = Bytes::from(encode(found, page).map_err(|e| ApiError::Internal(e.to_string()))?);
-    if let Some((shape, tag)) = kept {
+    if let Some(tag) = tag {
         state.pages.put(tenant, shape, tag, body.clone());
     }
-    Ok(json(body))
-}
-
-/// A JSON body already encoded, as `axum::Json` would send it.
-fn json(body: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+    Ok(encoded_json(body))
 }
 
 /// One user the principal may read.

@@ -109,7 +109,8 @@ pub(super) const PUT_OFF: &[PutOff] = &[
         fills: None,
     },
     // Once per tenant, not once per row: the tenant whose rowid range holds
-    // the load's rows (`seq >> 40` is its `no`).
+    // the load's rows (`seq >> 40` is its `no`). Every `Loaded` statement is
+    // bound both ends of the range; this one needs only the first.
     PutOff {
         trigger: "users_tag_insert",
         catch_up: CatchUp::Loaded(

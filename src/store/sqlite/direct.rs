@@ -59,6 +59,12 @@ struct Held {
 }
 
 impl Held {
+    /// Whether this is a snapshot of `reads`' file (a test's requests may
+    /// read more than one store).
+    fn of(&self, reads: &DirectReads) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.reads), reads)
+    }
+
     fn conn(&self) -> &Connection {
         // Only `drop` takes it.
         self.conn.as_ref().expect("a held connection until dropped")
@@ -154,7 +160,7 @@ impl DirectReads {
     ) -> Result<T, StoreError> {
         let held = SNAPSHOT.try_with(|h| h.borrow_mut().take()).ok().flatten();
         // A snapshot of another store's file (a test's) ends here, unused.
-        if let Some(held) = held.filter(|h| std::ptr::eq(Arc::as_ptr(&h.reads), self)) {
+        if let Some(held) = held.filter(|h| h.of(self)) {
             // `held` ends the transaction and gives its connection back when
             // dropped, after the read.
             return read(held.conn());
@@ -199,9 +205,7 @@ impl DirectReads {
         SNAPSHOT
             .try_with(|held| {
                 let held = held.borrow();
-                let held = held
-                    .as_ref()
-                    .filter(|h| std::ptr::eq(Arc::as_ptr(&h.reads), self))?;
+                let held = held.as_ref().filter(|h| h.of(self))?;
                 held.tag
                     .as_ref()
                     .filter(|(tenant, _)| tenant == tenant_id)
