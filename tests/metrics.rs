@@ -53,6 +53,16 @@ async fn metrics_count_requests_by_route_method_and_status() {
             .unwrap();
         assert_eq!(got.status(), 401);
     }
+    // Any token is a method to HTTP: a client's own are one series, not one each.
+    for method in ["BREW", "WHEN"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let got = http
+            .request(method, format!("{base}/api/v1/users"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.status(), 405);
+    }
     http.get(format!("{base}/readyz")).send().await.unwrap();
     let page = http.get(format!("{base}/metrics")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -76,6 +86,16 @@ async fn metrics_count_requests_by_route_method_and_status() {
     );
     assert!(line.trim_end().ends_with(" 2"), "{line}");
     assert!(!text.contains("usr_a"), "an id became a label");
+    assert!(!text.contains("BREW"), "a client's method became a label");
+    let other = text
+        .lines()
+        .find(|l| l.starts_with("raven_http_requests_total") && l.contains("method=\"other\""))
+        .unwrap_or_else(|| panic!("no series for other methods:\n{text}"));
+    assert!(
+        other.contains("route=\"/api/v1/users\"") && other.contains("status=\"405\""),
+        "{other}"
+    );
+    assert!(other.trim_end().ends_with(" 2"), "{other}");
     assert!(
         text.contains("raven_http_request_duration_seconds_bucket"),
         "{text}"

@@ -62,14 +62,32 @@ pub fn install() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The label of a request's method: a client may send any token as its
+/// method, and each one would otherwise be a new series, kept for as long as
+/// the process lives.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "other",
+    }
+}
+
 /// Counts and times one request under the route it matched (the pattern, such
 /// as `/api/v1/users/{user_id}`, never the id: one series per route).
-fn record(route: Option<MatchedPath>, method: &Method, status: StatusCode, elapsed: Duration) {
-    let route = route.map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = method.as_str().to_string();
+fn record(route: Option<&str>, method: &Method, status: StatusCode, elapsed: Duration) {
+    let route = route.unwrap_or("unmatched").to_owned();
+    let method = method_label(method);
     metrics::counter!(
         "raven_http_requests_total",
-        "route" => route.clone(), "method" => method.clone(), "status" => status.as_u16().to_string()
+        "route" => route.clone(), "method" => method, "status" => status.as_u16().to_string()
     )
     .increment(1);
     metrics::histogram!(
@@ -110,6 +128,7 @@ pub async fn measure(req: Request, next: Next) -> Response {
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let response = next.run(req).await;
+    let route = route.as_ref().map(MatchedPath::as_str);
     record(route, &method, response.status(), started.elapsed());
     response
 }
