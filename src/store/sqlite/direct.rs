@@ -17,6 +17,10 @@
 //! processes (`fcntl`), which was a tenth of a list request's CPU. The
 //! transaction ends with that read, before any read or write on the pool
 //! (`SqliteStore::pool`), or with the request.
+//!
+//! A key read once is not read again while nothing was committed to the file
+//! since (`stamp`): the request then takes no transaction for its key, and a
+//! list page kept encoded (`server::pages`) none at all.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -29,6 +33,7 @@ use sqlx::SqlitePool;
 
 use super::super::row::{KeyRow, ListedRow, USER_COLUMNS, UserRow, key_and_tenant};
 use super::super::{PageRequest, StoreError, UserFilter, UserPage};
+use super::stamp::{Remembered, Stamps};
 use crate::keys::StoredKey;
 use crate::model::{ListedUser, Tenant, User};
 
@@ -50,24 +55,26 @@ pub fn end_snapshot() {
     let _ = SNAPSHOT.try_with(|held| held.borrow_mut().take());
 }
 
-/// A connection in a read transaction, given back when dropped.
+/// A connection in a read transaction, given back when dropped; or, for a key
+/// answered from what was read under the current stamp, no connection.
 struct Held {
     reads: Arc<DirectReads>,
     conn: Option<Connection>,
-    /// The key's tenant and its `users_tag` in this transaction.
-    tag: Option<(String, i64)>,
+    /// The key's tenant and its `users_tag` in this snapshot.
+    tag: Option<Tag>,
 }
+
+/// A tenant and its `users_tag`.
+type Tag = (String, i64);
+
+/// What a key's lookup found: the key and its tenant, and the tenant's tag.
+type FoundKey = (Option<(StoredKey, Tenant)>, Option<Tag>);
 
 impl Held {
     /// Whether this is a snapshot of `reads`' file (a test's requests may
     /// read more than one store).
     fn of(&self, reads: &DirectReads) -> bool {
         std::ptr::eq(Arc::as_ptr(&self.reads), reads)
-    }
-
-    fn conn(&self) -> &Connection {
-        // Only `drop` takes it.
-        self.conn.as_ref().expect("a held connection until dropped")
     }
 }
 
@@ -113,6 +120,11 @@ const STATEMENT_CACHE: usize = 16;
 pub struct DirectReads {
     path: PathBuf,
     idle: Mutex<Vec<Idle>>,
+    /// `None` when the file's commits cannot be told apart this way: every
+    /// key is then read in a transaction.
+    stamps: Option<Stamps>,
+    /// Keys looked up by prefix, as read after the header was its stamp.
+    keys: Mutex<Remembered<FoundKey>>,
 }
 
 struct Idle {
@@ -124,9 +136,15 @@ impl DirectReads {
     /// Direct reads of the database file at `path`, whose idle connections are
     /// closed while the store lives (`idle`).
     pub fn start(path: &Path, pool: &SqlitePool) -> Arc<Self> {
+        let stamps = Stamps::open(path).unwrap_or_else(|e| {
+            tracing::debug!("every key is read in a transaction: {e}");
+            None
+        });
         let direct = Arc::new(DirectReads {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            stamps,
+            keys: Mutex::default(),
         });
         super::idle::spawn_reaper(pool.clone(), &direct);
         direct
@@ -159,11 +177,14 @@ impl DirectReads {
         read: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let held = SNAPSHOT.try_with(|h| h.borrow_mut().take()).ok().flatten();
-        // A snapshot of another store's file (a test's) ends here, unused.
+        // A snapshot of another store's file (a test's), or one without a
+        // transaction, ends here, unused.
         if let Some(held) = held.filter(|h| h.of(self)) {
-            // `held` ends the transaction and gives its connection back when
-            // dropped, after the read.
-            return read(held.conn());
+            if let Some(conn) = &held.conn {
+                // `held` ends the transaction and gives its connection back
+                // when dropped, after the read.
+                return read(conn);
+            }
         }
         let conn = self.take()?;
         let result = read(&conn);
@@ -175,12 +196,12 @@ impl DirectReads {
     /// for the request's next direct read, with the tenant's tag `read` gave.
     fn begin_with<T>(
         self: &Arc<Self>,
-        read: impl FnOnce(&Connection) -> Result<(T, Option<(String, i64)>), StoreError>,
-    ) -> Result<T, StoreError> {
+        read: impl FnOnce(&Connection) -> Result<(T, Option<Tag>), StoreError>,
+    ) -> Result<(T, Option<Tag>), StoreError> {
         end_snapshot();
         let in_request = SNAPSHOT.try_with(|_| ()).is_ok();
         if !in_request {
-            return self.with(read).map(|(found, _)| found);
+            return self.with(read);
         }
         let conn = self.take()?;
         if let Err(e) = run(&conn, "BEGIN") {
@@ -193,10 +214,21 @@ impl DirectReads {
             tag: None,
         };
         // On an error, `held` is dropped here, which ends the transaction.
-        let (found, tag) = read(held.conn())?;
-        held.tag = tag;
+        let (found, tag) = read(held.conn.as_ref().expect("just set"))?;
+        held.tag.clone_from(&tag);
         let _ = SNAPSHOT.try_with(|h| *h.borrow_mut() = Some(held));
-        Ok(found)
+        Ok((found, tag))
+    }
+
+    /// Gives the calling request a snapshot with `tag` and no transaction.
+    fn hold_tag(self: &Arc<Self>, tag: Option<Tag>) {
+        end_snapshot();
+        let held = Held {
+            reads: Arc::clone(self),
+            conn: None,
+            tag,
+        };
+        let _ = SNAPSHOT.try_with(|h| *h.borrow_mut() = Some(held));
     }
 
     /// The tenant's `users_tag` as the calling request's open snapshot of
@@ -249,6 +281,18 @@ impl DirectReads {
         closing.len()
     }
 
+    /// Whether the calling request holds a read transaction on this file.
+    #[cfg(test)]
+    pub fn in_transaction(&self) -> bool {
+        SNAPSHOT
+            .try_with(|h| {
+                h.borrow()
+                    .as_ref()
+                    .is_some_and(|h| h.of(self) && h.conn.is_some())
+            })
+            .unwrap_or(false)
+    }
+
     #[cfg(test)]
     pub fn idle_count(&self) -> usize {
         self.lock().len()
@@ -259,10 +303,37 @@ impl DirectReads {
         *filter == UserFilter::default() && page.offset <= MAX_OFFSET
     }
 
+    /// The key and its tenant. Read again only once something was committed
+    /// since it was last read, so a key revoked by any process is refused by
+    /// the next request.
     pub fn find_key(
         self: &Arc<Self>,
         prefix: &str,
     ) -> Result<Option<(StoredKey, Tenant)>, StoreError> {
+        // Taken before the transaction begins, so that what it reads is at
+        // least as new as the stamp.
+        let stamp = self.stamps.as_ref().and_then(Stamps::now);
+        if let Some(now) = &stamp {
+            let known = self.known_keys().get(now, prefix);
+            if let Some((found, tag)) = known {
+                self.hold_tag(tag);
+                return Ok(found);
+            }
+        }
+        let (found, tag) = self.read_key(prefix)?;
+        if let Some(stamp) = stamp {
+            self.known_keys()
+                .put(stamp, prefix, (found.clone(), tag.clone()));
+        }
+        Ok(found)
+    }
+
+    fn known_keys(&self) -> std::sync::MutexGuard<'_, Remembered<FoundKey>> {
+        // A panic while holding the lock leaves a valid map: keep using it.
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn read_key(self: &Arc<Self>, prefix: &str) -> Result<FoundKey, StoreError> {
         self.begin_with(|conn| {
             let mut stmt = conn.prepare_cached(super::FIND_KEY)?;
             let row = stmt
@@ -519,5 +590,83 @@ mod tests {
             total(reader.list_users(&tenant.id, &f, page).await.unwrap()),
             4
         );
+    }
+
+    /// A key is read in a transaction once; while nothing is committed to the
+    /// file it is answered without one, with its tenant's tag; any commit, by
+    /// this store, another process or a shell, has the next lookup read again.
+    #[tokio::test]
+    async fn a_key_is_read_again_only_after_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.db");
+        let url = format!("sqlite://{}", path.display());
+        let reader = SqliteStore::open(&url).await.unwrap();
+        let writer = SqliteStore::open(&url).await.unwrap();
+        let tenant = Tenant {
+            id: "ten_keys0001".into(),
+            slug: "keys".into(),
+            name: "Keys".into(),
+            created_at: Timestamp(1_000),
+        };
+        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        writer.insert_tenant(&tenant).await.unwrap();
+        writer.insert_key(&key).await.unwrap();
+        let direct = reader.direct.as_ref().unwrap();
+        // What a request's lookup finds, whether it began a transaction, and
+        // the tag it leaves for the request.
+        let lookup = || async {
+            super::one_snapshot(async {
+                let found = reader.find_key(&key.prefix).await.unwrap();
+                (found, direct.in_transaction(), reader.users_tag(&tenant.id))
+            })
+            .await
+        };
+
+        let (first, took, tag) = lookup().await;
+        assert_eq!(first, Some((key.clone(), tenant.clone())));
+        assert!(took && tag.is_some(), "the first lookup reads");
+        assert_eq!(
+            lookup().await,
+            (first.clone(), false, tag),
+            "no commit since"
+        );
+        assert_eq!(
+            reader.find_key(&key.prefix).await.unwrap(),
+            first,
+            "outside a request as well"
+        );
+
+        // Another process revokes it.
+        writer.revoke_key(&key.prefix).await.unwrap();
+        let (revoked, took, _) = lookup().await;
+        assert!(took);
+        assert!(revoked.unwrap().0.revoked_at.is_some());
+        assert!(!lookup().await.1);
+
+        // A shell on the file takes the revocation back.
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute("UPDATE api_keys SET revoked_at = NULL", [])
+            .unwrap();
+        let (again, took, _) = lookup().await;
+        assert!(took && again.unwrap().0.revoked_at.is_none());
+
+        // A user's commit changes the tag the next lookup leaves.
+        writer
+            .insert_user(
+                &build_user(&tenant.id, NewUser::default()),
+                &Actor::default(),
+            )
+            .await
+            .unwrap();
+        let (_, took, after) = lookup().await;
+        assert!(took && after.is_some() && after != tag);
+        assert_eq!(lookup().await, (first, false, after));
+
+        // An unknown prefix is remembered too, and found once it is added.
+        let late = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        assert_eq!(reader.find_key(&late.prefix).await.unwrap(), None);
+        writer.insert_key(&late).await.unwrap();
+        assert!(reader.find_key(&late.prefix).await.unwrap().is_some());
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod grams;
 mod idle;
 mod open;
 mod query;
+mod stamp;
 
 use std::path::Path;
 use std::str::FromStr;
