@@ -417,6 +417,18 @@ mod tests {
     use crate::model::{Actor, NewUser, Tenant, Timestamp};
     use crate::store::{PageRequest, Store, UserFilter, UserPage};
 
+    /// A tenant named for its slug, and a read key of its own (not stored).
+    fn tenant_and_key(slug: &str) -> (Tenant, keys::StoredKey) {
+        let tenant = Tenant {
+            id: format!("ten_{slug:0<8}"),
+            slug: slug.into(),
+            name: slug.into(),
+            created_at: Timestamp(1_000),
+        };
+        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        (tenant, key)
+    }
+
     #[tokio::test]
     async fn direct_reads_answer_what_the_pool_answers() {
         let dir = tempfile::tempdir().unwrap();
@@ -425,13 +437,7 @@ mod tests {
         let memory = SqliteStore::open("sqlite::memory:").await.unwrap();
         assert!(file.direct.is_some() && memory.direct.is_none());
 
-        let tenant = Tenant {
-            id: "ten_direct01".into(),
-            slug: "direct".into(),
-            name: "Direct".into(),
-            created_at: Timestamp(1_000),
-        };
-        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        let (tenant, key) = tenant_and_key("direct");
         let metadata = serde_json::json!({"plan": "pro", "seats": 3});
         let users: Vec<_> = (0..7)
             .map(|i| {
@@ -517,13 +523,7 @@ mod tests {
                     .unwrap()
             }
         };
-        let tenant = Tenant {
-            id: "ten_snap0001".into(),
-            slug: "snap".into(),
-            name: "Snap".into(),
-            created_at: Timestamp(1_000),
-        };
-        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        let (tenant, key) = tenant_and_key("snap");
         writer.insert_tenant(&tenant).await.unwrap();
         writer.insert_key(&key).await.unwrap();
         let add = || build_user(&tenant.id, NewUser::default());
@@ -602,13 +602,7 @@ mod tests {
         let url = format!("sqlite://{}", path.display());
         let reader = SqliteStore::open(&url).await.unwrap();
         let writer = SqliteStore::open(&url).await.unwrap();
-        let tenant = Tenant {
-            id: "ten_keys0001".into(),
-            slug: "keys".into(),
-            name: "Keys".into(),
-            created_at: Timestamp(1_000),
-        };
-        let key = keys::generate(&tenant.id, vec![Scope::UsersRead], None).stored;
+        let (tenant, key) = tenant_and_key("keys");
         writer.insert_tenant(&tenant).await.unwrap();
         writer.insert_key(&key).await.unwrap();
         let direct = reader.direct.as_ref().unwrap();
