@@ -77,7 +77,11 @@ pub(super) fn push_gram_total<'a>(
 /// plan mistakes for an index condition.
 fn push_needle<'a>(qb: &mut QueryBuilder<'a, Postgres>, column: &str, needle: &'a str) {
     if needle.chars().count() >= GRAM_CHARS {
-        qb.push(format!("{column} LIKE "))
+        // `|| ''`: not a column pg_trgm's indexes hold. Paired with the trigram
+        // keys in one BitmapAnd, their lossy recheck would compute every
+        // candidate's keys again (~30 µs each: `ulia` 513 ms, not 58 ms);
+        // the keys alone narrow the matches better.
+        qb.push(format!("({column} || '') LIKE "))
             .push_bind(like_pattern(needle));
     } else {
         qb.push(format!("strpos({column}, "))
