@@ -269,7 +269,7 @@ pub fn resolve_with(
     } else {
         (
             None,
-            "no key was given: pass --token or set RAVEN_TOKEN".to_string(),
+            "the key: none was given; pass --token or set RAVEN_TOKEN".to_string(),
         )
     };
 
@@ -430,6 +430,27 @@ mod tests {
         let r = resolve_with(&args, Path::new("/nonexistent"), &no_env).unwrap();
         assert!(
             matches!(r.target, Target::Remote { ref token_hint, .. } if token_hint.contains("RAVEN_TOKEN"))
+        );
+    }
+
+    /// A 401 for a console started without a key says so, and how to give one.
+    #[test]
+    fn no_key_is_named_in_the_refusal() {
+        let args = Args {
+            url: Some("http://x".into()),
+            ..Args::default()
+        };
+        let r = resolve_with(&args, Path::new("/nonexistent"), &no_env).unwrap();
+        let Target::Remote { token_hint, .. } = r.target else {
+            panic!("a remote target");
+        };
+        let err = crate::api::client::ClientError::Unauthorized {
+            message: "missing".into(),
+        };
+        assert_eq!(
+            crate::console::words::explain(&err, &token_hint),
+            "The server refused the key (401). Check the key: none was given; \
+             pass --token or set RAVEN_TOKEN."
         );
     }
 }
