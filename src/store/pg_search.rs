@@ -75,7 +75,7 @@ pub(super) fn push_gram_total<'a>(
 /// more is a LIKE, which the trigram indexes answer; a shorter one, which they
 /// cannot answer (pg_trgm would read its whole index), is `strpos`, which no
 /// plan mistakes for an index condition.
-fn push_needle<'a>(qb: &mut QueryBuilder<'a, Postgres>, column: &str, needle: &'a str) {
+pub(super) fn push_needle<'a>(qb: &mut QueryBuilder<'a, Postgres>, column: &str, needle: &'a str) {
     if needle.chars().count() >= GRAM_CHARS {
         // `|| ''`: not a column pg_trgm's indexes hold. Paired with the trigram
         // keys in one BitmapAnd, their lossy recheck would compute every
