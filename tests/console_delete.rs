@@ -26,6 +26,7 @@ const SCIM: Dialects = Dialects {
         sort: false,
         filter: true,
         roles: true,
+        no_or: false,
     }),
 };
 

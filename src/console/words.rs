@@ -3,8 +3,21 @@
 use crate::api::client::ClientError;
 
 /// What went wrong and what to do about it. `token_hint` says where the key
-/// came from, so a refused key names the thing to fix.
+/// came from, so a refused key names the thing to fix. Always a whole
+/// sentence: callers go on with "Your draft is kept." and the like.
 pub fn explain(err: &ClientError, token_hint: &str) -> String {
+    sentence(words(err, token_hint))
+}
+
+/// A server's message ends however its vendor wrote it, mostly without a stop.
+fn sentence(mut text: String) -> String {
+    if !text.ends_with(['.', '!', '?']) {
+        text.push('.');
+    }
+    text
+}
+
+fn words(err: &ClientError, token_hint: &str) -> String {
     match err {
         ClientError::Unreachable { url, reason } => {
             format!("Cannot reach {url}: {reason}.")
@@ -122,6 +135,23 @@ mod tests {
             reason: "InvalidContentType".into(),
         };
         assert!(explain(&e, "").contains("is it http://h:3000?"));
+    }
+
+    #[test]
+    fn a_vendor_message_without_a_stop_still_ends_the_sentence() {
+        let e = ClientError::Forbidden {
+            code: String::new(),
+            message: "Missing permission: users.manage".into(),
+        };
+        assert_eq!(
+            explain(&e, ""),
+            "Not allowed: Missing permission: users.manage."
+        );
+        let e = ClientError::Forbidden {
+            code: String::new(),
+            message: "Read-only key.".into(),
+        };
+        assert_eq!(explain(&e, ""), "Not allowed: Read-only key.");
     }
 
     #[test]

@@ -116,7 +116,7 @@ type Shared = Arc<Inner>;
 pub struct Standin {
     pub url: String,
     inner: Shared,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stop: Stop,
 }
 
 impl Standin {
@@ -127,6 +127,16 @@ impl Standin {
     }
 
     pub fn with_users(dialect: Dialect, sw: Switches, users: Vec<StandinUser>) -> Standin {
+        Self::on("127.0.0.1:0", dialect, sw, users).expect("a loopback port")
+    }
+
+    /// As `with_users`, listening on `addr` (`examples/standin.rs` takes a port).
+    pub fn on(
+        addr: &str,
+        dialect: Dialect,
+        sw: Switches,
+        users: Vec<StandinUser>,
+    ) -> std::io::Result<Standin> {
         let next = users.len() + 1;
         let inner = Arc::new(Inner {
             dialect,
@@ -135,30 +145,12 @@ impl Standin {
             next: Mutex::new(next),
             if_matches: Mutex::new(Vec::new()),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(inner.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-        });
-        Standin {
+        let (url, stop) = serve(addr, router(inner.clone()))?;
+        Ok(Standin {
             url,
             inner,
             _stop: stop,
-        }
+        })
     }
 
     /// The If-Match header of each PATCH received so far.
@@ -171,6 +163,32 @@ impl Standin {
         let users = self.inner.users.lock().expect("lock");
         users.iter().find(|u| u.id == id).cloned()
     }
+}
+
+type Stop = tokio::sync::oneshot::Sender<()>;
+
+/// Serves `app` on `addr` from a thread and runtime of its own until the
+/// sender is dropped; returns its URL.
+pub fn serve(addr: &str, app: Router) -> std::io::Result<(String, Stop)> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+    });
+    Ok((url, stop))
 }
 
 fn router(inner: Shared) -> Router {

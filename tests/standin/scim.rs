@@ -55,7 +55,7 @@ pub struct ScimStandin {
     /// The server's root; the SCIM base is `{url}/scim/v2`.
     pub url: String,
     inner: Shared,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stop: super::Stop,
 }
 
 /// User `i` as the RFC's examples write one; every third has the enterprise extension.
@@ -88,36 +88,23 @@ pub fn numbered(i: usize) -> Value {
 impl ScimStandin {
     /// A SCIM server with users 1..=n (`2819c223-0001` the first).
     pub fn start(sw: ScimSwitches, n: usize) -> ScimStandin {
+        Self::on("127.0.0.1:0", sw, n).expect("a loopback port")
+    }
+
+    /// As `start`, listening on `addr` (`examples/standin.rs` takes a port).
+    pub fn on(addr: &str, sw: ScimSwitches, n: usize) -> std::io::Result<ScimStandin> {
         let users: Vec<Value> = (1..=n).map(numbered).collect();
         let inner = Arc::new(Inner {
             sw,
             users: Mutex::new(users),
             next: Mutex::new(n + 1),
         });
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = router(inner.clone());
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await;
-            });
-        });
-        ScimStandin {
+        let (url, stop) = super::serve(addr, router(inner.clone()))?;
+        Ok(ScimStandin {
             url,
             inner,
             _stop: stop,
-        }
+        })
     }
 
     /// The stored resource, to check what a write did.

@@ -94,6 +94,16 @@ impl State {
         out
     }
 
+    /// What the search field looks at on this server, for its hint.
+    pub fn search_scope(&self) -> &'static str {
+        match self.server.dialects.and_then(|d| d.scim) {
+            Some(site) if site.no_or => {
+                "the display name contains it (this server takes no `or` in a filter, so not the email)"
+            }
+            _ => "name or email contains it",
+        }
+    }
+
     /// The request the filters and page describe now.
     pub fn query(&self) -> ListQuery {
         let text = |f: FilterField, input: &Input| {
@@ -265,4 +275,34 @@ pub(super) fn type_key(state: &mut State, field: FilterField, ev: KeyEvent) -> V
     // the superseded request and stale answers are dropped. An external_ref
     // is matched whole, so it waits for a pause in the typing instead.
     state.filters_changed(field != FilterField::Search)
+}
+
+/// A SCIM server may support only some filter operators (RFC 7644 §3.4.2.2),
+/// and many take no `or`: a search refused with `invalidFilter` is asked
+/// again on the display name alone, and the hint says so from then on.
+/// `Some` is that new request. A server that refuses the narrower search too
+/// gets its refusal shown: `no_or` is learnt once.
+pub(super) fn narrow_refused_search(
+    state: &mut State,
+    result: &Result<crate::console::view::ListPage, crate::api::client::ClientError>,
+) -> Option<Vec<Effect>> {
+    let Err(crate::api::client::ClientError::Api {
+        status: 400, code, ..
+    }) = result
+    else {
+        return None;
+    };
+    let searching = state.query().search.is_some();
+    let site = state.server.dialects.as_mut()?.scim.as_mut()?;
+    if code != "invalidFilter" || site.no_or || !searching {
+        return None;
+    }
+    site.no_or = true;
+    let fx = state.request_list();
+    // `info`, not a note: the good answer on its way would clear a note.
+    state.info = Some(
+        "This SCIM server takes no `or` in a filter: the search looks at display names only."
+            .into(),
+    );
+    Some(fx)
 }

@@ -271,6 +271,9 @@ pub(super) fn on_listed(
     if let Some(fx) = super::sort::check(state, &result) {
         return fx;
     }
+    if let Some(fx) = super::filter::narrow_refused_search(state, &result) {
+        return fx;
+    }
     match result {
         Ok(page) => {
             state.recovered();

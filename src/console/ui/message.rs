@@ -90,7 +90,7 @@ fn hint(state: &State) -> String {
                 FilterField::ExternalRef => {
                     format!("exact match on the whole external_ref · {bar}")
                 }
-                FilterField::Search => format!("name or email contains it · {bar}"),
+                FilterField::Search => format!("{} · {bar}", state.search_scope()),
                 _ => format!("{} · {bar}", keymap::hint(Context::Choice, C::NextChoice)),
             };
             match greyed.is_empty() {

@@ -12,8 +12,9 @@ pub fn quote(value: &str) -> String {
 
 /// The filter the query's fields make, `None` when no field is set. Fields
 /// combine with `and`; the search looks at the name, the emails and the
-/// userName, the three places a person's name or address lives in SCIM.
-pub fn filter(q: &ListQuery) -> Option<String> {
+/// userName, the three places a person's name or address lives in SCIM, or,
+/// for a server that takes no `or` (`no_or`), at the name alone.
+pub fn filter(q: &ListQuery, no_or: bool) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(r) = &q.external_ref {
         parts.push(format!("externalId eq {}", quote(r)));
@@ -26,6 +27,10 @@ pub fn filter(q: &ListQuery) -> Option<String> {
     }
     if let Some(s) = &q.search {
         let v = quote(s);
+        if no_or {
+            parts.push(format!("displayName co {v}"));
+            return Some(parts.join(" and "));
+        }
         let search = format!("displayName co {v} or emails.value co {v} or userName co {v}");
         // Alone it needs no parentheses; beside an `and` it does (`and` binds tighter).
         parts.push(if parts.is_empty() {
@@ -78,10 +83,10 @@ mod tests {
             ..ListQuery::default()
         };
         assert_eq!(
-            filter(&q).as_deref(),
+            filter(&q, false).as_deref(),
             Some(r#"externalId eq "crm-1" and roles.value eq "admin" and active eq false"#)
         );
-        assert_eq!(filter(&ListQuery::default()), None);
+        assert_eq!(filter(&ListQuery::default(), false), None);
     }
 
     #[test]
@@ -91,16 +96,29 @@ mod tests {
             ..ListQuery::default()
         };
         assert_eq!(
-            filter(&q).as_deref(),
+            filter(&q, false).as_deref(),
             Some(r#"displayName co "jo\"e" or emails.value co "jo\"e" or userName co "jo\"e""#)
         );
         let q = ListQuery {
             status: Some(Status::Active),
             ..q
         };
-        let f = filter(&q).unwrap_or_default();
+        let f = filter(&q, false).unwrap_or_default();
         assert!(f.starts_with("active eq true and (displayName co"), "{f}");
         assert!(f.ends_with(')'), "{f}");
+    }
+
+    #[test]
+    fn without_or_a_search_looks_at_the_name_alone() {
+        let q = ListQuery {
+            search: Some("jo".into()),
+            status: Some(Status::Active),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            filter(&q, true).as_deref(),
+            Some(r#"active eq true and displayName co "jo""#)
+        );
     }
 
     #[test]

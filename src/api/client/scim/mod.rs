@@ -41,6 +41,10 @@ pub struct ScimSite {
     pub filter: bool,
     /// The User schema has `roles`.
     pub roles: bool,
+    /// Learnt from a refused search: the server takes no `or` in a filter
+    /// (RFC 7644 lets a server support only some operators), so a search
+    /// looks at `displayName` alone.
+    pub no_or: bool,
 }
 
 impl ScimSite {
@@ -160,6 +164,7 @@ impl Client {
                 sort: config.sort.supported,
                 filter: config.filter.supported,
                 roles: self.scim_has_roles(&site).await?,
+                no_or: false,
             }));
         }
         Ok(None)
@@ -205,7 +210,7 @@ impl Client {
             ("startIndex", (q.offset + 1).to_string()),
             ("count", q.limit.to_string()),
         ];
-        query.extend(filter::filter(q).map(|f| ("filter", f)));
+        query.extend(filter::filter(q, site.no_or).map(|f| ("filter", f)));
         if site.sort
             && let Some((by, descending)) = sort.and_then(filter::sort_by)
         {
