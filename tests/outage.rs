@@ -15,17 +15,38 @@ struct Cluster {
 }
 
 impl Cluster {
-    fn start(dir: &str, port: u16) -> String {
+    /// Starts the cluster on a port that was free a moment ago; its URL and
+    /// port. A fixed port could be any client socket's (the range is the
+    /// kernel's ephemeral one), so a port taken in between is tried again
+    /// with another.
+    fn start(dir: &str) -> (String, u16) {
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free loopback port")
+                .port();
+            match Cluster::start_on(dir, port) {
+                Ok(url) => return (url, port),
+                Err(why) => failures.push(why),
+            }
+        }
+        panic!("the cluster did not start:\n{}", failures.join("\n"));
+    }
+
+    fn start_on(dir: &str, port: u16) -> Result<String, String> {
         let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-cluster"))
             .args(["start", dir, &port.to_string()])
             .output()
             .expect("run scripts/pg-cluster");
-        assert!(
-            out.status.success(),
-            "{}",
+        if out.status.success() {
+            return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        }
+        let log = std::fs::read_to_string(format!("{dir}/server.log")).unwrap_or_default();
+        Err(format!(
+            "port {port}: {}{log}",
             String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
+        ))
     }
 
     fn stop(dir: &str) {
@@ -48,9 +69,8 @@ async fn requests_during_a_database_outage_get_503_and_the_server_recovers() {
     let Some(Db::Postgres(_)) = Db::postgres() else {
         return;
     };
-    let port = 56000 + (std::process::id() % 1000) as u16;
     let dir = format!("/tmp/raven-outage-{}", raven_console::model::base62(8));
-    let admin = Cluster::start(&dir, port);
+    let (admin, port) = Cluster::start(&dir);
     let cluster = Cluster { dir: dir.clone() };
 
     let s = TestServer::on_database(&fresh_postgres_database(&admin).await);
@@ -81,7 +101,10 @@ async fn requests_during_a_database_outage_get_503_and_the_server_recovers() {
     let (status, _) = common::send(s.http.get(format!("{}/healthz", s.base))).await;
     assert_eq!(status, 200);
 
-    Cluster::start(&dir, port);
+    // The same port: the server's URL names it.
+    if let Err(why) = Cluster::start_on(&dir, port) {
+        panic!("the cluster did not start again: {why}");
+    }
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, body) = s.get("/api/v1/users", &key).await;
