@@ -43,8 +43,8 @@ struct Args {
     #[arg(long)]
     no_etag: bool,
     /// How its error bodies are shaped.
-    #[arg(long, value_enum, default_value_t = ErrorShape::Nest)]
-    errors: ErrorShape,
+    #[arg(long, value_enum, default_value_t = Errors::Nest)]
+    errors: Errors,
     /// A PATCH field it accepts and does not store (repeatable: `--ignore role`).
     #[arg(long = "ignore", value_name = "FIELD")]
     ignored: Vec<String>,
@@ -69,16 +69,6 @@ enum Speaks {
     Scim,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ErrorShape {
-    /// `{"statusCode","error","message"}`
-    Nest,
-    /// `{"message"}`
-    Bare,
-    /// RFC 7807 `{"type","title","status","detail"}`
-    Problem,
-}
-
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let addr = format!("127.0.0.1:{}", args.port);
@@ -100,18 +90,8 @@ fn main() -> anyhow::Result<()> {
                 echo_asked_limit: args.echo_asked_limit,
                 no_total: args.no_total,
                 no_etag: args.no_etag,
-                errors: match args.errors {
-                    ErrorShape::Nest => Errors::Nest,
-                    ErrorShape::Bare => Errors::Bare,
-                    ErrorShape::Problem => Errors::Problem,
-                },
-                // The switches hold static names, as the tests write them;
-                // these few strings live as long as the process anyway.
-                ignored: args
-                    .ignored
-                    .into_iter()
-                    .map(|f| &*Box::leak(f.into_boxed_str()))
-                    .collect(),
+                errors: args.errors,
+                ignored: args.ignored,
                 offset_times: args.offset_times,
                 extra_fields: args.extra_fields,
                 refuse_sort: args.refuse_sort,

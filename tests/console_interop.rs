@@ -183,7 +183,7 @@ async fn a_change_the_server_ignores_is_not_called_saved() {
     let s = Standin::start(
         Dialect::Eai,
         Switches {
-            ignored: vec!["role"],
+            ignored: vec!["role".into()],
             ..Switches::default()
         },
         3,

@@ -35,8 +35,8 @@ pub enum Dialect {
     Eai,
 }
 
-/// How a vendor words its failures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a vendor words its failures (also `examples/standin.rs`'s `--errors`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Errors {
     /// `{"statusCode":403,"error":"Forbidden","message":"…"}` (NestJS and friends).
     #[default]
@@ -58,7 +58,7 @@ pub struct Switches {
     pub no_etag: bool,
     pub errors: Errors,
     /// PATCH fields taken without complaint and not stored (`role`, `email`, …).
-    pub ignored: Vec<&'static str>,
+    pub ignored: Vec<String>,
     /// Timestamps written in +02:00 instead of UTC.
     pub offset_times: bool,
     /// Top-level fields beyond the spec on every user.
@@ -447,7 +447,7 @@ fn apply(
         let Some((_, field)) = map.iter().find(|(w, _)| w == wire) else {
             continue; // a vendor that ignores what it does not know
         };
-        if inner.sw.ignored.contains(field) {
+        if inner.sw.ignored.iter().any(|f| f == field) {
             continue;
         }
         match *field {

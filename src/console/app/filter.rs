@@ -6,7 +6,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::{Effect, Focus, State};
-use crate::api::client::ListQuery;
+use crate::api::client::{ClientError, ListQuery};
 use crate::console::keymap::Command;
 use crate::console::ring;
 use crate::model::{Role, Status};
@@ -284,9 +284,9 @@ pub(super) fn type_key(state: &mut State, field: FilterField, ev: KeyEvent) -> V
 /// gets its refusal shown: `no_or` is learnt once.
 pub(super) fn narrow_refused_search(
     state: &mut State,
-    result: &Result<crate::console::view::ListPage, crate::api::client::ClientError>,
+    result: &Result<crate::console::view::ListPage, ClientError>,
 ) -> Option<Vec<Effect>> {
-    let Err(crate::api::client::ClientError::Api {
+    let Err(ClientError::Api {
         status: 400, code, ..
     }) = result
     else {
